@@ -1,0 +1,150 @@
+#include "base/config.h"
+
+#include <cstdlib>
+#include <toml++/toml.h>
+
+#include "base/strings.h"
+
+namespace siyu {
+
+const std::vector<Config::Setting>& Config::Settings() {
+    static const std::vector<Setting> kSettings = {
+        {"data_dir", "directory holding the SQLite database and the lock file"},
+        {"http.host", "address to listen on"},
+        {"http.port", "TCP port to listen on (1-65535)"},
+        {"http.threads", "I/O threads; 0 means twice the number of cores"},
+        {"http.body_limit", "largest accepted request body in bytes (413 beyond)"},
+        {"http.header_timeout_ms", "time allowed to receive a request's headers"},
+        {"http.idle_timeout_ms", "how long an idle keep-alive connection stays open"},
+        {"http.shutdown_grace_ms", "how long in-flight requests may finish after SIGTERM"},
+        {"web.dir", "directory of the built console (served at /)"},
+        {"db.readers", "reader connections; 0 means one per HTTP thread"},
+        {"db.busy_timeout_ms", "SQLite busy timeout"},
+        {"auth.session_ttl_hours", "console session lifetime"},
+        {"log.level", "trace, debug, info, warn or error"},
+        {"log.format", "text or json"},
+        {"admin.email", "e-mail of the owner account created on first start"},
+    };
+    return kSettings;
+}
+
+static Status ParseIntSetting(const std::string& key, const std::string& value, int64_t* out) {
+    if (!ParseInt64(Trim(value), out)) return Status::InvalidArgument(key, "expected an integer, got '" + value + "'");
+    return Status::Ok();
+}
+
+Status SetConfigValue(const std::string& key, const std::string& value, Config* c) {
+    int64_t n = 0;
+    auto set_int = [&](int* target) -> Status {
+        SIYU_RETURN_IF_ERROR(ParseIntSetting(key, value, &n));
+        if (n < INT32_MIN || n > INT32_MAX) return Status::InvalidArgument(key, "out of range");
+        *target = static_cast<int>(n);
+        return Status::Ok();
+    };
+    if (key == "data_dir") {
+        c->data_dir = value;
+    } else if (key == "http.host") {
+        c->http_host = value;
+    } else if (key == "http.port") {
+        return set_int(&c->http_port);
+    } else if (key == "http.threads") {
+        return set_int(&c->http_threads);
+    } else if (key == "http.body_limit") {
+        SIYU_RETURN_IF_ERROR(ParseIntSetting(key, value, &n));
+        c->http_body_limit = n;
+    } else if (key == "http.header_timeout_ms") {
+        return set_int(&c->http_header_timeout_ms);
+    } else if (key == "http.idle_timeout_ms") {
+        return set_int(&c->http_idle_timeout_ms);
+    } else if (key == "http.shutdown_grace_ms") {
+        return set_int(&c->http_shutdown_grace_ms);
+    } else if (key == "web.dir") {
+        c->web_dir = value;
+    } else if (key == "db.readers") {
+        return set_int(&c->db_readers);
+    } else if (key == "db.busy_timeout_ms") {
+        return set_int(&c->db_busy_timeout_ms);
+    } else if (key == "auth.session_ttl_hours") {
+        return set_int(&c->auth_session_ttl_hours);
+    } else if (key == "log.level") {
+        c->log_level = value;
+    } else if (key == "log.format") {
+        c->log_format = value;
+    } else if (key == "admin.email") {
+        c->admin_email = value;
+    } else {
+        return Status::InvalidArgument(key, "unknown setting");
+    }
+    return Status::Ok();
+}
+
+static Status ApplyTomlTable(const toml::table& table, const std::string& prefix, Config* c) {
+    for (const auto& [k, node] : table) {
+        std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        if (const auto* sub = node.as_table()) {
+            SIYU_RETURN_IF_ERROR(ApplyTomlTable(*sub, key, c));
+            continue;
+        }
+        std::string text;
+        if (auto s = node.value<std::string>(); s && node.is_string()) {
+            text = *s;
+        } else if (node.is_integer()) {
+            text = std::to_string(*node.value<int64_t>());
+        } else {
+            return Status::InvalidArgument(key, "expected a string or an integer");
+        }
+        SIYU_RETURN_IF_ERROR(SetConfigValue(key, text, c));
+    }
+    return Status::Ok();
+}
+
+Status ApplyConfigFile(const std::string& path, Config* c) {
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        return Status::InvalidArgument("config", path + ": " + std::string(e.description()));
+    }
+    return ApplyTomlTable(table, "", c);
+}
+
+Status ApplyConfigEnv(Config* c) {
+    for (const auto& s : Config::Settings()) {
+        std::string env = "SIYU_";
+        for (const char* p = s.key; *p; ++p) {
+            env.push_back(*p == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p))));
+        }
+        if (const char* v = std::getenv(env.c_str())) {
+            Status st = SetConfigValue(s.key, v, c);
+            if (!st.ok()) return Status::InvalidArgument(env, st.message());
+        }
+    }
+    return Status::Ok();
+}
+
+Status ValidateConfig(const Config& c) {
+    if (c.data_dir.empty()) return Status::InvalidArgument("data_dir", "must not be empty");
+    if (c.http_port < 0 || c.http_port > 65535) return Status::InvalidArgument("http.port", "must be 0-65535");
+    if (c.http_threads < 0 || c.http_threads > 256) return Status::InvalidArgument("http.threads", "must be 0-256");
+    if (c.http_body_limit < 1024 || c.http_body_limit > (int64_t{1} << 30)) {
+        return Status::InvalidArgument("http.body_limit", "must be between 1024 and 1073741824 bytes");
+    }
+    if (c.http_header_timeout_ms < 100) return Status::InvalidArgument("http.header_timeout_ms", "must be ≥ 100");
+    if (c.http_idle_timeout_ms < 100) return Status::InvalidArgument("http.idle_timeout_ms", "must be ≥ 100");
+    if (c.http_shutdown_grace_ms < 0) return Status::InvalidArgument("http.shutdown_grace_ms", "must be ≥ 0");
+    if (c.db_readers < 0 || c.db_readers > 256) return Status::InvalidArgument("db.readers", "must be 0-256");
+    if (c.db_busy_timeout_ms < 0) return Status::InvalidArgument("db.busy_timeout_ms", "must be ≥ 0");
+    if (c.auth_session_ttl_hours < 1 || c.auth_session_ttl_hours > 24 * 90) {
+        return Status::InvalidArgument("auth.session_ttl_hours", "must be 1-2160");
+    }
+    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+    bool level_ok = false;
+    for (const char* l : kLevels) level_ok |= c.log_level == l;
+    if (!level_ok) return Status::InvalidArgument("log.level", "must be trace, debug, info, warn or error");
+    if (c.log_format != "text" && c.log_format != "json") {
+        return Status::InvalidArgument("log.format", "must be text or json");
+    }
+    return Status::Ok();
+}
+
+}  // namespace siyu

@@ -1,0 +1,76 @@
+import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
+import { DashboardOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import type { Permission, SessionInfo } from './api/types';
+import type { MessageKey } from './i18n';
+import { hasPermission } from './session/SessionContext';
+import { SETTINGS_PAGES } from './pages/settings/nav';
+
+export interface AreaChild {
+  /** Path below the area's path. */
+  path: string;
+  labelKey: MessageKey;
+  permission: Permission;
+}
+
+/**
+ * One area of the console: a folder under `pages/<area>/` whose default export renders every
+ * route below `path`. An area shows in the menu when the role holds `permission`, or, for an
+ * area with `children`, at least one child's permission.
+ */
+export interface Area {
+  key: string;
+  path: string;
+  labelKey: MessageKey;
+  icon: ReactNode;
+  permission?: Permission;
+  children?: readonly AreaChild[];
+  component: LazyExoticComponent<ComponentType>;
+}
+
+export const AREAS: readonly Area[] = [
+  {
+    key: 'overview',
+    path: '/overview',
+    labelKey: 'nav.overview',
+    icon: <DashboardOutlined />,
+    permission: 'customers.read',
+    component: lazy(() => import('./pages/overview')),
+  },
+  {
+    key: 'customers',
+    path: '/customers',
+    labelKey: 'nav.customers',
+    icon: <TeamOutlined />,
+    permission: 'customers.read',
+    component: lazy(() => import('./pages/customers')),
+  },
+  {
+    key: 'settings',
+    path: '/settings',
+    labelKey: 'nav.settings',
+    icon: <SettingOutlined />,
+    children: SETTINGS_PAGES.map((page) => ({ path: page.key, labelKey: page.labelKey, permission: page.permission })),
+    component: lazy(() => import('./pages/settings')),
+  },
+];
+
+export function visibleChildren(area: Area, session: SessionInfo): AreaChild[] {
+  return (area.children ?? []).filter((child) => hasPermission(session, child.permission));
+}
+
+export function canSeeArea(area: Area, session: SessionInfo): boolean {
+  if (area.permission && !hasPermission(session, area.permission)) return false;
+  return !area.children || visibleChildren(area, session).length > 0;
+}
+
+export function visibleAreas(session: SessionInfo): Area[] {
+  return AREAS.filter((area) => canSeeArea(area, session));
+}
+
+/** Where a user lands after signing in without a page to return to. */
+export function homePath(session: SessionInfo): string {
+  const [first] = visibleAreas(session);
+  if (!first) return '/forbidden';
+  const [child] = visibleChildren(first, session);
+  return child ? `${first.path}/${child.path}` : first.path;
+}

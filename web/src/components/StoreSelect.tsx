@@ -1,0 +1,52 @@
+import { Select } from 'antd';
+import type { StoreKind } from '../api/types';
+import { useT } from '../i18n';
+import { useStores } from '../hooks/useStores';
+
+interface Props {
+  value?: number | number[] | null;
+  onChange?: (value: number | number[] | null) => void;
+  multiple?: boolean;
+  kinds?: readonly StoreKind[];
+  excludeId?: number;
+  placeholder?: string;
+  allowClear?: boolean;
+  id?: string;
+}
+
+/** Picks one or several stores of the tenant, searchable by name, code or city. */
+export function StoreSelect({ value, onChange, multiple, kinds, excludeId, placeholder, allowClear = true, id }: Props) {
+  const t = useT();
+  const { data, loading } = useStores();
+  const options = (data ?? [])
+    .filter((store) => (!kinds || kinds.includes(store.kind)) && store.id !== excludeId)
+    .map((store) => ({
+      value: store.id,
+      label: store.name,
+      search: `${store.name} ${store.code} ${store.city ?? ''}`.toLowerCase(),
+      kind: store.kind,
+    }));
+  return (
+    <Select
+      id={id}
+      mode={multiple ? 'multiple' : undefined}
+      value={value ?? undefined}
+      onChange={(next) => onChange?.(next ?? null)}
+      loading={loading}
+      allowClear={allowClear}
+      showSearch
+      placeholder={placeholder ?? t('store.select')}
+      filterOption={(input, option) => Boolean(option?.search.includes(input.toLowerCase()))}
+      options={options}
+      optionRender={(option) => (
+        <span>
+          {option.data.label}
+          <span style={{ color: 'rgba(0,0,0,0.45)', marginLeft: 8, fontSize: 12 }}>
+            {t(`store.kind.${option.data.kind}`)}
+          </span>
+        </span>
+      )}
+      style={{ width: '100%' }}
+    />
+  );
+}
