@@ -1,7 +1,7 @@
 import { Select } from 'antd';
 import type { StoreKind } from '../api/types';
 import { useT } from '../i18n';
-import { useStores } from '../hooks/useStores';
+import { useStores, withDescendants } from '../hooks/useStores';
 
 interface Props {
   value?: number | number[] | null;
@@ -9,17 +9,31 @@ interface Props {
   multiple?: boolean;
   kinds?: readonly StoreKind[];
   excludeId?: number;
+  /** Offer only these stores and the stores below them (the session's stores for scoped roles). */
+  scopeIds?: readonly number[];
   placeholder?: string;
   allowClear?: boolean;
   id?: string;
 }
 
 /** Picks one or several stores of the tenant, searchable by name, code or city. */
-export function StoreSelect({ value, onChange, multiple, kinds, excludeId, placeholder, allowClear = true, id }: Props) {
+export function StoreSelect({
+  value,
+  onChange,
+  multiple,
+  kinds,
+  excludeId,
+  scopeIds,
+  placeholder,
+  allowClear = true,
+  id,
+}: Props) {
   const t = useT();
   const { data, loading } = useStores();
-  const options = (data ?? [])
-    .filter((store) => (!kinds || kinds.includes(store.kind)) && store.id !== excludeId)
+  const stores = data ?? [];
+  const scope = scopeIds?.length ? withDescendants(stores, scopeIds) : null;
+  const options = stores
+    .filter((store) => (!kinds || kinds.includes(store.kind)) && store.id !== excludeId && (!scope || scope.has(store.id)))
     .map((store) => ({
       value: store.id,
       label: store.name,

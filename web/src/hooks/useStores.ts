@@ -32,3 +32,19 @@ export function useStores(): StoresState {
   const byId = useMemo(() => new Map((state.data ?? []).map((store) => [store.id, store])), [state.data]);
   return { ...state, byId };
 }
+
+/** The given stores and every store below them in the hq → region → store tree. */
+export function withDescendants(stores: readonly Store[], rootIds: readonly number[]): Set<number> {
+  const result = new Set(rootIds);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const store of stores) {
+      if (store.parent_id !== null && result.has(store.parent_id) && !result.has(store.id)) {
+        result.add(store.id);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,122 @@
+import { useState } from 'react';
+import { App, Button, Col, Flex, Result, Row, Skeleton, Tag, Typography } from 'antd';
+import { ArrowLeftOutlined, DeleteOutlined, EditOutlined } from '@ant-design/icons';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { customersApi } from '../../api/customers';
+import { describeError } from '../../components/errors';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { useFormat } from '../../format';
+import { toApiError, useAsync } from '../../hooks/useAsync';
+import { useStores } from '../../hooks/useStores';
+import { useT } from '../../i18n';
+import { useCan } from '../../session/SessionContext';
+import { CustomerAvatar } from './CustomerAvatar';
+import { CustomerFormDrawer } from './CustomerFormDrawer';
+import { displayName, genderLabel } from './display';
+import { CUSTOMER_SECTIONS } from './sections';
+
+function BackLink() {
+  const t = useT();
+  return (
+    <Link to="/customers" style={{ display: 'inline-block', marginBottom: 12 }}>
+      <ArrowLeftOutlined /> {t('customer.backToList')}
+    </Link>
+  );
+}
+
+export function CustomerDetailPage() {
+  const t = useT();
+  const can = useCan();
+  const format = useFormat();
+  const navigate = useNavigate();
+  const { modal, message } = App.useApp();
+  const { byId } = useStores();
+  const id = Number(useParams().id);
+  const { data: customer, error, loading, reload, setData } = useAsync(() => customersApi.get(id), [id]);
+  const [editing, setEditing] = useState(false);
+
+  if (loading && !customer) return <Skeleton active avatar paragraph={{ rows: 10 }} />;
+  if (error?.status === 404 || !Number.isInteger(id)) {
+    return (
+      <Result
+        status="404"
+        title={t('customer.notFound')}
+        subTitle={t('customer.notFoundHint')}
+        extra={<Button onClick={() => navigate('/customers')}>{t('customer.backToList')}</Button>}
+      />
+    );
+  }
+  if (error || !customer) return error ? <ErrorAlert error={error} onRetry={reload} /> : null;
+
+  const name = displayName(customer, t);
+  const store = customer.store_id ? byId.get(customer.store_id) : undefined;
+
+  const confirmDelete = () =>
+    modal.confirm({
+      title: t('customer.deleteTitle', { name }),
+      content: t('customer.deleteHint'),
+      okText: t('common.delete'),
+      okButtonProps: { danger: true },
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        try {
+          await customersApi.remove(customer.id);
+          message.success(t('customer.deleted'));
+          navigate('/customers', { replace: true });
+        } catch (reason) {
+          message.error(describeError(toApiError(reason), t));
+        }
+      },
+    });
+
+  return (
+    <>
+      <BackLink />
+      <Flex justify="space-between" align="center" wrap gap={12} style={{ marginBottom: 16 }}>
+        <Flex align="center" gap={12} style={{ minWidth: 0 }}>
+          <CustomerAvatar customer={customer} label={name} size={48} />
+          <div style={{ minWidth: 0 }}>
+            <Typography.Title level={4} style={{ margin: 0 }} ellipsis data-testid="customer-title">
+              {name}
+            </Typography.Title>
+            <Flex gap={4} wrap style={{ marginTop: 4 }}>
+              {customer.gender ? <Tag>{genderLabel(customer.gender, t)}</Tag> : null}
+              {store ? <Tag color="blue">{store.name}</Tag> : null}
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {t('customer.since', { date: format.date(customer.created_at) })}
+              </Typography.Text>
+            </Flex>
+          </div>
+        </Flex>
+        <Flex gap={8}>
+          {can('customers.write') ? (
+            <Button icon={<EditOutlined />} onClick={() => setEditing(true)} data-testid="customer-edit">
+              {t('common.edit')}
+            </Button>
+          ) : null}
+          {can('customers.delete') ? (
+            <Button danger icon={<DeleteOutlined />} onClick={confirmDelete} data-testid="customer-delete">
+              {t('common.delete')}
+            </Button>
+          ) : null}
+        </Flex>
+      </Flex>
+      <Row gutter={[16, 16]}>
+        {CUSTOMER_SECTIONS.filter((section) => !section.permission || can(section.permission)).map((section) => (
+          <Col key={section.key} xs={24} xl={section.half ? 12 : 24}>
+            <section.component customer={customer} />
+          </Col>
+        ))}
+      </Row>
+      <CustomerFormDrawer
+        open={editing}
+        customer={customer}
+        onClose={() => setEditing(false)}
+        onSaved={(saved) => {
+          setData(saved);
+          setEditing(false);
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,17 @@
+import type { Customer } from '../../api/types';
+import { isMessageKey, type Translate } from '../../i18n';
+
+/** The best human label of a customer: the name, else a contact, else the id. */
+export function displayName(customer: Customer, t: Translate): string {
+  return customer.name || customer.phone || customer.email || customer.member_no || t('customer.unnamed', { id: customer.id });
+}
+
+export function identifierTypeLabel(type: string, t: Translate): string {
+  const key = `identifier.${type}`;
+  if (isMessageKey(key)) return t(key);
+  return type.startsWith('custom:') ? t('identifier.custom', { name: type.slice('custom:'.length) }) : type;
+}
+
+export function genderLabel(gender: Customer['gender'], t: Translate): string {
+  return gender ? t(`gender.${gender}`) : '—';
+}

@@ -1,0 +1,22 @@
+import type { ComponentType } from 'react';
+import type { Permission } from '../../../api/types';
+import { IdentifiersSection } from './IdentifiersSection';
+import { ProfileSection } from './ProfileSection';
+import { TraitsSection } from './TraitsSection';
+import type { CustomerSectionProps } from './types';
+
+export interface CustomerSection {
+  key: string;
+  component: ComponentType<CustomerSectionProps>;
+  /** Shown only when the role holds this permission. */
+  permission?: Permission;
+  /** Half width on large screens instead of the full row. */
+  half?: boolean;
+}
+
+/** The blocks of the customer 360 page, top to bottom; each area adds its own block here. */
+export const CUSTOMER_SECTIONS: readonly CustomerSection[] = [
+  { key: 'profile', component: ProfileSection },
+  { key: 'identifiers', component: IdentifiersSection, half: true },
+  { key: 'traits', component: TraitsSection, half: true },
+];

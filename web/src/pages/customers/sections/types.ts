@@ -1,0 +1,5 @@
+import type { Customer } from '../../../api/types';
+
+export interface CustomerSectionProps {
+  customer: Customer;
+}

@@ -1,0 +1,96 @@
+import type { ChartOption } from '../../components/charts/EChart';
+import type { OverviewStats } from '../../api/types';
+import type { Translate } from '../../i18n';
+
+const BLUE = '#1677ff';
+const GENDER_COLORS = { female: '#f759ab', male: '#1677ff', unknown: '#bfbfbf' };
+const MAX_STORES = 12;
+
+export function newByDayOption(stats: OverviewStats, t: Translate, formatNumber: (n: number) => string): ChartOption {
+  return {
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+    tooltip: { trigger: 'axis', valueFormatter: (value: number) => formatNumber(value) },
+    xAxis: {
+      type: 'category',
+      boundaryGap: false,
+      data: stats.new_by_day.map((day) => day.date.slice(5)),
+      axisTick: { show: false },
+    },
+    yAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
+    series: [
+      {
+        name: t('overview.newCustomers'),
+        type: 'line',
+        smooth: true,
+        showSymbol: stats.new_by_day.length <= 31,
+        data: stats.new_by_day.map((day) => day.count),
+        itemStyle: { color: BLUE },
+        areaStyle: {
+          color: {
+            type: 'linear',
+            x: 0,
+            y: 0,
+            x2: 0,
+            y2: 1,
+            colorStops: [
+              { offset: 0, color: 'rgba(22,119,255,0.25)' },
+              { offset: 1, color: 'rgba(22,119,255,0.02)' },
+            ],
+          },
+        },
+      },
+    ],
+  };
+}
+
+export function byStoreOption(stats: OverviewStats, t: Translate, formatNumber: (n: number) => string): ChartOption {
+  const rows = [...stats.by_store].sort((a, b) => b.count - a.count).slice(0, MAX_STORES).reverse();
+  return {
+    grid: { left: 8, right: 32, top: 8, bottom: 8, containLabel: true },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (value: number) => formatNumber(value) },
+    xAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
+    yAxis: {
+      type: 'category',
+      data: rows.map((row) => row.name ?? t('overview.noStore')),
+      axisTick: { show: false },
+      axisLabel: { width: 110, overflow: 'truncate' },
+    },
+    series: [
+      {
+        name: t('overview.customers'),
+        type: 'bar',
+        data: rows.map((row) => row.count),
+        barMaxWidth: 18,
+        itemStyle: { color: BLUE, borderRadius: [0, 4, 4, 0] },
+        label: { show: true, position: 'right', formatter: ({ value }: { value: number }) => formatNumber(value) },
+      },
+    ],
+  };
+}
+
+export function genderOption(stats: OverviewStats, t: Translate, formatNumber: (n: number) => string): ChartOption {
+  const genders = ['female', 'male', 'unknown'] as const;
+  return {
+    tooltip: {
+      trigger: 'item',
+      formatter: ({ name, value, percent }: { name: string; value: number; percent: number }) =>
+        `${name}: ${formatNumber(value)} (${percent}%)`,
+    },
+    legend: { bottom: 0, icon: 'circle' },
+    series: [
+      {
+        type: 'pie',
+        radius: ['45%', '70%'],
+        center: ['50%', '45%'],
+        avoidLabelOverlap: true,
+        itemStyle: { borderColor: '#fff', borderWidth: 2 },
+        label: { formatter: '{d}%' },
+        data: genders.map((gender) => ({
+          name: t(`gender.${gender}`),
+          value: stats.by_gender[gender] ?? 0,
+          itemStyle: { color: GENDER_COLORS[gender] },
+        })),
+      },
+    ],
+  };
+}
