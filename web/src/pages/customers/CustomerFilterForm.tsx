@@ -9,7 +9,7 @@ interface Values {
   name?: string;
   phone?: string;
   store_id?: number | null;
-  created?: [Dayjs, Dayjs] | null;
+  created?: [Dayjs, Dayjs];
 }
 
 interface Props {
@@ -24,7 +24,7 @@ function toValues(filters: CustomerFilters): Values {
     name: filters.name,
     phone: filters.phone,
     store_id: filters.store_id ?? null,
-    created: filters.created_from && filters.created_to ? [dayjs(filters.created_from), dayjs(filters.created_to)] : null,
+    created: filters.created_from && filters.created_to ? [dayjs(filters.created_from), dayjs(filters.created_to)] : undefined,
   };
 }
 
