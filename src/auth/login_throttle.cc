@@ -22,8 +22,8 @@ void LoginThrottle::RecordFailure(const std::string& key, TimeMs now) {
     if (e.failures > 0 && now - e.first_failure > kWindowMs && now >= e.blocked_until) e = Entry{};
     if (e.failures == 0) e.first_failure = now;
     ++e.failures;
-    if (e.failures >= kFreeFailures) {
-        int extra = std::min(e.failures - kFreeFailures, 20);
+    if (e.failures >= free_failures_) {
+        int extra = std::min(e.failures - free_failures_, 20);
         TimeMs backoff = std::min<TimeMs>(kMaxBackoffMs, TimeMs{2000} << extra);
         e.blocked_until = now + backoff;
     }

@@ -19,6 +19,7 @@ import {
   openapiOperations,
   sleep,
   uniq,
+  within,
 } from './lib/server.mjs';
 
 const distIndex = path.join(repoRoot, 'web', 'dist', 'index.html');
@@ -303,7 +304,7 @@ describe('operations', () => {
     assert.equal(JSON.parse(listRes.text).data.length, 200);
     assert.ok(CREATED.includes(uploadRes.status), `in-flight upload: ${uploadRes.status} ${uploadRes.text.slice(0, 200)}`);
 
-    const exit = await Promise.race([srv.exited, sleep(15_000).then(() => null)]);
+    const exit = await within(srv.exited, 15_000);
     assert.ok(exit, 'server did not exit within 15 s of SIGTERM');
     assert.equal(exit.code, 0, `exit: ${JSON.stringify(exit)}\n${srv.stderrTail()}`);
 

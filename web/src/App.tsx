@@ -1,7 +1,7 @@
 import { Suspense, type ReactNode } from 'react';
 import { App as AntApp, ConfigProvider } from 'antd';
-import zhCNLocale from 'antd/locale/zh_CN';
-import enUSLocale from 'antd/locale/en_US';
+import zhCNLocale from 'antd/es/locale/zh_CN';
+import enUSLocale from 'antd/es/locale/en_US';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
 import { AREAS, canSeeArea, homePath, type Area } from './areas';
 import { I18nProvider, useI18n } from './i18n';

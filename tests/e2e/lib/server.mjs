@@ -53,6 +53,16 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Resolves to the promise's value, or to `onTimeout` after `ms`; never keeps the process alive. */
+export function within(promise, ms, onTimeout = null) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Runs `siyu <args> [--data-dir DIR]` synchronously. */
 export function runCli(args, dataDir, env = {}) {
   const fullArgs = dataDir ? [...args, '--data-dir', dataDir] : [...args];
@@ -153,7 +163,7 @@ export async function startServer({ args = [], env = {}, dataDir: givenDataDir }
   }
   if (lastProblem) {
     if (!exitInfo) proc.kill('SIGKILL');
-    await Promise.race([exited, sleep(2000)]);
+    await within(exited, 2000);
     if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     throw new Error(
       `siyu serve did not become ready: ${lastProblem}\n--- stderr (tail) ---\n${stderrTail}` +
@@ -164,7 +174,7 @@ export async function startServer({ args = [], env = {}, dataDir: givenDataDir }
   async function stop(signal = 'SIGTERM') {
     if (!exitInfo) {
       proc.kill(signal);
-      const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+      const timedOut = await within(exited.then(() => false), STOP_TIMEOUT_MS, true);
       if (timedOut) {
         proc.kill('SIGKILL');
         await exited;
@@ -262,16 +272,20 @@ export async function api(baseUrl, method, urlPath, { cookie, token, body, rawBo
 
 /**
  * A request over node:http that tolerates the server answering before the whole body was
- * sent (413). `body` is a Buffer; `chunked` omits Content-Length.
+ * sent (413): the headers go first, then the body in chunks until the server answers.
+ * `body` is a Buffer; `chunked` omits Content-Length.
  */
 export function rawRequest(baseUrl, method, urlPath, { headers = {}, body = Buffer.alloc(0), chunked = false } = {}) {
   const url = new URL(urlPath, baseUrl);
   return new Promise((resolve, reject) => {
     const h = { ...headers };
     if (!chunked) h['content-length'] = String(body.length);
+    let gotResponse = false;
+    let settled = false;
     const req = http.request(
       { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: h, agent: false },
       (res) => {
+        gotResponse = true;
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
@@ -282,37 +296,28 @@ export function rawRequest(baseUrl, method, urlPath, { headers = {}, body = Buff
           } catch {
             /* not JSON */
           }
-          answered = true;
+          settled = true;
           resolve({ status: res.statusCode, headers: res.headers, body: parsed, text });
           req.destroy();
         });
         res.on('error', (err) => {
-          if (!answered) reject(err);
+          if (!settled) reject(err);
         });
       },
     );
-    let answered = false;
-    let gotResponse = false;
-    req.on('response', () => {
-      gotResponse = true;
-    });
     req.on('error', (err) => {
-      if (!gotResponse && !answered) reject(err);
+      if (!gotResponse && !settled) reject(err);
     });
+    req.flushHeaders();
     const chunkSize = 16 * 1024;
-    let offset = 0;
-    const pump = () => {
-      while (offset < body.length && !gotResponse && !req.destroyed) {
-        const piece = body.subarray(offset, offset + chunkSize);
-        offset += piece.length;
-        if (!req.write(piece)) {
-          req.once('drain', pump);
-          return;
-        }
+    (async () => {
+      await sleep(100);
+      for (let offset = 0; offset < body.length; offset += chunkSize) {
+        if (gotResponse || req.destroyed) return;
+        await new Promise((r) => req.write(body.subarray(offset, offset + chunkSize), () => r()));
       }
-      if (!req.destroyed) req.end();
-    };
-    pump();
+      if (!gotResponse && !req.destroyed) req.end();
+    })().catch(() => {});
   });
 }
 

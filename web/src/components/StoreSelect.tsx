@@ -1,6 +1,7 @@
 import { Select } from 'antd';
 import type { StoreKind } from '../api/types';
 import { useT } from '../i18n';
+import { flattenStoreTree } from '../domain/storeTree';
 import { useStores, withDescendants } from '../hooks/useStores';
 
 interface Props {
@@ -32,11 +33,14 @@ export function StoreSelect({
   const { data, loading } = useStores();
   const stores = data ?? [];
   const scope = scopeIds?.length ? withDescendants(stores, scopeIds) : null;
-  const options = stores
-    .filter((store) => (!kinds || kinds.includes(store.kind)) && store.id !== excludeId && (!scope || scope.has(store.id)))
-    .map((store) => ({
+  const options = flattenStoreTree(stores)
+    .filter(({ store }) => (!kinds || kinds.includes(store.kind)) && store.id !== excludeId && (!scope || scope.has(store.id)))
+    .map(({ store, depth }) => ({
       value: store.id,
       label: store.name,
+      depth: kinds?.length === 1 ? 0 : depth,
+      'data-store-id': store.id,
+      'data-store-kind': store.kind,
       search: `${store.name} ${store.code} ${store.city ?? ''}`.toLowerCase(),
       kind: store.kind,
     }));
@@ -53,7 +57,7 @@ export function StoreSelect({
       filterOption={(input, option) => Boolean(option?.search.includes(input.toLowerCase()))}
       options={options}
       optionRender={(option) => (
-        <span>
+        <span style={{ paddingLeft: option.data.depth * 16 }}>
           {option.data.label}
           <span style={{ color: 'rgba(0,0,0,0.45)', marginLeft: 8, fontSize: 12 }}>
             {t(`store.kind.${option.data.kind}`)}

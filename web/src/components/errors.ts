@@ -28,7 +28,9 @@ export function applyFieldError(form: FormInstance, error: unknown, fields: read
   const path = fieldPath(error.field);
   if (!fields.includes(String(path[0]))) return false;
   const name = fields.includes(error.field) ? error.field : path;
-  form.setFields([{ name, errors: [error.message] }]);
+  const prefix = `${error.field}: `;
+  const text = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  form.setFields([{ name, errors: [text] }]);
   form.scrollToField(name);
   return true;
 }

@@ -207,6 +207,7 @@ export const zhCN = {
   'users.storesScoped': '店长和导购只能看到所选门店（及其下级门店）的客户。',
   'users.storesInfo': '该角色可访问全部门店，负责门店仅作记录。',
   'users.storesRequired': '店长和导购至少需要一个门店',
+  'users.noStores': '未分配门店，看不到任何客户',
   'users.allStores': '全部门店',
   'users.password': '初始密码',
   'users.passwordHint': '留空将自动生成一个密码，并只显示这一次。',

@@ -86,7 +86,7 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
       open={open}
       onClose={onClose}
       width={isMobile ? '100%' : 560}
-      destroyOnClose
+      destroyOnHidden
       extra={
         <Flex gap={8}>
           <Button onClick={onClose}>{t('common.cancel')}</Button>

@@ -23,6 +23,7 @@ export function CustomerTable({ rows, loading }: Props) {
     {
       title: t('customer.customer'),
       key: 'name',
+      width: 240,
       render: (_, customer) => {
         const name = displayName(customer, t);
         return (
@@ -67,12 +68,13 @@ export function CustomerTable({ rows, loading }: Props) {
 
   return (
     <Table<Customer>
+      size="middle"
       rowKey="id"
       columns={columns}
       dataSource={rows}
       loading={loading}
       pagination={false}
-      scroll={{ x: 760 }}
+      scroll={{ x: 900 }}
       onRow={(customer) => ({ onClick: () => navigate(`/customers/${customer.id}`), style: { cursor: 'pointer' } })}
       data-testid="customer-table"
     />

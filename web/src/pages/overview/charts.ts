@@ -22,6 +22,7 @@ export function newByDayOption(stats: OverviewStats, t: Translate, formatNumber:
         name: t('overview.newCustomers'),
         type: 'line',
         smooth: true,
+        smoothMonotone: 'x',
         showSymbol: stats.new_by_day.length <= 31,
         data: stats.new_by_day.map((day) => day.count),
         itemStyle: { color: BLUE },

@@ -54,7 +54,7 @@ export function ApiKeyCreateModal({ open, onClose, onCreated }: Props) {
       okText={t('apiKeys.create')}
       cancelText={t('common.cancel')}
       confirmLoading={saving}
-      destroyOnClose
+      destroyOnHidden
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="api-key-form">
         <Form.Item

@@ -41,7 +41,13 @@ export default function ApiKeysPage() {
     });
 
   const columns: ColumnsType<ApiKey> = [
-    { title: t('apiKeys.name'), dataIndex: 'name', render: (name: string) => <Typography.Text strong>{name}</Typography.Text> },
+    {
+      title: t('apiKeys.name'),
+      dataIndex: 'name',
+      width: 220,
+      ellipsis: true,
+      render: (name: string) => <Typography.Text strong>{name}</Typography.Text>,
+    },
     {
       title: t('apiKeys.kind'),
       dataIndex: 'kind',
@@ -94,12 +100,13 @@ export default function ApiKeysPage() {
       <Card>
         {error ? <ErrorAlert error={error} onRetry={reload} /> : null}
         <Table<ApiKey>
+          size="middle"
           rowKey="id"
           columns={columns}
           dataSource={keys}
           loading={loading}
           pagination={false}
-          scroll={{ x: 1000 }}
+          scroll={{ x: 1290 }}
           rowClassName={(key) => (key.revoked_at ? 'siyu-row-muted' : '')}
           locale={{ emptyText: t('apiKeys.empty') }}
           data-testid="api-key-table"
@@ -119,6 +126,7 @@ export default function ApiKeysPage() {
         open={Boolean(created)}
         onCancel={() => setCreated(undefined)}
         maskClosable={false}
+        destroyOnHidden
         footer={
           <Button type="primary" onClick={() => setCreated(undefined)} data-testid="api-key-done">
             {t('apiKeys.onceDone')}

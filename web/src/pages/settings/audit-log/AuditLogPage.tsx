@@ -47,11 +47,11 @@ export default function AuditLogPage() {
   const pager = useCursorPager(fetchPage, JSON.stringify(filters), 50);
 
   const columns: ColumnsType<AuditEntry> = [
-    { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: string) => format.dateTime(at) },
+    { title: t('audit.at'), dataIndex: 'at', width: 160, render: (at: string) => format.dateTime(at) },
     {
       title: t('audit.actor'),
       key: 'actor',
-      width: 200,
+      width: 170,
       render: (_, entry) => (
         <Flex vertical>
           <span>{entry.actor_name ?? (entry.actor_id !== null ? `#${entry.actor_id}` : '—')}</span>
@@ -64,16 +64,16 @@ export default function AuditLogPage() {
     {
       title: t('audit.action'),
       dataIndex: 'action',
-      width: 170,
+      width: 150,
       render: (action: string) => <Tag color={actionColor(action)}>{actionLabel(action, t)}</Tag>,
     },
     {
       title: t('audit.target'),
       key: 'target',
-      width: 160,
+      width: 150,
       render: (_, entry) => (entry.target_type ? `${entry.target_type}${entry.target_id !== null ? ` #${entry.target_id}` : ''}` : '—'),
     },
-    { title: t('audit.ip'), dataIndex: 'ip', width: 140, render: (ip: string | null) => ip ?? '—' },
+    { title: t('audit.ip'), dataIndex: 'ip', width: 130, render: (ip: string | null) => ip ?? '—' },
     {
       title: t('audit.details'),
       dataIndex: 'details',
@@ -111,12 +111,13 @@ export default function AuditLogPage() {
         </Flex>
         {pager.state.error ? <ErrorAlert error={pager.state.error} onRetry={pager.state.reload} /> : null}
         <Table<AuditEntry>
+          size="middle"
           rowKey="id"
           columns={columns}
           dataSource={pager.rows}
           loading={pager.state.loading}
           pagination={false}
-          scroll={{ x: 1100 }}
+          scroll={{ x: 960 }}
           locale={{ emptyText: t('audit.empty') }}
           data-testid="audit-table"
         />

@@ -6,7 +6,7 @@ import { applyFieldError, describeError } from '../../../components/errors';
 import { StoreSelect } from '../../../components/StoreSelect';
 import { toApiError } from '../../../hooks/useAsync';
 import { useT } from '../../../i18n';
-import { parentKinds } from './storeTree';
+import { parentKinds } from '../../../domain/storeTree';
 
 interface Values {
   code: string;
@@ -90,7 +90,7 @@ export function StoreFormModal({ target, onClose, onSaved }: Props) {
       okText={t('common.save')}
       cancelText={t('common.cancel')}
       confirmLoading={saving}
-      destroyOnClose
+      destroyOnHidden
       width={600}
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="store-form">

@@ -7,18 +7,16 @@ import type { Store, StoreKind } from '../../../api/types';
 import { describeError } from '../../../components/errors';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { PageHeader } from '../../../components/PageHeader';
-import { useFormat } from '../../../format';
 import { toApiError } from '../../../hooks/useAsync';
 import { invalidateStores, useStores } from '../../../hooks/useStores';
 import { useT } from '../../../i18n';
 import { StoreFormModal, type StoreFormTarget } from './StoreFormModal';
-import { buildStoreTree, childKind, filterStores, type StoreNode } from './storeTree';
+import { buildStoreTree, childKind, filterStores, type StoreNode } from '../../../domain/storeTree';
 
 const KIND_COLORS: Record<StoreKind, string> = { hq: 'gold', region: 'purple', store: 'blue' };
 
 export default function StoresPage() {
   const t = useT();
-  const format = useFormat();
   const { modal, message } = App.useApp();
   const { data, error, loading, reload } = useStores();
   const [query, setQuery] = useState('');
@@ -64,6 +62,7 @@ export default function StoresPage() {
     {
       title: t('stores.name'),
       dataIndex: 'name',
+      width: 280,
       render: (name: string, store) => (
         <Space>
           <Typography.Text strong={store.kind !== 'store'}>{name}</Typography.Text>
@@ -71,7 +70,7 @@ export default function StoresPage() {
         </Space>
       ),
     },
-    { title: t('stores.code'), dataIndex: 'code', width: 140, render: (code: string) => <Typography.Text code>{code}</Typography.Text> },
+    { title: t('stores.code'), dataIndex: 'code', width: 130, render: (code: string) => <Typography.Text code>{code}</Typography.Text> },
     { title: t('stores.city'), dataIndex: 'city', width: 120, render: (city: string | null) => city ?? '—' },
     {
       title: t('stores.location'),
@@ -79,7 +78,6 @@ export default function StoresPage() {
       width: 180,
       render: (_, store) => (store.latitude !== null && store.longitude !== null ? `${store.latitude}, ${store.longitude}` : '—'),
     },
-    { title: t('common.updatedAt'), dataIndex: 'updated_at', width: 170, render: (at: string) => format.dateTime(at) },
     {
       title: t('common.actions'),
       key: 'actions',
@@ -120,13 +118,14 @@ export default function StoresPage() {
         </Flex>
         {error ? <ErrorAlert error={error} onRetry={refresh} /> : null}
         <Table<StoreNode>
+          size="middle"
           rowKey="id"
           columns={columns}
           dataSource={tree}
           loading={loading}
           pagination={false}
           expandable={{ expandedRowKeys: expandedKeys, onExpand: toggle }}
-          scroll={{ x: 960 }}
+          scroll={{ x: 900 }}
           locale={{ emptyText: t(query ? 'stores.emptyFiltered' : 'stores.empty') }}
           data-testid="store-table"
         />

@@ -85,7 +85,7 @@ export function UserFormModal({ open, user, onClose, onSaved }: Props) {
       okText={t('common.save')}
       cancelText={t('common.cancel')}
       confirmLoading={saving}
-      destroyOnClose
+      destroyOnHidden
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="user-form">
         <Form.Item

@@ -15,7 +15,7 @@ import { useCursorPager } from '../../../hooks/useCursorPager';
 import { useStores } from '../../../hooks/useStores';
 import { useT } from '../../../i18n';
 import { useCan, useSession } from '../../../session/SessionContext';
-import { RoleTag, roleOptions } from '../roles';
+import { RoleTag, roleOptions, STORE_SCOPED_ROLES } from '../roles';
 import { UserFormModal } from './UserFormModal';
 
 type Editing = { mode: 'create' } | { mode: 'edit'; user: User } | null;
@@ -57,6 +57,7 @@ export default function UsersPage() {
     {
       title: t('users.name'),
       key: 'name',
+      width: 260,
       render: (_, user) => (
         <Flex vertical>
           <Typography.Text strong>
@@ -67,27 +68,31 @@ export default function UsersPage() {
         </Flex>
       ),
     },
-    { title: t('users.role'), dataIndex: 'role', width: 120, render: (value: Role) => <RoleTag role={value} t={t} /> },
+    { title: t('users.role'), dataIndex: 'role', width: 110, render: (value: Role) => <RoleTag role={value} t={t} /> },
     {
       title: t('users.stores'),
       dataIndex: 'store_ids',
-      render: (ids: number[]) =>
-        ids.length ? ids.map((id) => <Tag key={id}>{byId.get(id)?.name ?? `#${id}`}</Tag>) : <Typography.Text type="secondary">{t('users.allStores')}</Typography.Text>,
+      render: (ids: number[], user) => {
+        if (ids.length) return ids.map((id) => <Tag key={id}>{byId.get(id)?.name ?? `#${id}`}</Tag>);
+        const scoped = STORE_SCOPED_ROLES.includes(user.role);
+        return (
+          <Typography.Text type={scoped ? 'warning' : 'secondary'}>{t(scoped ? 'users.noStores' : 'users.allStores')}</Typography.Text>
+        );
+      },
     },
     {
       title: t('users.status'),
       dataIndex: 'disabled',
-      width: 100,
+      width: 90,
       render: (disabled: boolean) => (disabled ? <Tag color="default">{t('users.statusDisabled')}</Tag> : <Tag color="success">{t('users.statusActive')}</Tag>),
     },
     { title: t('users.lastLogin'), dataIndex: 'last_login_at', width: 170, render: (at: string | null) => format.dateTime(at) },
-    { title: t('common.createdAt'), dataIndex: 'created_at', width: 170, render: (at: string) => format.dateTime(at) },
   ];
   if (canWrite) {
     columns.push({
       title: t('common.actions'),
       key: 'actions',
-      width: 140,
+      width: 120,
       fixed: 'right',
       render: (_, user) => (
         <Space size={0}>
@@ -128,12 +133,13 @@ export default function UsersPage() {
         </Flex>
         {pager.state.error ? <ErrorAlert error={pager.state.error} onRetry={pager.state.reload} /> : null}
         <Table<User>
+          size="middle"
           rowKey="id"
           columns={columns}
           dataSource={pager.rows}
           loading={pager.state.loading}
           pagination={false}
-          scroll={{ x: 900 }}
+          scroll={{ x: 960 }}
           locale={{ emptyText: t('users.empty') }}
         />
         <PagerBar pageIndex={pager.pageIndex} hasPrev={pager.hasPrev} hasNext={pager.hasNext} onPrev={pager.prev} onNext={pager.next} />
@@ -152,6 +158,8 @@ export default function UsersPage() {
         title={t('users.passwordOnceTitle')}
         open={Boolean(created)}
         onCancel={() => setCreated(undefined)}
+        maskClosable={false}
+        destroyOnHidden
         footer={
           <Button type="primary" onClick={() => setCreated(undefined)}>
             {t('common.done')}

@@ -1,4 +1,4 @@
-import type { Store, StoreKind } from '../../../api/types';
+import type { Store, StoreKind } from '../api/types';
 
 export interface StoreNode extends Store {
   children?: StoreNode[];
@@ -53,4 +53,17 @@ export function filterStores(stores: readonly Store[], query: string): Store[] {
     }
   }
   return stores.filter((store) => keep.has(store.id));
+}
+
+/** The stores in tree order (each parent followed by its children) with their depth. */
+export function flattenStoreTree(stores: readonly Store[]): { store: Store; depth: number }[] {
+  const rows: { store: Store; depth: number }[] = [];
+  const visit = (nodes: StoreNode[], depth: number) => {
+    for (const node of nodes) {
+      rows.push({ store: node, depth });
+      if (node.children) visit(node.children, depth + 1);
+    }
+  };
+  visit(buildStoreTree(stores), 0);
+  return rows;
 }

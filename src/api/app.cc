@@ -1,0 +1,130 @@
+#include "api/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/permissions.h"
+#include "api/routes.h"
+#include "base/strings.h"
+
+namespace siyu::api {
+
+bool Ctx::Can(std::string_view permission) const { return HasPermission(principal.role, permission); }
+
+Result<cdp::Visibility> Ctx::Visibility() {
+    cdp::Visibility vis;
+    if (!auth::IsStoreScoped(principal.role)) return vis;
+    SIYU_ASSIGN_OR_RETURN(auto ids, svc.stores.Subtree(principal.tenant_id, principal.store_ids));
+    vis.store_ids = std::move(ids);
+    return vis;
+}
+
+namespace {
+
+// Resolves the caller from a bearer key or the session cookie.
+Result<auth::Principal> Authenticate(const http::Request& req, Services& svc) {
+    if (const std::string* authz = req.Header("authorization")) {
+        std::string_view value = Trim(*authz);
+        if (value.size() < 7 || ToLower(value.substr(0, 7)) != "bearer ") {
+            return Status::Unauthenticated("the Authorization header must be 'Bearer <key>'");
+        }
+        SIYU_ASSIGN_OR_RETURN(auto p, svc.accounts.AuthenticateKey(std::string(Trim(value.substr(7)))));
+        if (p.kind == auth::Principal::Kind::kWriteKey) {
+            return Status::Unauthenticated("a write key only works with the tracking API (/v1); use a secret key");
+        }
+        return p;
+    }
+    if (auto token = req.Cookie("siyu_session")) return svc.accounts.AuthenticateSession(*token);
+    return Status::Unauthenticated("sign in or send 'Authorization: Bearer <secret key>'");
+}
+
+bool IsApiPath(const std::string& path) {
+    return StartsWith(path, "/api/") || path == "/api" || StartsWith(path, "/v1/") || path == "/healthz" ||
+           path == "/readyz" || path == "/metrics";
+}
+
+}  // namespace
+
+void RouteTable::Api(http::RouteSpec spec, ApiHandler handler) {
+    std::string permission = spec.permission;
+    Services* svc = svc_;
+    router_->Add(std::move(spec), [svc, permission, handler = std::move(handler)](http::Request& req) {
+        auto principal = Authenticate(req, *svc);
+        if (!principal.ok()) return ErrorResponse(principal.status(), req.request_id);
+        if (!permission.empty() && !HasPermission(principal->role, permission)) {
+            return ErrorResponse(Status::PermissionDenied("your role (" + std::string(auth::RoleName(principal->role)) +
+                                                          ") lacks the permission " + permission),
+                                 req.request_id);
+        }
+        auth::Actor actor;
+        actor.type = principal->kind == auth::Principal::Kind::kUser ? "user" : "api_key";
+        actor.id = principal->kind == auth::Principal::Kind::kUser ? principal->user_id : principal->api_key_id;
+        actor.name = principal->name;
+        actor.ip = req.remote_ip;
+        Ctx ctx{req, *svc, std::move(principal).value(), std::move(actor)};
+        auto result = handler(ctx);
+        if (!result.ok()) return ErrorResponse(result.status(), req.request_id);
+        return std::move(result).value();
+    });
+}
+
+void RouteTable::Public(http::RouteSpec spec, PublicHandler handler) {
+    spec.public_route = true;
+    Services* svc = svc_;
+    router_->Add(std::move(spec), [svc, handler = std::move(handler)](http::Request& req) {
+        auto result = handler(req, *svc);
+        if (!result.ok()) return ErrorResponse(result.status(), req.request_id);
+        return std::move(result).value();
+    });
+}
+
+App::App(store::Database* db, const Config& config)
+    : services_(std::make_unique<Services>(db, config)), router_(std::make_unique<http::Router>()) {
+    RouteTable table(router_.get(), services_.get());
+    AddOpsRoutes(table, *router_);
+    AddAuthRoutes(table);
+    AddAdminRoutes(table);
+    AddStoreRoutes(table);
+    AddCustomerRoutes(table);
+    services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
+                                [db] { return static_cast<double>(db->WriterQueueDepth()); });
+    services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",
+                                [] { return 1.0; });
+}
+
+App::~App() = default;
+
+http::Metrics& App::metrics() { return services_->metrics; }
+const http::Router& App::router() const { return *router_; }
+std::string App::OpenApiDocument() const { return BuildOpenApi(*router_).dump(2); }
+
+http::Response App::Dispatch(http::Request& req) {
+    try {
+        const http::Route* route = nullptr;
+        switch (router_->Match(req, &route)) {
+            case http::Router::MatchResult::kFound: {
+                http::Response resp = route->handler(req);
+                resp.route = route->spec.pattern;
+                return resp;
+            }
+            case http::Router::MatchResult::kMethodNotAllowed: {
+                http::Response resp = ErrorResponse(
+                    {StatusCode::kFailedPrecondition, req.method + " is not allowed on " + req.path}, req.request_id);
+                resp.status = 405;
+                resp.body = http::ErrorBody("method_not_allowed", req.method + " is not allowed on " + req.path, "",
+                                            req.request_id);
+                return resp;
+            }
+            case http::Router::MatchResult::kNotFound:
+                break;
+        }
+        if (!IsApiPath(req.path)) {
+            if (auto file = services_->static_files.Serve(req)) return *file;
+        }
+        return ErrorResponse(Status::NotFound("no route for " + req.method + " " + req.path), req.request_id);
+    } catch (const std::exception& e) {
+        spdlog::error("request_id={} unhandled exception: {}", req.request_id, e.what());
+        return ErrorResponse(Status::Internal("internal error; request id " + req.request_id), req.request_id);
+    }
+}
+
+}  // namespace siyu::api

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/config.h"
+#include "http/message.h"
+#include "store/database.h"
+
+namespace siyu::http {
+class Metrics;
+class Router;
+}  // namespace siyu::http
+
+namespace siyu::api {
+
+struct Services;
+
+// The HTTP face of siyu: every /api/v1 route, the ops endpoints and the console's files.
+// Construct once per process after the database is migrated; Dispatch is thread-safe.
+class App {
+  public:
+    App(store::Database* db, const Config& config);
+    ~App();
+
+    http::Response Dispatch(http::Request& request);
+
+    http::Metrics& metrics();
+    const http::Router& router() const;
+    // The OpenAPI 3 document of every /api/v1 route.
+    std::string OpenApiDocument() const;
+
+  private:
+    std::unique_ptr<Services> services_;
+    std::unique_ptr<http::Router> router_;
+};
+
+}  // namespace siyu::api

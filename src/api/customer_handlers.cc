@@ -1,0 +1,167 @@
+#include "api/routes.h"
+#include "base/phone.h"
+#include "base/strings.h"
+
+namespace siyu::api {
+
+namespace {
+
+Json OptJson(const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); }
+
+Json CustomerJson(const cdp::Customer& c, bool pii) {
+    auto mask = [&](const std::string& type, const std::string& value) -> std::string {
+        if (pii) return value;
+        if (type == "phone") return MaskPhone(value);
+        if (type == "email") return MaskEmail(value);
+        return value;
+    };
+    Json ids = Json::array();
+    for (const auto& i : c.identifiers) {
+        ids.push_back({{"type", i.type}, {"value", mask(i.type, i.value)}, {"created_at", TimeJson(i.created_at)}});
+    }
+    return {{"id", c.id},
+            {"name", OptJson(c.name)},
+            {"phone", c.phone ? Json(mask("phone", *c.phone)) : Json(nullptr)},
+            {"email", c.email ? Json(mask("email", *c.email)) : Json(nullptr)},
+            {"gender", c.gender},
+            {"birthday", OptJson(c.birthday)},
+            {"store_id", c.store_id ? Json(*c.store_id) : Json(nullptr)},
+            {"member_no", OptJson(c.member_no)},
+            {"traits", c.traits},
+            {"identifiers", ids},
+            {"created_at", TimeJson(c.created_at)},
+            {"updated_at", TimeJson(c.updated_at)}};
+}
+
+// An RFC 3339 time, or a YYYY-MM-DD day in the tenant's zone (its start, or with
+// `end_of_day` the start of the next day).
+Result<std::optional<TimeMs>> TimeParam(const http::Request& req, const char* name, const std::string& tz,
+                                        bool end_of_day) {
+    auto v = req.Query(name);
+    if (!v || v->empty()) return std::optional<TimeMs>();
+    if (auto t = ParseRfc3339(*v)) return std::optional<TimeMs>(*t);
+    auto day = StartOfLocalDay(*v, tz);
+    if (!day.ok()) return Status::InvalidArgument(name, "must be RFC 3339 or YYYY-MM-DD");
+    return std::optional<TimeMs>(day.value() + (end_of_day ? 86'400'000 : 0));
+}
+
+Result<http::Response> ListCustomers(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
+    SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+    cdp::CustomerFilter f;
+    f.limit = page.limit;
+    f.before_id = page.cursor;
+    if (auto q = c.req.Query("q"); q && !Trim(*q).empty()) f.q = *q;
+    if (auto name = c.req.Query("name"); name && !name->empty()) f.name = *name;
+    if (auto phone = c.req.Query("phone"); phone && !phone->empty()) {
+        auto normalized = NormalizePhone(*phone);
+        if (!normalized.ok()) return normalized.status();
+        f.phone = normalized.value();
+    }
+    if (auto store = c.req.Query("store_id"); store && !store->empty()) {
+        int64_t id = 0;
+        if (!ParseInt64(*store, &id)) return Status::InvalidArgument("store_id", "must be an integer");
+        f.store_id = id;
+    }
+    if (c.req.Query("created_from") || c.req.Query("created_to")) {
+        SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
+        SIYU_ASSIGN_OR_RETURN(f.created_from, TimeParam(c.req, "created_from", tenant.time_zone, false));
+        SIYU_ASSIGN_OR_RETURN(f.created_to, TimeParam(c.req, "created_to", tenant.time_zone, true));
+    }
+    SIYU_ASSIGN_OR_RETURN(auto customers, c.svc.customers.List(c.tenant(), f, vis));
+    bool pii = c.Can("pii");
+    Json data = Json::array();
+    for (const auto& cu : customers) data.push_back(CustomerJson(cu, pii));
+    std::optional<int64_t> last;
+    if (!customers.empty()) last = customers.back().id;
+    return JsonResponse(200, PageJson(data, page.limit, last));
+}
+
+Result<http::Response> Overview(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+    SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
+    std::string to_day = c.req.Query("to").value_or(LocalDate(NowMs(), tenant.time_zone));
+    if (!IsValidDate(to_day)) return Status::InvalidArgument("to", "must be YYYY-MM-DD");
+    SIYU_ASSIGN_OR_RETURN(TimeMs to, StartOfLocalDay(to_day, tenant.time_zone));
+    to += 86'400'000;
+    std::string from_day = c.req.Query("from").value_or(LocalDate(to - 30 * 86'400'000LL, tenant.time_zone));
+    if (!IsValidDate(from_day)) return Status::InvalidArgument("from", "must be YYYY-MM-DD");
+    SIYU_ASSIGN_OR_RETURN(TimeMs from, StartOfLocalDay(from_day, tenant.time_zone));
+    if (from >= to) return Status::InvalidArgument("from", "must be on or before to");
+    if (to - from > 366LL * 86'400'000) return Status::InvalidArgument("from", "the range is at most 366 days");
+    SIYU_ASSIGN_OR_RETURN(auto stats, c.svc.customers.Overview(c.tenant(), from, to, tenant.time_zone, vis));
+    Json by_day = Json::array();
+    for (const auto& [day, n] : stats.new_by_day) by_day.push_back({{"date", day}, {"count", n}});
+    Json by_store = Json::array();
+    for (const auto& s : stats.by_store) {
+        by_store.push_back(
+            {{"store_id", s.store_id ? Json(*s.store_id) : Json(nullptr)}, {"name", s.name}, {"count", s.count}});
+    }
+    return JsonResponse(200, {{"customers_total", stats.total},
+                              {"customers_new", stats.new_in_range},
+                              {"from", from_day},
+                              {"to", to_day},
+                              {"new_by_day", by_day},
+                              {"by_store", by_store},
+                              {"by_gender", {{"male", stats.male}, {"female", stats.female}, {"unknown", stats.unknown}}}});
+}
+
+}  // namespace
+
+void AddCustomerRoutes(RouteTable& t) {
+    t.Api({.method = "GET", .pattern = "/api/v1/customers", .summary = "Search and list customers, newest first",
+           .tag = "Customers", .permission = "customers.read", .response_schema = "CustomerPage",
+           .query_params = {"limit", "cursor", "q", "name", "phone", "store_id", "created_from", "created_to"}},
+          ListCustomers);
+    t.Api({.method = "POST", .pattern = "/api/v1/customers", .summary = "Create a customer", .tag = "Customers",
+           .permission = "customers.write", .request_schema = "CustomerInput", .response_schema = "Customer"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Create(c.tenant(), in, vis));
+              return JsonResponse(201, CustomerJson(cu, c.Can("pii")));
+          });
+    t.Api({.method = "GET", .pattern = "/api/v1/customers/lookup", .summary = "Find the customer holding an identifier",
+           .tag = "Customers", .permission = "customers.read", .response_schema = "Customer",
+           .query_params = {"type", "value"}},
+          [](Ctx& c) -> Result<http::Response> {
+              auto type = c.req.Query("type"), value = c.req.Query("value");
+              if (!type || type->empty()) return Status::InvalidArgument("type", "is required");
+              if (!value || value->empty()) return Status::InvalidArgument("value", "is required");
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Lookup(c.tenant(), *type, *value, vis));
+              return JsonResponse(200, CustomerJson(cu, c.Can("pii")));
+          });
+    t.Api({.method = "GET", .pattern = "/api/v1/customers/{id}", .summary = "One customer with identifiers",
+           .tag = "Customers", .permission = "customers.read", .response_schema = "Customer"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Get(c.tenant(), id, vis));
+              return JsonResponse(200, CustomerJson(cu, c.Can("pii")));
+          });
+    t.Api({.method = "PATCH", .pattern = "/api/v1/customers/{id}", .summary = "Change a customer; null clears a field",
+           .tag = "Customers", .permission = "customers.write", .request_schema = "CustomerInput",
+           .response_schema = "Customer"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+              SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Update(c.tenant(), id, in, vis));
+              return JsonResponse(200, CustomerJson(cu, c.Can("pii")));
+          });
+    t.Api({.method = "DELETE", .pattern = "/api/v1/customers/{id}", .summary = "Soft-delete a customer",
+           .tag = "Customers", .permission = "customers.delete"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_RETURN_IF_ERROR(c.svc.customers.Delete(c.tenant(), id, vis, c.actor));
+              return http::Response::NoContent();
+          });
+    t.Api({.method = "GET", .pattern = "/api/v1/stats/overview", .summary = "Customer counts for the overview page",
+           .tag = "Statistics", .permission = "customers.read", .response_schema = "Overview",
+           .query_params = {"from", "to"}},
+          Overview);
+}
+
+}  // namespace siyu::api

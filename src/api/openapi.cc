@@ -1,0 +1,183 @@
+#include "api/routes.h"
+#include "base/strings.h"
+
+namespace siyu::api {
+
+namespace {
+
+const char kSchemas[] = R"json({
+  "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+    "required": ["code", "message"], "properties": {
+      "code": {"type": "string", "enum": ["invalid_json", "invalid_argument", "unknown_field", "unauthenticated",
+        "forbidden", "not_found", "method_not_allowed", "already_exists", "failed_precondition",
+        "payload_too_large", "too_many_requests", "unavailable", "internal"]},
+      "message": {"type": "string"}, "field": {"type": "string", "nullable": true},
+      "request_id": {"type": "string"}}}}},
+  "LoginInput": {"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
+    "email": {"type": "string"}, "password": {"type": "string"}, "tenant_id": {"type": "integer"}}},
+  "SwitchTenantInput": {"type": "object", "required": ["tenant_id"], "additionalProperties": false,
+    "properties": {"tenant_id": {"type": "integer"}}},
+  "SessionInfo": {"type": "object", "properties": {
+    "user": {"type": "object", "nullable": true, "properties": {"id": {"type": "integer"},
+      "email": {"type": "string"}, "name": {"type": "string"}}},
+    "api_key": {"type": "object", "nullable": true, "properties": {"id": {"type": "integer"},
+      "name": {"type": "string"}}},
+    "tenant": {"$ref": "#/components/schemas/Tenant"}, "role": {"$ref": "#/components/schemas/Role"},
+    "permissions": {"type": "array", "items": {"type": "string"}},
+    "store_ids": {"type": "array", "items": {"type": "integer"}},
+    "tenants": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"},
+      "name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "demo": {"type": "boolean"}}}}}},
+  "Role": {"type": "string", "enum": ["owner", "admin", "operator", "analyst", "store_manager", "guide"]},
+  "Tenant": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+    "time_zone": {"type": "string", "example": "Asia/Shanghai"}, "currency": {"type": "string", "example": "CNY"},
+    "demo": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
+  "TenantPatch": {"type": "object", "additionalProperties": false, "properties": {"name": {"type": "string"},
+    "time_zone": {"type": "string"}, "currency": {"type": "string"}}},
+  "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+    "name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"},
+    "store_ids": {"type": "array", "items": {"type": "integer"}}, "disabled": {"type": "boolean"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "last_login_at": {"type": "string", "format": "date-time", "nullable": true},
+    "password": {"type": "string", "description": "only on create, when the password was generated"}}},
+  "UserInput": {"type": "object", "required": ["email", "name", "role"], "additionalProperties": false,
+    "properties": {"email": {"type": "string"}, "name": {"type": "string"},
+    "role": {"$ref": "#/components/schemas/Role"}, "password": {"type": "string", "minLength": 8, "maxLength": 128},
+    "store_ids": {"type": "array", "items": {"type": "integer"}}}},
+  "UserPatch": {"type": "object", "additionalProperties": false, "properties": {"name": {"type": "string"},
+    "role": {"$ref": "#/components/schemas/Role"}, "store_ids": {"type": "array", "items": {"type": "integer"}},
+    "disabled": {"type": "boolean"}, "password": {"type": "string", "minLength": 8, "maxLength": 128}}},
+  "UserPage": {"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+    "next_cursor": {"type": "string", "nullable": true}}},
+  "ApiKey": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+    "kind": {"type": "string", "enum": ["secret", "write"]}, "role": {"type": "string", "nullable": true},
+    "prefix": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+    "last_used_at": {"type": "string", "format": "date-time", "nullable": true},
+    "revoked_at": {"type": "string", "format": "date-time", "nullable": true}}},
+  "ApiKeyCreated": {"allOf": [{"$ref": "#/components/schemas/ApiKey"}, {"type": "object",
+    "properties": {"key": {"type": "string", "description": "the secret, shown only in this answer"}}}]},
+  "ApiKeyInput": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+    "name": {"type": "string"}, "kind": {"type": "string", "enum": ["secret", "write"], "default": "secret"},
+    "role": {"$ref": "#/components/schemas/Role"}}},
+  "ApiKeyList": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/ApiKey"}}}},
+  "AuditEntry": {"type": "object", "properties": {"id": {"type": "integer"},
+    "at": {"type": "string", "format": "date-time"},
+    "actor_type": {"type": "string", "enum": ["user", "api_key", "cli", "system"]},
+    "actor_id": {"type": "integer", "nullable": true}, "actor_name": {"type": "string"},
+    "action": {"type": "string"}, "target_type": {"type": "string"}, "target_id": {"type": "string"},
+    "ip": {"type": "string"}, "details": {"type": "object"}}},
+  "AuditPage": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/AuditEntry"}}, "next_cursor": {"type": "string", "nullable": true}}},
+  "Store": {"type": "object", "properties": {"id": {"type": "integer"},
+    "parent_id": {"type": "integer", "nullable": true}, "kind": {"type": "string", "enum": ["hq", "region", "store"]},
+    "code": {"type": "string"}, "name": {"type": "string"}, "city": {"type": "string"},
+    "latitude": {"type": "number", "nullable": true}, "longitude": {"type": "number", "nullable": true},
+    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "StoreInput": {"type": "object", "additionalProperties": false, "properties": {
+    "code": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}, "name": {"type": "string"},
+    "kind": {"type": "string", "enum": ["hq", "region", "store"]}, "parent_id": {"type": "integer", "nullable": true},
+    "city": {"type": "string"}, "latitude": {"type": "number", "nullable": true},
+    "longitude": {"type": "number", "nullable": true}}},
+  "StorePage": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/Store"}}, "next_cursor": {"type": "string", "nullable": true}}},
+  "Identifier": {"type": "object", "required": ["type", "value"], "properties": {
+    "type": {"type": "string", "description": "user_id, anonymous_id, phone, email, member_no, wecom_external_userid, wechat_unionid, wechat_openid, taobao_ouid or custom:<name>"},
+    "value": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}},
+  "Customer": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string", "nullable": true},
+    "phone": {"type": "string", "nullable": true, "description": "E.164; masked without the pii permission"},
+    "email": {"type": "string", "nullable": true}, "gender": {"type": "string", "enum": ["male", "female", "unknown"]},
+    "birthday": {"type": "string", "format": "date", "nullable": true},
+    "store_id": {"type": "integer", "nullable": true}, "member_no": {"type": "string", "nullable": true},
+    "traits": {"type": "object"}, "identifiers": {"type": "array", "items": {"$ref": "#/components/schemas/Identifier"}},
+    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "CustomerInput": {"type": "object", "additionalProperties": false, "properties": {
+    "name": {"type": "string", "nullable": true, "maxLength": 100}, "phone": {"type": "string", "nullable": true},
+    "email": {"type": "string", "nullable": true}, "gender": {"type": "string", "enum": ["male", "female", "unknown"]},
+    "birthday": {"type": "string", "format": "date", "nullable": true},
+    "store_id": {"type": "integer", "nullable": true}, "member_no": {"type": "string", "nullable": true},
+    "traits": {"type": "object"}, "identifiers": {"type": "array", "items": {"type": "object",
+      "required": ["type", "value"], "properties": {"type": {"type": "string"}, "value": {"type": "string"}}}}}},
+  "CustomerPage": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/Customer"}}, "next_cursor": {"type": "string", "nullable": true}}},
+  "Overview": {"type": "object", "properties": {"customers_total": {"type": "integer"},
+    "customers_new": {"type": "integer"}, "from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"},
+    "new_by_day": {"type": "array", "items": {"type": "object", "properties": {"date": {"type": "string"},
+      "count": {"type": "integer"}}}},
+    "by_store": {"type": "array", "items": {"type": "object", "properties": {
+      "store_id": {"type": "integer", "nullable": true}, "name": {"type": "string"}, "count": {"type": "integer"}}}},
+    "by_gender": {"type": "object", "properties": {"male": {"type": "integer"}, "female": {"type": "integer"},
+      "unknown": {"type": "integer"}}}}}
+})json";
+
+Json ErrorRef(const char* description) {
+    return {{"description", description},
+            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+}
+
+}  // namespace
+
+Json BuildOpenApi(const http::Router& router) {
+    Json paths = Json::object();
+    for (const auto& route : router.routes()) {
+        const http::RouteSpec& spec = route.spec;
+        if (!StartsWith(spec.pattern, "/api/v1/")) continue;
+        Json op = {{"summary", spec.summary},
+                   {"tags", {spec.tag}},
+                   {"operationId", ToLower(spec.method) + spec.pattern}};
+        Json params = Json::array();
+        for (const auto& seg : route.segments) {
+            if (seg.size() > 2 && seg.front() == '{') {
+                params.push_back({{"name", seg.substr(1, seg.size() - 2)},
+                                  {"in", "path"},
+                                  {"required", true},
+                                  {"schema", {{"type", "integer"}}}});
+            }
+        }
+        for (const auto& q : spec.query_params) {
+            Json schema = q == "limit" ? Json{{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 50}}
+                                       : Json{{"type", "string"}};
+            params.push_back({{"name", q}, {"in", "query"}, {"required", false}, {"schema", schema}});
+        }
+        if (!params.empty()) op["parameters"] = params;
+        if (!spec.request_schema.empty()) {
+            op["requestBody"] = {
+                {"required", true},
+                {"content",
+                 {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + spec.request_schema}}}}}}}};
+        }
+        Json responses = Json::object();
+        std::string ok_code = spec.method == "POST" && spec.pattern.find("/auth/") == std::string::npos ? "201" : "200";
+        if (spec.response_schema.empty()) {
+            responses[spec.method == "GET" ? "200" : "204"] = {{"description", "done"}};
+        } else {
+            responses[ok_code] = {
+                {"description", "success"},
+                {"content",
+                 {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + spec.response_schema}}}}}}}};
+        }
+        responses["default"] = ErrorRef("an error; see docs/api.md for the codes");
+        op["responses"] = responses;
+        if (spec.public_route) {
+            op["security"] = Json::array();
+        } else if (!spec.permission.empty()) {
+            op["x-siyu-permission"] = spec.permission;
+        }
+        paths[spec.pattern][ToLower(spec.method)] = op;
+    }
+    return {{"openapi", "3.0.3"},
+            {"info",
+             {{"title", "siyu API"},
+              {"version", SIYU_VERSION},
+              {"description", "Private-domain customer operations: tenants, users, stores and customers."}}},
+            {"servers", Json::array({{{"url", "/"}}})},
+            {"security", Json::array({{{"bearerAuth", Json::array()}}, {{"cookieAuth", Json::array()}}})},
+            {"paths", paths},
+            {"components",
+             {{"securitySchemes",
+               {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"description", "a secret key, sk_..."}}},
+                {"cookieAuth", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "siyu_session"}}}}},
+              {"schemas", Json::parse(kSchemas)}}}};
+}
+
+}  // namespace siyu::api

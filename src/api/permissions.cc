@@ -1,0 +1,47 @@
+#include "api/permissions.h"
+
+#include <algorithm>
+
+namespace siyu::api {
+
+using auth::Role;
+
+const std::vector<PermissionRow>& PermissionMatrix() {
+    static const std::vector<PermissionRow> kMatrix = {
+        {"tenant.read",
+         {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
+        {"tenant.write", {Role::kOwner, Role::kAdmin}},
+        {"users.read", {Role::kOwner, Role::kAdmin}},
+        {"users.write", {Role::kOwner, Role::kAdmin}},
+        {"apikeys.manage", {Role::kOwner, Role::kAdmin}},
+        {"audit.read", {Role::kOwner, Role::kAdmin}},
+        {"stores.read",
+         {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
+        {"stores.write", {Role::kOwner, Role::kAdmin}},
+        {"customers.read",
+         {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
+        {"customers.write", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager, Role::kGuide}},
+        {"customers.delete", {Role::kOwner, Role::kAdmin, Role::kOperator}},
+        {"pii", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager}},
+    };
+    return kMatrix;
+}
+
+bool HasPermission(Role role, std::string_view permission) {
+    for (const auto& row : PermissionMatrix()) {
+        if (row.permission == permission) {
+            return std::find(row.roles.begin(), row.roles.end(), role) != row.roles.end();
+        }
+    }
+    return false;
+}
+
+std::vector<std::string> PermissionsOf(Role role) {
+    std::vector<std::string> out;
+    for (const auto& row : PermissionMatrix()) {
+        if (std::find(row.roles.begin(), row.roles.end(), role) != row.roles.end()) out.emplace_back(row.permission);
+    }
+    return out;
+}
+
+}  // namespace siyu::api

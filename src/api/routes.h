@@ -1,0 +1,119 @@
+#pragma once
+
+// Internal to the api module: what handler files share.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/accounts.h"
+#include "auth/login_throttle.h"
+#include "base/config.h"
+#include "cdp/customer_repository.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/static_files.h"
+#include "scrm/store_directory.h"
+
+namespace siyu::api {
+
+using Json = nlohmann::json;
+
+// Long-lived services the handlers use. Each member is thread-safe.
+struct Services {
+    Services(store::Database* database, const Config& cfg)
+        : db(database),
+          config(cfg),
+          accounts(database, cfg.auth_session_ttl_hours),
+          stores(database),
+          customers(database),
+          static_files(cfg.web_dir) {}
+
+    store::Database* db;
+    Config config;
+    auth::Accounts accounts;
+    scrm::StoreDirectory stores;
+    cdp::CustomerRepository customers;
+    auth::LoginThrottle email_throttle{5};
+    auth::LoginThrottle ip_throttle{50};
+    http::Metrics metrics;
+    http::StaticFiles static_files;
+};
+
+// One authenticated API call.
+struct Ctx {
+    http::Request& req;
+    Services& svc;
+    auth::Principal principal;
+    auth::Actor actor;
+
+    int64_t tenant() const { return principal.tenant_id; }
+    bool Can(std::string_view permission) const;
+    // Which customers this caller may see (all, or those of their stores).
+    Result<cdp::Visibility> Visibility();
+};
+
+using ApiHandler = std::function<Result<http::Response>(Ctx&)>;
+using PublicHandler = std::function<Result<http::Response>(http::Request&, Services&)>;
+
+// Registers routes with authentication, permission checks and error mapping around them.
+class RouteTable {
+  public:
+    RouteTable(http::Router* router, Services* svc) : router_(router), svc_(svc) {}
+    // Needs a session or a secret key, and `spec.permission` when set.
+    void Api(http::RouteSpec spec, ApiHandler handler);
+    // Needs nothing (login, health, documents).
+    void Public(http::RouteSpec spec, PublicHandler handler);
+
+  private:
+    http::Router* router_;
+    Services* svc_;
+};
+
+void AddOpsRoutes(RouteTable& t, const http::Router& router);
+void AddAuthRoutes(RouteTable& t);
+void AddAdminRoutes(RouteTable& t);
+void AddStoreRoutes(RouteTable& t);
+void AddCustomerRoutes(RouteTable& t);
+
+// The OpenAPI document for the routes in `router`.
+Json BuildOpenApi(const http::Router& router);
+
+// --- JSON and request helpers -------------------------------------------------------
+
+http::Response ErrorResponse(const Status& status, const std::string& request_id);
+http::Response JsonResponse(int status, const Json& body);
+
+// The body as a JSON object, or invalid_json.
+Result<Json> ParseObject(const std::string& body);
+// unknown_field for any key not in `known`.
+Status RejectUnknown(const Json& object, std::initializer_list<std::string_view> known);
+
+// Field readers: absent → nullopt; wrong type → invalid_argument naming the field.
+Result<std::optional<std::string>> OptString(const Json& o, const char* field);
+Result<std::optional<int64_t>> OptInt(const Json& o, const char* field);
+Result<std::optional<bool>> OptBool(const Json& o, const char* field);
+Result<std::string> ReqString(const Json& o, const char* field);
+Result<std::optional<std::vector<int64_t>>> OptIdList(const Json& o, const char* field);
+// A field that may be null: outer nullopt = absent, inner nullopt = null.
+Result<std::optional<std::optional<int64_t>>> NullableInt(const Json& o, const char* field);
+Result<std::optional<std::optional<double>>> NullableDouble(const Json& o, const char* field);
+
+struct PageParams {
+    int limit = 50;
+    std::optional<int64_t> cursor;
+};
+Result<PageParams> ParsePage(const http::Request& req);
+std::string EncodeCursor(int64_t id);
+// {"data": items, "next_cursor": ...}; next_cursor is set when the page is full.
+Json PageJson(Json items, size_t limit, std::optional<int64_t> last_id);
+
+// A path parameter that must be a positive integer; otherwise not_found.
+Result<int64_t> PathId(const http::Request& req, const char* name = "id");
+
+Json TimeJson(std::optional<TimeMs> ms);
+Json TenantJson(const auth::Tenant& t);
+
+}  // namespace siyu::api
