@@ -300,6 +300,46 @@ Result<Customer> CustomerRepository::Lookup(int64_t tenant_id, const std::string
     return Get(tenant_id, *id, vis);
 }
 
+Status CustomerRepository::ImportBatch(int64_t tenant_id, const std::vector<Customer>& customers) {
+    return db_->Write([&](Connection& conn) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("INSERT INTO customers(tenant_id, name, phone, email, gender, "
+                                                      "birthday, store_id, member_no, traits, created_at, updated_at) "
+                                                      "VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+        SIYU_ASSIGN_OR_RETURN(auto ident, conn.Prepare("INSERT INTO customer_identifiers(tenant_id, type, value, "
+                                                       "customer_id, created_at) VALUES (?,?,?,?,?)"));
+        for (size_t i = 0; i < customers.size(); ++i) {
+            const Customer& c = customers[i];
+            SIYU_RETURN_IF_ERROR(stmt.Bind(1, tenant_id)
+                                     .Bind(2, c.name)
+                                     .Bind(3, c.phone)
+                                     .Bind(4, c.email)
+                                     .Bind(5, c.gender)
+                                     .Bind(6, c.birthday)
+                                     .Bind(7, c.store_id)
+                                     .Bind(8, c.member_no)
+                                     .Bind(9, c.traits.dump())
+                                     .Bind(10, c.created_at)
+                                     .Bind(11, c.updated_at ? c.updated_at : c.created_at)
+                                     .Run());
+            int64_t id = conn.LastInsertId();
+            for (const auto& idf : c.identifiers) {
+                Status st = ident.Bind(1, tenant_id)
+                                .Bind(2, idf.type)
+                                .Bind(3, idf.value)
+                                .Bind(4, id)
+                                .Bind(5, idf.created_at ? idf.created_at : c.created_at)
+                                .Run();
+                if (st.code() == StatusCode::kAlreadyExists) {
+                    return Status::AlreadyExists("record " + std::to_string(i),
+                                                 idf.type + " " + idf.value + " belongs to another customer");
+                }
+                SIYU_RETURN_IF_ERROR(st);
+            }
+        }
+        return Status::Ok();
+    });
+}
+
 Result<OverviewStats> CustomerRepository::Overview(int64_t tenant_id, TimeMs from, TimeMs to,
                                                    const std::string& time_zone, const Visibility& vis) {
     OverviewStats out;

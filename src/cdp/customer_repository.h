@@ -54,6 +54,9 @@ class CustomerRepository {
     Status Delete(int64_t tenant_id, int64_t id, const Visibility& vis, const auth::Actor& actor);
     Result<Customer> Lookup(int64_t tenant_id, const std::string& type, const std::string& value,
                             const Visibility& vis);
+    // Inserts complete records (with their own created_at and identifiers) in one
+    // transaction: all or none. For imports and demo data.
+    Status ImportBatch(int64_t tenant_id, const std::vector<Customer>& customers);
     Result<OverviewStats> Overview(int64_t tenant_id, TimeMs from, TimeMs to, const std::string& time_zone,
                                    const Visibility& vis);
 

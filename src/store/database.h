@@ -37,8 +37,11 @@ class Statement {
 
     // Advances to the next row: true when a row is available, false when done.
     Result<bool> Step();
-    // Steps until done (for statements without result rows).
+    // Steps until done (for statements without result rows), then resets the statement
+    // so it can be bound and run again.
     Status Run();
+    // Makes the statement ready to run again; bindings are kept.
+    void Reset();
 
     bool IsNull(int column) const;
     int64_t Int(int column) const;

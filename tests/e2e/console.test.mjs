@@ -104,7 +104,10 @@ describe('web console', { skip, timeout: 90_000 }, () => {
    */
   async function guideCredentials() {
     if (givenGuide.email && givenGuide.password) return givenGuide;
-    const guide = { email: `${uniq('guide-')}@e2e.siyu.test`, password: `Gd-${crypto.randomBytes(9).toString('base64url')}` };
+    const guide = {
+      email: `${uniq('guide-')}@e2e.siyu.test`,
+      password: `Gd-${crypto.randomBytes(9).toString('base64url')}`,
+    };
     const body = { email: guide.email, name: 'E2E 导购', role: 'guide', password: guide.password };
     if (customerStore) body.store_ids = [customerStore];
     const created = await api('POST', '/users', body);
@@ -137,10 +140,23 @@ describe('web console', { skip, timeout: 90_000 }, () => {
     await page.goto(`${baseUrl}/customers`);
     await page.waitForURL(/\/login\?next=%2Fcustomers/);
     await shot('login');
+    // A refused login is simulated in the browser: real failures would count towards the
+    // server's login back-off and make repeated runs against one server flaky.
+    await page.route(
+      '**/api/v1/auth/login',
+      (route) =>
+        route.fulfill({
+          status: 401,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'unauthenticated', message: 'invalid email or password' } }),
+        }),
+      { times: 1 },
+    );
     await page.locator('#email').fill(admin.email);
     await page.locator('#password').fill(`${admin.password}-wrong`);
     await page.locator('button[type="submit"]').click();
     await page.getByTestId('login-error').waitFor();
+    await page.unrouteAll();
     await page.locator('#password').fill(admin.password);
     await page.locator('button[type="submit"]').click();
     await page.waitForURL((url) => url.pathname === '/customers');
@@ -173,7 +189,12 @@ describe('web console', { skip, timeout: 90_000 }, () => {
     const storeOption = page.locator(
       '.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[data-store-kind="store"]',
     );
-    if (await storeOption.first().isVisible({ timeout: 2_000 }).catch(() => false)) {
+    if (
+      await storeOption
+        .first()
+        .isVisible({ timeout: 2_000 })
+        .catch(() => false)
+    ) {
       customerStore = Number(await storeOption.first().getAttribute('data-store-id'));
       await storeOption.first().click();
     } else {
@@ -211,7 +232,10 @@ describe('web console', { skip, timeout: 90_000 }, () => {
     await page.getByTestId('api-key-create').click();
     const keyName = uniq('e2e-key-');
     await page.getByTestId('api-key-form').locator('#name').fill(keyName);
-    await page.getByRole('dialog').getByRole('button', { name: /创建密钥/ }).click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /创建密钥/ })
+      .click();
     const secret = page.getByTestId('secret-once');
     await secret.waitFor();
     assert.match((await secret.innerText()).trim(), /^sk_\S+$/);

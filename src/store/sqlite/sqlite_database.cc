@@ -63,10 +63,14 @@ Result<bool> Statement::Step() {
 Status Statement::Run() {
     while (true) {
         auto r = Step();
-        if (!r.ok()) return r.status();
-        if (!r.value()) return Status::Ok();
+        if (!r.ok() || !r.value()) {
+            Reset();
+            return r.ok() ? Status::Ok() : r.status();
+        }
     }
 }
+
+void Statement::Reset() { sqlite3_reset(impl_->stmt_); }
 
 bool Statement::IsNull(int column) const { return sqlite3_column_type(impl_->stmt_, column) == SQLITE_NULL; }
 int64_t Statement::Int(int column) const { return sqlite3_column_int64(impl_->stmt_, column); }

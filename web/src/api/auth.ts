@@ -6,5 +6,6 @@ export const authApi = {
   login: (email: string, password: string) =>
     request<SessionInfo>('POST', '/auth/login', { body: { email, password }, quiet401: true }),
   logout: () => request<void>('POST', '/auth/logout', { quiet401: true }),
-  switchTenant: (tenantId: number) => request<SessionInfo>('POST', '/auth/switch-tenant', { body: { tenant_id: tenantId } }),
+  switchTenant: (tenantId: number) =>
+    request<SessionInfo>('POST', '/auth/switch-tenant', { body: { tenant_id: tenantId } }),
 };

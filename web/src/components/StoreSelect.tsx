@@ -34,7 +34,10 @@ export function StoreSelect({
   const stores = data ?? [];
   const scope = scopeIds?.length ? withDescendants(stores, scopeIds) : null;
   const options = flattenStoreTree(stores)
-    .filter(({ store }) => (!kinds || kinds.includes(store.kind)) && store.id !== excludeId && (!scope || scope.has(store.id)))
+    .filter(
+      ({ store }) =>
+        (!kinds || kinds.includes(store.kind)) && store.id !== excludeId && (!scope || scope.has(store.id)),
+    )
     .map(({ store, depth }) => ({
       value: store.id,
       label: store.name,

@@ -19,18 +19,23 @@ export function fieldPath(field: string): (string | number)[] {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
+/** The text shown under a form field: localised for taken values, else the server's own words. */
+function fieldErrorText(error: ApiError, t: Translate): string {
+  if (error.code === 'already_exists') return t('error.field.alreadyExists');
+  const prefix = `${error.field}: `;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
 /**
  * Shows an API error that names a field on that form field. Returns false when the error names
  * no field of the form, so the caller shows it elsewhere.
  */
-export function applyFieldError(form: FormInstance, error: unknown, fields: readonly string[]): boolean {
+export function applyFieldError(form: FormInstance, error: unknown, fields: readonly string[], t: Translate): boolean {
   if (!(error instanceof ApiError) || !error.field) return false;
   const path = fieldPath(error.field);
   if (!fields.includes(String(path[0]))) return false;
   const name = fields.includes(error.field) ? error.field : path;
-  const prefix = `${error.field}: `;
-  const text = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  form.setFields([{ name, errors: [text] }]);
+  form.setFields([{ name, errors: [fieldErrorText(error, t)] }]);
   form.scrollToField(name);
   return true;
 }

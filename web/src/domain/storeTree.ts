@@ -48,7 +48,11 @@ export function filterStores(stores: readonly Store[], query: string): Store[] {
   const keep = new Set<number>();
   for (const store of stores) {
     if (![store.name, store.code, store.city ?? ''].some((value) => value.toLowerCase().includes(needle))) continue;
-    for (let current: Store | undefined = store; current && !keep.has(current.id); current = current.parent_id !== null ? byId.get(current.parent_id) : undefined) {
+    for (
+      let current: Store | undefined = store;
+      current && !keep.has(current.id);
+      current = current.parent_id !== null ? byId.get(current.parent_id) : undefined
+    ) {
       keep.add(current.id);
     }
   }

@@ -59,7 +59,8 @@ export function makeFormatters(locale: Locale, timeZone: string, currency: strin
       return value ? dateFormat.format(value) : EMPTY;
     },
     number: (value) => (value === null || value === undefined ? EMPTY : numberFormat.format(value)),
-    money: (minor, code) => (minor === null || minor === undefined ? EMPTY : formatMoney(minor, code ?? currency, locale)),
+    money: (minor, code) =>
+      minor === null || minor === undefined ? EMPTY : formatMoney(minor, code ?? currency, locale),
   };
 }
 

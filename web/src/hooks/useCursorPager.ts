@@ -44,7 +44,10 @@ export function useCursorPager<T>(
   const prev = useCallback(() => {
     if (cursors.length > 1) setPaging({ key: filterKey, limit, cursors: cursors.slice(0, -1) });
   }, [filterKey, limit, cursors]);
-  const setLimit = useCallback((value: number) => setPaging({ key: filterKey, limit: value, cursors: [null] }), [filterKey]);
+  const setLimit = useCallback(
+    (value: number) => setPaging({ key: filterKey, limit: value, cursors: [null] }),
+    [filterKey],
+  );
 
   return {
     rows: state.data?.data ?? [],

@@ -69,6 +69,7 @@ export const zhCN = {
   'error.generic': '请求失败',
   'error.requestId': '请求 ID：{id}',
   'error.withDetail': '{title}：{detail}',
+  'error.field.alreadyExists': '已被占用，请换一个',
   'error.code.invalid_json': '请求格式错误',
   'error.code.invalid_argument': '参数无效',
   'error.code.unknown_field': '未知字段',

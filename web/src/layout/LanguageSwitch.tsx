@@ -18,7 +18,12 @@ export function LanguageSwitch({ compact }: Props) {
         onClick: ({ key }) => setLocale(key as Locale),
       }}
     >
-      <Button type="text" icon={<TranslationOutlined />} aria-label={t('header.language')} data-testid="language-switch">
+      <Button
+        type="text"
+        icon={<TranslationOutlined />}
+        aria-label={t('header.language')}
+        data-testid="language-switch"
+      >
         {compact ? null : current?.label}
       </Button>
     </Dropdown>

@@ -24,7 +24,8 @@ function toValues(filters: CustomerFilters): Values {
     name: filters.name,
     phone: filters.phone,
     store_id: filters.store_id ?? null,
-    created: filters.created_from && filters.created_to ? [dayjs(filters.created_from), dayjs(filters.created_to)] : undefined,
+    created:
+      filters.created_from && filters.created_to ? [dayjs(filters.created_from), dayjs(filters.created_to)] : undefined,
   };
 }
 

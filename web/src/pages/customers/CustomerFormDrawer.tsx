@@ -60,7 +60,7 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
       message.success(t(customer ? 'customer.saved' : 'customer.created'));
       onSaved(saved);
     } catch (error) {
-      if (!applyFieldError(form, error, CUSTOMER_FORM_FIELDS)) message.error(describeError(toApiError(error), t));
+      if (!applyFieldError(form, error, CUSTOMER_FORM_FIELDS, t)) message.error(describeError(toApiError(error), t));
     } finally {
       setSaving(false);
     }
@@ -75,10 +75,12 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
     },
   });
 
-  const typeOptions = IDENTIFIER_TYPES.filter((type) => !['phone', 'email', 'member_no'].includes(type)).map((type) => ({
-    value: type,
-    label: identifierTypeLabel(type, t),
-  }));
+  const typeOptions = IDENTIFIER_TYPES.filter((type) => !['phone', 'email', 'member_no'].includes(type)).map(
+    (type) => ({
+      value: type,
+      label: identifierTypeLabel(type, t),
+    }),
+  );
 
   return (
     <Drawer
@@ -96,7 +98,13 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
         </Flex>
       }
     >
-      <Form<CustomerFormValues> form={form} layout="vertical" onFinish={save} scrollToFirstError data-testid="customer-form">
+      <Form<CustomerFormValues>
+        form={form}
+        layout="vertical"
+        onFinish={save}
+        scrollToFirstError
+        data-testid="customer-form"
+      >
         <Row gutter={16}>
           <Col xs={24} sm={12}>
             <Form.Item
@@ -119,12 +127,20 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>
-            <Form.Item name="email" label={t('customer.email')} rules={[{ type: 'email', message: t('validation.email') }]}>
+            <Form.Item
+              name="email"
+              label={t('customer.email')}
+              rules={[{ type: 'email', message: t('validation.email') }]}
+            >
               <Input placeholder="name@example.com" inputMode="email" />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>
-            <Form.Item name="member_no" label={t('customer.memberNo')} rules={[{ max: 64, message: t('validation.maxLength', { max: 64 }) }]}>
+            <Form.Item
+              name="member_no"
+              label={t('customer.memberNo')}
+              rules={[{ max: 64, message: t('validation.maxLength', { max: 64 }) }]}
+            >
               <Input />
             </Form.Item>
           </Col>
@@ -132,7 +148,10 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
             <Form.Item name="gender" label={t('customer.gender')}>
               <Select
                 allowClear
-                options={(['female', 'male', 'unknown'] as const).map((gender) => ({ value: gender, label: t(`gender.${gender}`) }))}
+                options={(['female', 'male', 'unknown'] as const).map((gender) => ({
+                  value: gender,
+                  label: t(`gender.${gender}`),
+                }))}
               />
             </Form.Item>
           </Col>
@@ -165,7 +184,8 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
                           {
                             validator: async (_, value?: string) => {
                               const known = (IDENTIFIER_TYPES as readonly string[]).includes(value ?? '');
-                              if (value && !known && !CUSTOM_TYPE_PATTERN.test(value)) throw new Error(t('customer.validation.identifierType'));
+                              if (value && !known && !CUSTOM_TYPE_PATTERN.test(value))
+                                throw new Error(t('customer.validation.identifierType'));
                             },
                           },
                         ]}
@@ -179,7 +199,12 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
                       >
                         <Input placeholder={t('customer.identifierValue')} />
                       </Form.Item>
-                      <Button type="text" icon={<DeleteOutlined />} onClick={() => remove(field.name)} aria-label={t('common.remove')} />
+                      <Button
+                        type="text"
+                        icon={<DeleteOutlined />}
+                        onClick={() => remove(field.name)}
+                        aria-label={t('common.remove')}
+                      />
                     </Flex>
                   ))}
                   <Button type="dashed" block icon={<PlusOutlined />} onClick={() => add({})}>
@@ -211,7 +236,12 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
                   <Form.Item name={[field.name, 'json']} hidden>
                     <HiddenValue />
                   </Form.Item>
-                  <Button type="text" icon={<DeleteOutlined />} onClick={() => remove(field.name)} aria-label={t('common.remove')} />
+                  <Button
+                    type="text"
+                    icon={<DeleteOutlined />}
+                    onClick={() => remove(field.name)}
+                    aria-label={t('common.remove')}
+                  />
                 </Flex>
               ))}
               <Button type="dashed" block icon={<PlusOutlined />} onClick={() => add({})}>

@@ -17,7 +17,17 @@ import { CustomerFormDrawer } from './CustomerFormDrawer';
 import { CustomerTable } from './CustomerTable';
 import { countAdvancedFilters, filtersFromParams, filtersToParams } from './filters';
 
-function EmptyList({ filtered, canCreate, onClear, onCreate }: { filtered: boolean; canCreate: boolean; onClear: () => void; onCreate: () => void }) {
+function EmptyList({
+  filtered,
+  canCreate,
+  onClear,
+  onCreate,
+}: {
+  filtered: boolean;
+  canCreate: boolean;
+  onClear: () => void;
+  onCreate: () => void;
+}) {
   const t = useT();
   if (filtered) {
     return (
@@ -27,7 +37,10 @@ function EmptyList({ filtered, canCreate, onClear, onCreate }: { filtered: boole
     );
   }
   return (
-    <Empty description={t(canCreate ? 'customer.empty.none' : 'customer.empty.noneReadOnly')} data-testid="customers-empty">
+    <Empty
+      description={t(canCreate ? 'customer.empty.none' : 'customer.empty.noneReadOnly')}
+      data-testid="customers-empty"
+    >
       {canCreate ? (
         <Button type="primary" icon={<PlusOutlined />} onClick={onCreate}>
           {t('customer.create')}
@@ -64,7 +77,9 @@ export function CustomerListPage() {
   let list;
   if (state.loading && !state.data) list = <Skeleton active avatar paragraph={{ rows: 6 }} />;
   else if (!state.loading && pager.rows.length === 0 && !state.error)
-    list = <EmptyList filtered={filtered} canCreate={canCreate} onClear={clearFilters} onCreate={() => setCreating(true)} />;
+    list = (
+      <EmptyList filtered={filtered} canCreate={canCreate} onClear={clearFilters} onCreate={() => setCreating(true)} />
+    );
   else if (isMobile) list = <CustomerCards rows={pager.rows} loading={state.loading} />;
   else list = <CustomerTable rows={pager.rows} loading={state.loading} />;
 
@@ -75,7 +90,12 @@ export function CustomerListPage() {
         subtitle={t('customer.listSubtitle')}
         extra={
           canCreate ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="customer-create">
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => setCreating(true)}
+              data-testid="customer-create"
+            >
               {t('customer.create')}
             </Button>
           ) : null

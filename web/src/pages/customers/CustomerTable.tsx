@@ -51,7 +51,12 @@ export function CustomerTable({ rows, loading }: Props) {
       ellipsis: true,
       render: (email: string | null) => email ?? '—',
     },
-    { title: t('customer.gender'), dataIndex: 'gender', width: 80, render: (gender: Customer['gender']) => genderLabel(gender, t) },
+    {
+      title: t('customer.gender'),
+      dataIndex: 'gender',
+      width: 80,
+      render: (gender: Customer['gender']) => genderLabel(gender, t),
+    },
     {
       title: t('customer.store'),
       dataIndex: 'store_id',

@@ -3,7 +3,13 @@ import { isMessageKey, type Translate } from '../../i18n';
 
 /** The best human label of a customer: the name, else a contact, else the id. */
 export function displayName(customer: Customer, t: Translate): string {
-  return customer.name || customer.phone || customer.email || customer.member_no || t('customer.unnamed', { id: customer.id });
+  return (
+    customer.name ||
+    customer.phone ||
+    customer.email ||
+    customer.member_no ||
+    t('customer.unnamed', { id: customer.id })
+  );
 }
 
 export function identifierTypeLabel(type: string, t: Translate): string {

@@ -69,7 +69,13 @@ export function LoginPage() {
           <Alert type="info" showIcon message={t('login.expired')} style={{ marginBottom: 16 }} />
         ) : null}
         {error ? (
-          <Alert type="error" showIcon message={loginErrorText(error, t)} style={{ marginBottom: 16 }} data-testid="login-error" />
+          <Alert
+            type="error"
+            showIcon
+            message={loginErrorText(error, t)}
+            style={{ marginBottom: 16 }}
+            data-testid="login-error"
+          />
         ) : null}
         <Form<Credentials> layout="vertical" onFinish={submit} requiredMark={false} size="large">
           <Form.Item
@@ -79,7 +85,11 @@ export function LoginPage() {
           >
             <Input prefix={<MailOutlined />} autoComplete="username" placeholder="name@example.com" autoFocus />
           </Form.Item>
-          <Form.Item name="password" label={t('login.password')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
+          <Form.Item
+            name="password"
+            label={t('login.password')}
+            rules={[{ required: true, message: t('login.passwordRequired') }]}
+          >
             <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={submitting}>

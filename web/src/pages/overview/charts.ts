@@ -45,10 +45,17 @@ export function newByDayOption(stats: OverviewStats, t: Translate, formatNumber:
 }
 
 export function byStoreOption(stats: OverviewStats, t: Translate, formatNumber: (n: number) => string): ChartOption {
-  const rows = [...stats.by_store].sort((a, b) => b.count - a.count).slice(0, MAX_STORES).reverse();
+  const rows = [...stats.by_store]
+    .sort((a, b) => b.count - a.count)
+    .slice(0, MAX_STORES)
+    .reverse();
   return {
     grid: { left: 8, right: 32, top: 8, bottom: 8, containLabel: true },
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (value: number) => formatNumber(value) },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      valueFormatter: (value: number) => formatNumber(value),
+    },
     xAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
     yAxis: {
       type: 'category',
@@ -81,11 +88,13 @@ export function genderOption(stats: OverviewStats, t: Translate, formatNumber: (
     series: [
       {
         type: 'pie',
-        radius: ['45%', '70%'],
+        radius: ['40%', '62%'],
         center: ['50%', '45%'],
         avoidLabelOverlap: true,
+        percentPrecision: 1,
         itemStyle: { borderColor: '#fff', borderWidth: 2 },
         label: { formatter: '{d}%' },
+        labelLine: { length: 8, length2: 8 },
         data: genders.map((gender) => ({
           name: t(`gender.${gender}`),
           value: stats.by_gender[gender] ?? 0,

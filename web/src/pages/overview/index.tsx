@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { Card, Col, DatePicker, Empty, Row, Skeleton, Statistic } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { statsApi } from '../../api/stats';
@@ -26,7 +26,14 @@ function StatCard({ title, value, loading }: { title: string; value: string; loa
   );
 }
 
-function ChartCard({ title, empty, loading, children }: { title: string; empty: boolean; loading: boolean; children: React.ReactNode }) {
+interface ChartCardProps {
+  title: string;
+  empty: boolean;
+  loading: boolean;
+  children: ReactNode;
+}
+
+function ChartCard({ title, empty, loading, children }: ChartCardProps) {
   const t = useT();
   let body = children;
   if (loading) body = <Skeleton active paragraph={{ rows: 6 }} />;
@@ -88,13 +95,13 @@ export default function OverviewPage() {
       />
       {error ? <ErrorAlert error={error} onRetry={reload} /> : null}
       <Row gutter={[16, 16]}>
-        <Col xs={24} sm={8}>
+        <Col xs={8}>
           <StatCard title={t('overview.total')} value={format.number(data?.customers_total)} loading={showLoading} />
         </Col>
-        <Col xs={24} sm={8}>
+        <Col xs={8}>
           <StatCard title={t('overview.newInRange')} value={format.number(data?.customers_new)} loading={showLoading} />
         </Col>
-        <Col xs={24} sm={8}>
+        <Col xs={8}>
           <StatCard
             title={t('overview.newPerDay')}
             value={data ? format.number(Math.round((data.customers_new / days) * 10) / 10) : '—'}

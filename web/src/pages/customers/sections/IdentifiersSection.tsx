@@ -18,12 +18,20 @@ export function IdentifiersSection({ customer }: CustomerSectionProps) {
         scroll={{ x: 480 }}
         locale={{ emptyText: t('customer.noIdentifiers') }}
         columns={[
-          { title: t('customer.identifierType'), dataIndex: 'type', width: 160, render: (type: string) => identifierTypeLabel(type, t) },
+          {
+            title: t('customer.identifierType'),
+            dataIndex: 'type',
+            width: 160,
+            render: (type: string) => identifierTypeLabel(type, t),
+          },
           {
             title: t('customer.identifierValue'),
             dataIndex: 'value',
             render: (value: string) => (
-              <Typography.Text copyable={{ tooltips: [t('common.copy'), t('common.copied')] }} style={{ wordBreak: 'break-all' }}>
+              <Typography.Text
+                copyable={{ tooltips: [t('common.copy'), t('common.copied')] }}
+                style={{ wordBreak: 'break-all' }}
+              >
                 {value}
               </Typography.Text>
             ),

@@ -39,7 +39,7 @@ export function ApiKeyCreateModal({ open, onClose, onCreated }: Props) {
     try {
       onCreated(await apiKeysApi.create(input));
     } catch (error) {
-      if (!applyFieldError(form, error, FIELDS)) message.error(describeError(toApiError(error), t));
+      if (!applyFieldError(form, error, FIELDS, t)) message.error(describeError(toApiError(error), t));
     } finally {
       setSaving(false);
     }

@@ -52,7 +52,9 @@ export default function ApiKeysPage() {
       title: t('apiKeys.kind'),
       dataIndex: 'kind',
       width: 130,
-      render: (kind: ApiKeyKind) => <Tag color={kind === 'secret' ? 'geekblue' : 'cyan'}>{t(`apiKeys.kind.${kind}`)}</Tag>,
+      render: (kind: ApiKeyKind) => (
+        <Tag color={kind === 'secret' ? 'geekblue' : 'cyan'}>{t(`apiKeys.kind.${kind}`)}</Tag>
+      ),
     },
     {
       title: t('apiKeys.role'),
@@ -60,15 +62,29 @@ export default function ApiKeysPage() {
       width: 120,
       render: (role: Role | null, key) => (key.kind === 'secret' ? <RoleTag role={role} t={t} /> : '—'),
     },
-    { title: t('apiKeys.prefix'), dataIndex: 'prefix', width: 140, render: (prefix: string) => <Typography.Text code>{prefix}…</Typography.Text> },
+    {
+      title: t('apiKeys.prefix'),
+      dataIndex: 'prefix',
+      width: 140,
+      render: (prefix: string) => <Typography.Text code>{prefix}…</Typography.Text>,
+    },
     { title: t('common.createdAt'), dataIndex: 'created_at', width: 170, render: (at: string) => format.dateTime(at) },
-    { title: t('apiKeys.lastUsed'), dataIndex: 'last_used_at', width: 170, render: (at: string | null) => (at ? format.dateTime(at) : t('apiKeys.neverUsed')) },
+    {
+      title: t('apiKeys.lastUsed'),
+      dataIndex: 'last_used_at',
+      width: 170,
+      render: (at: string | null) => (at ? format.dateTime(at) : t('apiKeys.neverUsed')),
+    },
     {
       title: t('apiKeys.status'),
       dataIndex: 'revoked_at',
       width: 160,
       render: (at: string | null) =>
-        at ? <Tag>{t('apiKeys.revokedAt', { at: format.date(at) })}</Tag> : <Tag color="success">{t('apiKeys.active')}</Tag>,
+        at ? (
+          <Tag>{t('apiKeys.revokedAt', { at: format.date(at) })}</Tag>
+        ) : (
+          <Tag color="success">{t('apiKeys.active')}</Tag>
+        ),
     },
     {
       title: t('common.actions'),

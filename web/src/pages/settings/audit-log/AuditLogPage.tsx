@@ -43,7 +43,10 @@ export default function AuditLogPage() {
   const t = useT();
   const format = useFormat();
   const [filters, setFilters] = useState<AuditFilters>({});
-  const fetchPage = useCallback((cursor: string | null, limit: number) => auditApi.list(filters, cursor, limit), [filters]);
+  const fetchPage = useCallback(
+    (cursor: string | null, limit: number) => auditApi.list(filters, cursor, limit),
+    [filters],
+  );
   const pager = useCursorPager(fetchPage, JSON.stringify(filters), 50);
 
   const columns: ColumnsType<AuditEntry> = [
@@ -56,7 +59,9 @@ export default function AuditLogPage() {
         <Flex vertical>
           <span>{entry.actor_name ?? (entry.actor_id !== null ? `#${entry.actor_id}` : '—')}</span>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {isMessageKey(`audit.actorType.${entry.actor_type}`) ? t(`audit.actorType.${entry.actor_type}`) : entry.actor_type}
+            {isMessageKey(`audit.actorType.${entry.actor_type}`)
+              ? t(`audit.actorType.${entry.actor_type}`)
+              : entry.actor_type}
           </Typography.Text>
         </Flex>
       ),
@@ -71,7 +76,8 @@ export default function AuditLogPage() {
       title: t('audit.target'),
       key: 'target',
       width: 150,
-      render: (_, entry) => (entry.target_type ? `${entry.target_type}${entry.target_id !== null ? ` #${entry.target_id}` : ''}` : '—'),
+      render: (_, entry) =>
+        entry.target_type ? `${entry.target_type}${entry.target_id !== null ? ` #${entry.target_id}` : ''}` : '—',
     },
     { title: t('audit.ip'), dataIndex: 'ip', width: 130, render: (ip: string | null) => ip ?? '—' },
     {

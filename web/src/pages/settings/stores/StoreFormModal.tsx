@@ -69,11 +69,13 @@ export function StoreFormModal({ target, onClose, onSaved }: Props) {
     setSaving(true);
     const input = toInput(values);
     try {
-      const saved = editing ? await storesApi.update(editing.id, changes(input, editing)) : await storesApi.create(input);
+      const saved = editing
+        ? await storesApi.update(editing.id, changes(input, editing))
+        : await storesApi.create(input);
       message.success(t(editing ? 'stores.saved' : 'stores.created'));
       onSaved(saved);
     } catch (error) {
-      if (!applyFieldError(form, error, FIELDS)) message.error(describeError(toApiError(error), t));
+      if (!applyFieldError(form, error, FIELDS, t)) message.error(describeError(toApiError(error), t));
     } finally {
       setSaving(false);
     }
@@ -96,7 +98,11 @@ export function StoreFormModal({ target, onClose, onSaved }: Props) {
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="store-form">
         <Row gutter={16}>
           <Col xs={24} sm={12}>
-            <Form.Item name="name" label={t('stores.name')} rules={[{ required: true, whitespace: true, message: t('validation.required') }]}>
+            <Form.Item
+              name="name"
+              label={t('stores.name')}
+              rules={[{ required: true, whitespace: true, message: t('validation.required') }]}
+            >
               <Input />
             </Form.Item>
           </Col>
@@ -114,9 +120,16 @@ export function StoreFormModal({ target, onClose, onSaved }: Props) {
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>
-            <Form.Item name="kind" label={t('stores.kind')} rules={[{ required: true, message: t('validation.required') }]}>
+            <Form.Item
+              name="kind"
+              label={t('stores.kind')}
+              rules={[{ required: true, message: t('validation.required') }]}
+            >
               <Select
-                options={(['hq', 'region', 'store'] as const).map((value) => ({ value, label: t(`store.kind.${value}`) }))}
+                options={(['hq', 'region', 'store'] as const).map((value) => ({
+                  value,
+                  label: t(`store.kind.${value}`),
+                }))}
                 onChange={(next: StoreKind) => {
                   if (next === 'hq') form.setFieldValue('parent_id', null);
                 }}

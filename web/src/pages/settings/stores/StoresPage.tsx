@@ -70,13 +70,19 @@ export default function StoresPage() {
         </Space>
       ),
     },
-    { title: t('stores.code'), dataIndex: 'code', width: 130, render: (code: string) => <Typography.Text code>{code}</Typography.Text> },
+    {
+      title: t('stores.code'),
+      dataIndex: 'code',
+      width: 130,
+      render: (code: string) => <Typography.Text code>{code}</Typography.Text>,
+    },
     { title: t('stores.city'), dataIndex: 'city', width: 120, render: (city: string | null) => city ?? '—' },
     {
       title: t('stores.location'),
       key: 'location',
       width: 180,
-      render: (_, store) => (store.latitude !== null && store.longitude !== null ? `${store.latitude}, ${store.longitude}` : '—'),
+      render: (_, store) =>
+        store.latitude !== null && store.longitude !== null ? `${store.latitude}, ${store.longitude}` : '—',
     },
     {
       title: t('common.actions'),
@@ -86,7 +92,11 @@ export default function StoresPage() {
       render: (_, store) => (
         <Space size={0}>
           {store.kind !== 'store' ? (
-            <Button type="link" size="small" onClick={() => setTarget({ mode: 'create', parent: store, kind: childKind(store) })}>
+            <Button
+              type="link"
+              size="small"
+              onClick={() => setTarget({ mode: 'create', parent: store, kind: childKind(store) })}
+            >
               {t('stores.addChild')}
             </Button>
           ) : null}
@@ -107,14 +117,24 @@ export default function StoresPage() {
         title={t('nav.settings.stores')}
         subtitle={t('stores.subtitle')}
         extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setTarget({ mode: 'create', kind: 'store' })} data-testid="store-create">
+          <Button
+            type="primary"
+            icon={<PlusOutlined />}
+            onClick={() => setTarget({ mode: 'create', kind: 'store' })}
+            data-testid="store-create"
+          >
             {t('stores.create')}
           </Button>
         }
       />
       <Card>
         <Flex style={{ marginBottom: 16 }}>
-          <Input.Search allowClear placeholder={t('stores.searchPlaceholder')} onChange={(event) => setQuery(event.target.value)} style={{ maxWidth: 360 }} />
+          <Input.Search
+            allowClear
+            placeholder={t('stores.searchPlaceholder')}
+            onChange={(event) => setQuery(event.target.value)}
+            style={{ maxWidth: 360 }}
+          />
         </Flex>
         {error ? <ErrorAlert error={error} onRetry={refresh} /> : null}
         <Table<StoreNode>

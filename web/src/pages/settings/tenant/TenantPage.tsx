@@ -68,7 +68,7 @@ export default function TenantPage() {
       });
       message.success(t('tenant.saved'));
     } catch (reason) {
-      if (!applyFieldError(form, reason, FIELDS)) message.error(describeError(toApiError(reason), t));
+      if (!applyFieldError(form, reason, FIELDS, t)) message.error(describeError(toApiError(reason), t));
     } finally {
       setSaving(false);
     }
@@ -87,7 +87,11 @@ export default function TenantPage() {
             {
               key: 'demo',
               label: t('tenant.data'),
-              children: tenant.demo ? <Tag color="orange">{t('demo.short')}</Tag> : <Tag color="green">{t('tenant.live')}</Tag>,
+              children: tenant.demo ? (
+                <Tag color="orange">{t('demo.short')}</Tag>
+              ) : (
+                <Tag color="green">{t('tenant.live')}</Tag>
+              ),
             },
           ]}
         />
@@ -102,7 +106,12 @@ export default function TenantPage() {
           >
             <Input />
           </Form.Item>
-          <Form.Item name="time_zone" label={t('tenant.timeZone')} extra={t('tenant.timeZoneHint')} rules={[{ required: true, message: t('validation.required') }]}>
+          <Form.Item
+            name="time_zone"
+            label={t('tenant.timeZone')}
+            extra={t('tenant.timeZoneHint')}
+            rules={[{ required: true, message: t('validation.required') }]}
+          >
             <Select showSearch options={zoneOptions} />
           </Form.Item>
           <Form.Item

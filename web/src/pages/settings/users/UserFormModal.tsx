@@ -66,11 +66,13 @@ export function UserFormModal({ open, user, onClose, onSaved }: Props) {
   const save = async (values: Values) => {
     setSaving(true);
     try {
-      const saved = user ? await usersApi.update(user.id, updateInput(values, user)) : await usersApi.create(createInput(values));
+      const saved = user
+        ? await usersApi.update(user.id, updateInput(values, user))
+        : await usersApi.create(createInput(values));
       message.success(t(user ? 'users.saved' : 'users.created'));
       onSaved(saved);
     } catch (error) {
-      if (!applyFieldError(form, error, FIELDS)) message.error(describeError(toApiError(error), t));
+      if (!applyFieldError(form, error, FIELDS, t)) message.error(describeError(toApiError(error), t));
     } finally {
       setSaving(false);
     }
@@ -98,7 +100,11 @@ export function UserFormModal({ open, user, onClose, onSaved }: Props) {
         >
           <Input disabled={Boolean(user)} autoComplete="off" />
         </Form.Item>
-        <Form.Item name="name" label={t('users.name')} rules={[{ required: true, whitespace: true, message: t('validation.required') }]}>
+        <Form.Item
+          name="name"
+          label={t('users.name')}
+          rules={[{ required: true, whitespace: true, message: t('validation.required') }]}
+        >
           <Input autoComplete="off" />
         </Form.Item>
         <Form.Item name="role" label={t('users.role')} rules={[{ required: true, message: t('validation.required') }]}>
@@ -127,7 +133,12 @@ export function UserFormModal({ open, user, onClose, onSaved }: Props) {
           <Input.Password autoComplete="new-password" />
         </Form.Item>
         {user ? (
-          <Form.Item name="disabled" label={t('users.disabled')} valuePropName="checked" extra={t('users.disabledHint')}>
+          <Form.Item
+            name="disabled"
+            label={t('users.disabled')}
+            valuePropName="checked"
+            extra={t('users.disabledHint')}
+          >
             <Switch disabled={isSelf} />
           </Form.Item>
         ) : null}

@@ -76,7 +76,9 @@ export default function UsersPage() {
         if (ids.length) return ids.map((id) => <Tag key={id}>{byId.get(id)?.name ?? `#${id}`}</Tag>);
         const scoped = STORE_SCOPED_ROLES.includes(user.role);
         return (
-          <Typography.Text type={scoped ? 'warning' : 'secondary'}>{t(scoped ? 'users.noStores' : 'users.allStores')}</Typography.Text>
+          <Typography.Text type={scoped ? 'warning' : 'secondary'}>
+            {t(scoped ? 'users.noStores' : 'users.allStores')}
+          </Typography.Text>
         );
       },
     },
@@ -84,9 +86,19 @@ export default function UsersPage() {
       title: t('users.status'),
       dataIndex: 'disabled',
       width: 90,
-      render: (disabled: boolean) => (disabled ? <Tag color="default">{t('users.statusDisabled')}</Tag> : <Tag color="success">{t('users.statusActive')}</Tag>),
+      render: (disabled: boolean) =>
+        disabled ? (
+          <Tag color="default">{t('users.statusDisabled')}</Tag>
+        ) : (
+          <Tag color="success">{t('users.statusActive')}</Tag>
+        ),
     },
-    { title: t('users.lastLogin'), dataIndex: 'last_login_at', width: 170, render: (at: string | null) => format.dateTime(at) },
+    {
+      title: t('users.lastLogin'),
+      dataIndex: 'last_login_at',
+      width: 170,
+      render: (at: string | null) => format.dateTime(at),
+    },
   ];
   if (canWrite) {
     columns.push({
@@ -99,7 +111,13 @@ export default function UsersPage() {
           <Button type="link" size="small" onClick={() => setEditing({ mode: 'edit', user })}>
             {t('common.edit')}
           </Button>
-          <Button type="link" size="small" danger disabled={user.id === session.user?.id} onClick={() => confirmDelete(user)}>
+          <Button
+            type="link"
+            size="small"
+            danger
+            disabled={user.id === session.user?.id}
+            onClick={() => confirmDelete(user)}
+          >
             {t('common.remove')}
           </Button>
         </Space>
@@ -114,7 +132,12 @@ export default function UsersPage() {
         subtitle={t('users.subtitle')}
         extra={
           canWrite ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing({ mode: 'create' })} data-testid="user-create">
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => setEditing({ mode: 'create' })}
+              data-testid="user-create"
+            >
               {t('users.create')}
             </Button>
           ) : null
@@ -142,7 +165,13 @@ export default function UsersPage() {
           scroll={{ x: 960 }}
           locale={{ emptyText: t('users.empty') }}
         />
-        <PagerBar pageIndex={pager.pageIndex} hasPrev={pager.hasPrev} hasNext={pager.hasNext} onPrev={pager.prev} onNext={pager.next} />
+        <PagerBar
+          pageIndex={pager.pageIndex}
+          hasPrev={pager.hasPrev}
+          hasNext={pager.hasNext}
+          onPrev={pager.prev}
+          onNext={pager.next}
+        />
       </Card>
       <UserFormModal
         open={editing !== null}
