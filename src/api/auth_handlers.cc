@@ -98,7 +98,7 @@ void AddAuthRoutes(RouteTable& t) {
     t.Api({.method = "POST", .pattern = "/api/v1/auth/logout", .summary = "Close this session", .tag = "Auth"},
           [](Ctx& c) -> Result<http::Response> {
               if (c.principal.kind == auth::Principal::Kind::kUser) {
-                  SIYU_RETURN_IF_ERROR(c.svc.accounts.Logout(c.principal));
+                  SIYU_RETURN_IF_ERROR(c.svc.accounts.Logout(c.principal, c.req.remote_ip));
               }
               http::Response r = http::Response::NoContent();
               r.SetHeader("Set-Cookie", SessionCookie("", 0));

@@ -1,4 +1,5 @@
 #include "api/routes.h"
+#include "base/json_writer.h"
 #include "base/phone.h"
 #include "base/strings.h"
 
@@ -6,31 +7,46 @@ namespace siyu::api {
 
 namespace {
 
-Json OptJson(const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); }
+void WriteOpt(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
+    w.Key(key);
+    v ? w.String(*v) : w.Null();
+}
 
-Json CustomerJson(const cdp::Customer& c, bool pii) {
+// Customers are the hottest read, so they are written without a JSON DOM.
+void WriteCustomer(JsonWriter& w, const cdp::Customer& c, bool pii) {
     auto mask = [&](const std::string& type, const std::string& value) -> std::string {
         if (pii) return value;
         if (type == "phone") return MaskPhone(value);
         if (type == "email") return MaskEmail(value);
         return value;
     };
-    Json ids = Json::array();
+    w.BeginObject().Key("id").Int(c.id);
+    WriteOpt(w, "name", c.name);
+    w.Key("phone");
+    c.phone ? w.String(mask("phone", *c.phone)) : w.Null();
+    w.Key("email");
+    c.email ? w.String(mask("email", *c.email)) : w.Null();
+    w.Key("gender").String(c.gender);
+    WriteOpt(w, "birthday", c.birthday);
+    w.Key("store_id");
+    c.store_id ? w.Int(*c.store_id) : w.Null();
+    WriteOpt(w, "member_no", c.member_no);
+    w.Key("traits").Raw(c.traits);
+    w.Key("identifiers").BeginArray();
     for (const auto& i : c.identifiers) {
-        ids.push_back({{"type", i.type}, {"value", mask(i.type, i.value)}, {"created_at", TimeJson(i.created_at)}});
+        w.BeginObject().Key("type").String(i.type).Key("value").String(mask(i.type, i.value));
+        w.Key("created_at").String(FormatRfc3339(i.created_at)).EndObject();
     }
-    return {{"id", c.id},
-            {"name", OptJson(c.name)},
-            {"phone", c.phone ? Json(mask("phone", *c.phone)) : Json(nullptr)},
-            {"email", c.email ? Json(mask("email", *c.email)) : Json(nullptr)},
-            {"gender", c.gender},
-            {"birthday", OptJson(c.birthday)},
-            {"store_id", c.store_id ? Json(*c.store_id) : Json(nullptr)},
-            {"member_no", OptJson(c.member_no)},
-            {"traits", c.traits},
-            {"identifiers", ids},
-            {"created_at", TimeJson(c.created_at)},
-            {"updated_at", TimeJson(c.updated_at)}};
+    w.EndArray();
+    w.Key("created_at").String(FormatRfc3339(c.created_at));
+    w.Key("updated_at").String(FormatRfc3339(c.updated_at));
+    w.EndObject();
+}
+
+http::Response CustomerResponse(int status, const cdp::Customer& c, bool pii) {
+    JsonWriter w;
+    WriteCustomer(w, c, pii);
+    return http::Response::Json(status, w.Take());
 }
 
 // An RFC 3339 time, or a YYYY-MM-DD day in the tenant's zone (its start, or with
@@ -70,11 +86,17 @@ Result<http::Response> ListCustomers(Ctx& c) {
     }
     SIYU_ASSIGN_OR_RETURN(auto customers, c.svc.customers.List(c.tenant(), f, vis));
     bool pii = c.Can("pii");
-    Json data = Json::array();
-    for (const auto& cu : customers) data.push_back(CustomerJson(cu, pii));
-    std::optional<int64_t> last;
-    if (!customers.empty()) last = customers.back().id;
-    return JsonResponse(200, PageJson(data, page.limit, last));
+    JsonWriter w;
+    w.BeginObject().Key("data").BeginArray();
+    for (const auto& cu : customers) WriteCustomer(w, cu, pii);
+    w.EndArray().Key("next_cursor");
+    if (customers.size() == static_cast<size_t>(page.limit) && !customers.empty()) {
+        w.String(EncodeCursor(customers.back().id));
+    } else {
+        w.Null();
+    }
+    w.EndObject();
+    return http::Response::Json(200, w.Take());
 }
 
 Result<http::Response> Overview(Ctx& c) {
@@ -119,7 +141,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Create(c.tenant(), in, vis));
-              return JsonResponse(201, CustomerJson(cu, c.Can("pii")));
+              return CustomerResponse(201, cu, c.Can("pii"));
           });
     t.Api({.method = "GET", .pattern = "/api/v1/customers/lookup", .summary = "Find the customer holding an identifier",
            .tag = "Customers", .permission = "customers.read", .response_schema = "Customer",
@@ -130,7 +152,7 @@ void AddCustomerRoutes(RouteTable& t) {
               if (!value || value->empty()) return Status::InvalidArgument("value", "is required");
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Lookup(c.tenant(), *type, *value, vis));
-              return JsonResponse(200, CustomerJson(cu, c.Can("pii")));
+              return CustomerResponse(200, cu, c.Can("pii"));
           });
     t.Api({.method = "GET", .pattern = "/api/v1/customers/{id}", .summary = "One customer with identifiers",
            .tag = "Customers", .permission = "customers.read", .response_schema = "Customer"},
@@ -138,7 +160,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Get(c.tenant(), id, vis));
-              return JsonResponse(200, CustomerJson(cu, c.Can("pii")));
+              return CustomerResponse(200, cu, c.Can("pii"));
           });
     t.Api({.method = "PATCH", .pattern = "/api/v1/customers/{id}", .summary = "Change a customer; null clears a field",
            .tag = "Customers", .permission = "customers.write", .request_schema = "CustomerInput",
@@ -148,7 +170,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Update(c.tenant(), id, in, vis));
-              return JsonResponse(200, CustomerJson(cu, c.Can("pii")));
+              return CustomerResponse(200, cu, c.Can("pii"));
           });
     t.Api({.method = "DELETE", .pattern = "/api/v1/customers/{id}", .summary = "Soft-delete a customer",
            .tag = "Customers", .permission = "customers.delete"},

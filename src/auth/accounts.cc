@@ -514,12 +514,12 @@ Result<Principal> Accounts::AuthenticateKey(const std::string& key) {
     return *found;
 }
 
-Status Accounts::Logout(const Principal& principal) {
+Status Accounts::Logout(const Principal& principal, const std::string& ip) {
     if (principal.kind != Principal::Kind::kUser) return Status::FailedPrecondition("API keys have no session");
     return db_->Write([&](Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("UPDATE sessions SET revoked_at = ? WHERE id = ?"));
         SIYU_RETURN_IF_ERROR(stmt.Bind(1, NowMs()).Bind(2, principal.session_id).Run());
-        Actor actor{"user", principal.user_id, principal.name, ""};
+        Actor actor{"user", principal.user_id, principal.name, ip};
         return AppendAudit(c, principal.tenant_id, actor, "auth.logout", "session",
                            std::to_string(principal.session_id));
     });

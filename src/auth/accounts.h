@@ -137,7 +137,7 @@ class Accounts {
                               const std::string& ip, const std::string& user_agent);
     Result<Principal> AuthenticateSession(const std::string& token);
     Result<Principal> AuthenticateKey(const std::string& key);
-    Status Logout(const Principal& principal);
+    Status Logout(const Principal& principal, const std::string& ip);
     Result<Principal> SwitchTenant(const Principal& principal, int64_t tenant_id);
     Result<std::vector<SessionInfo>> ListSessions(int64_t user_id);
     Status RevokeSession(int64_t user_id, int64_t session_id);

@@ -53,7 +53,7 @@ TEST_F(AccountsTest, LoginIsCaseInsensitiveOnEmailAndOpensASession) {
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->user_id, owner_);
     EXPECT_EQ(p->role, Role::kOwner);
-    EXPECT_TRUE(accounts_->Logout(*p).ok());
+    EXPECT_TRUE(accounts_->Logout(*p, "127.0.0.1").ok());
     EXPECT_EQ(accounts_->AuthenticateSession(login->token).status().code(), StatusCode::kUnauthenticated);
 }
 

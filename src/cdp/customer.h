@@ -30,7 +30,7 @@ struct Customer {
     std::optional<std::string> birthday;  // YYYY-MM-DD
     std::optional<int64_t> store_id;
     std::optional<std::string> member_no;
-    nlohmann::json traits = nlohmann::json::object();
+    std::string traits = "{}";  // a JSON object, as stored
     std::vector<Identifier> identifiers;
     TimeMs created_at = 0;
     TimeMs updated_at = 0;

@@ -83,7 +83,11 @@ Result<CustomerInput> ParseCustomerInput(const Json& body) {
         } else if (key == "member_no") {
             SIYU_ASSIGN_OR_RETURN(in.member_no, NullableString(v, key, 64));
         } else if (key == "gender") {
-            if (!v.is_string()) return WrongType(key, "a string");
+            if (v.is_null()) {
+                in.gender = "unknown";
+                continue;
+            }
+            if (!v.is_string()) return WrongType(key, "male, female, unknown or null");
             std::string g = v.get<std::string>();
             if (g != "male" && g != "female" && g != "unknown") {
                 return Status::InvalidArgument(key, "must be male, female or unknown");
@@ -102,7 +106,11 @@ Result<CustomerInput> ParseCustomerInput(const Json& body) {
                 return WrongType(key, "a positive integer or null");
             }
         } else if (key == "traits") {
-            if (!v.is_object()) return WrongType(key, "a JSON object");
+            if (v.is_null()) {
+                in.traits = Json::object();
+                continue;
+            }
+            if (!v.is_object()) return WrongType(key, "a JSON object or null");
             if (v.dump().size() > kMaxTraitsBytes) return Status::InvalidArgument(key, "must be at most 64 KiB");
             in.traits = v;
         } else if (key == "identifiers") {

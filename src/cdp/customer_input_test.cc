@@ -18,10 +18,12 @@ TEST(ParseCustomerInput, NormalisesPhoneEmailAndTrimsStrings) {
 }
 
 TEST(ParseCustomerInput, NullClearsAndAbsentLeavesAlone) {
-    auto in = ParseCustomerInputText(R"({"phone":null})").value();
+    auto in = ParseCustomerInputText(R"({"phone":null,"gender":null,"traits":null})").value();
     ASSERT_TRUE(in.phone.has_value());
     EXPECT_FALSE(in.phone->has_value());
     EXPECT_FALSE(in.name.has_value());
+    EXPECT_EQ(in.gender.value(), "unknown");
+    EXPECT_EQ(in.traits->dump(), "{}");
 }
 
 TEST(ParseCustomerInput, NamesTheOffendingField) {

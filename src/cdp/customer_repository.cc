@@ -34,8 +34,7 @@ Customer ReadCustomer(const store::Statement& s) {
     c.birthday = s.OptText(6);
     c.store_id = s.OptInt(7);
     c.member_no = s.OptText(8);
-    c.traits = Json::parse(s.Text(9), nullptr, false);
-    if (!c.traits.is_object()) c.traits = Json::object();
+    c.traits = s.Text(9);
     c.created_at = s.Int(10);
     c.updated_at = s.Int(11);
     return c;
@@ -244,7 +243,7 @@ Result<Customer> CustomerRepository::Update(int64_t tenant_id, int64_t id, const
         if (in.gender) c.gender = *in.gender;
         if (in.birthday) c.birthday = *in.birthday;
         if (in.member_no) c.member_no = *in.member_no;
-        if (in.traits) c.traits = *in.traits;
+        if (in.traits) c.traits = in.traits->dump();
         SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("UPDATE customers SET name = ?, phone = ?, email = ?, gender = ?, "
                                                       "birthday = ?, store_id = ?, member_no = ?, traits = ?, "
                                                       "updated_at = ? WHERE tenant_id = ? AND id = ?"));
@@ -255,7 +254,7 @@ Result<Customer> CustomerRepository::Update(int64_t tenant_id, int64_t id, const
                                  .Bind(5, c.birthday)
                                  .Bind(6, c.store_id)
                                  .Bind(7, c.member_no)
-                                 .Bind(8, c.traits.dump())
+                                 .Bind(8, c.traits)
                                  .Bind(9, NowMs())
                                  .Bind(10, tenant_id)
                                  .Bind(11, id)
@@ -317,7 +316,7 @@ Status CustomerRepository::ImportBatch(int64_t tenant_id, const std::vector<Cust
                                      .Bind(6, c.birthday)
                                      .Bind(7, c.store_id)
                                      .Bind(8, c.member_no)
-                                     .Bind(9, c.traits.dump())
+                                     .Bind(9, c.traits)
                                      .Bind(10, c.created_at)
                                      .Bind(11, c.updated_at ? c.updated_at : c.created_at)
                                      .Run());

@@ -192,10 +192,11 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         c.created_at = now - static_cast<TimeMs>(days_ago) * 86'400'000 - static_cast<TimeMs>(rng.Below(86'400'000));
         c.updated_at = c.created_at;
         std::string channel = Pick(rng, kChannels);
-        c.traits = {{"source", "demo"}, {"channel", channel}};
-        if (c.store_id) c.traits["city"] = kStores[std::find(store_ids.begin(), store_ids.end(), *c.store_id) -
-                                                   store_ids.begin()]
-                                               .city;
+        nlohmann::json traits = {{"source", "demo"}, {"channel", channel}};
+        if (c.store_id) {
+            traits["city"] = kStores[std::find(store_ids.begin(), store_ids.end(), *c.store_id) - store_ids.begin()].city;
+        }
+        c.traits = traits.dump();
         c.identifiers.push_back({"phone", *c.phone, c.created_at});
         if (c.member_no) c.identifiers.push_back({"member_no", *c.member_no, c.created_at});
         if (c.email) c.identifiers.push_back({"email", *c.email, c.created_at});
@@ -203,12 +204,15 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         if (rng.Chance(45)) c.identifiers.push_back({"wecom_external_userid", "wmDemo" + rng.Token(26), c.created_at});
         if (rng.Chance(15)) c.identifiers.push_back({"taobao_ouid", "tb" + rng.Token(20), c.created_at});
         batch.push_back(std::move(c));
-        if (batch.size() == 1000) {
-            SIYU_RETURN_IF_ERROR(repo.ImportBatch(tenant.id, batch));
-            batch.clear();
-        }
     }
-    if (!batch.empty()) SIYU_RETURN_IF_ERROR(repo.ImportBatch(tenant.id, batch));
+    // Oldest first, so ids grow with sign-up time as they do in real use.
+    std::stable_sort(batch.begin(), batch.end(),
+                     [](const cdp::Customer& a, const cdp::Customer& b) { return a.created_at < b.created_at; });
+    for (size_t start = 0; start < batch.size(); start += 1000) {
+        std::vector<cdp::Customer> chunk(batch.begin() + static_cast<std::ptrdiff_t>(start),
+                                         batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), start + 1000)));
+        SIYU_RETURN_IF_ERROR(repo.ImportBatch(tenant.id, chunk));
+    }
     summary.customers = customer_count;
     return summary;
 }

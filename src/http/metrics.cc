@@ -6,8 +6,10 @@ namespace siyu::http {
 
 void Metrics::Observe(const std::string& route, const std::string& method, int status, double seconds) {
     std::lock_guard lock(mu_);
-    ++counts_[{route, method, status}];
-    Histogram& h = latency_[{route, method}];
+    auto it = routes_.find(KeyLess::View(route, method));
+    if (it == routes_.end()) it = routes_.emplace(std::make_pair(route, method), RouteStats{}).first;
+    ++it->second.by_status[status];
+    Histogram& h = it->second.latency;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
         if (seconds <= kBuckets[i]) ++h.buckets[i];
     }
@@ -38,14 +40,16 @@ std::string Metrics::Render() const {
     std::string out;
     out += "# HELP siyu_http_requests_total HTTP requests answered, by route, method and status.\n";
     out += "# TYPE siyu_http_requests_total counter\n";
-    for (const auto& [key, n] : counts_) {
-        const auto& [route, method, status] = key;
-        out += fmt::format("siyu_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n", Escape(route),
-                           method, status, n);
+    for (const auto& [key, stats] : routes_) {
+        for (const auto& [status, n] : stats.by_status) {
+            out += fmt::format("siyu_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                               Escape(key.first), key.second, status, n);
+        }
     }
     out += "# HELP siyu_http_request_duration_seconds Time to answer a request, by route and method.\n";
     out += "# TYPE siyu_http_request_duration_seconds histogram\n";
-    for (const auto& [key, h] : latency_) {
+    for (const auto& [key, stats] : routes_) {
+        const Histogram& h = stats.latency;
         std::string labels = fmt::format("route=\"{}\",method=\"{}\"", Escape(key.first), key.second);
         for (size_t i = 0; i < kBuckets.size(); ++i) {
             out += fmt::format("siyu_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", labels, kBuckets[i],

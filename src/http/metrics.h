@@ -6,7 +6,8 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <tuple>
+#include <string_view>
+#include <utility>
 
 namespace siyu::http {
 
@@ -34,10 +35,24 @@ class Metrics {
         std::string help;
         std::function<double()> value;
     };
+    struct RouteStats {
+        std::map<int, uint64_t> by_status;
+        Histogram latency;
+    };
+    // Looks up (route, method) without building strings on the hot path.
+    struct KeyLess {
+        using is_transparent = void;
+        using View = std::pair<std::string_view, std::string_view>;
+        static View AsView(const std::pair<std::string, std::string>& k) { return {k.first, k.second}; }
+        static View AsView(const View& k) { return k; }
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            return AsView(a) < AsView(b);
+        }
+    };
     mutable std::mutex mu_;
-    std::map<std::tuple<std::string, std::string, int>, uint64_t> counts_;  // GUARDED_BY(mu_)
-    std::map<std::pair<std::string, std::string>, Histogram> latency_;     // GUARDED_BY(mu_)
-    std::map<std::string, Gauge> gauges_;                                   // GUARDED_BY(mu_)
+    std::map<std::pair<std::string, std::string>, RouteStats, KeyLess> routes_;  // GUARDED_BY(mu_)
+    std::map<std::string, Gauge> gauges_;                                         // GUARDED_BY(mu_)
 };
 
 }  // namespace siyu::http

@@ -28,6 +28,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+// A concrete strand type (not any_io_executor) keeps type erasure off the hot path.
+using Executor = net::strand<net::io_context::executor_type>;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+using Stream = beast::basic_stream<tcp, Executor>;
 
 class Session;
 
@@ -84,7 +88,7 @@ bool IsAcceptableRequestId(std::string_view id) {
 // One client connection. All its handlers run on its strand.
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(tcp::socket&& socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {
+    Session(Socket&& socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {
         beast::error_code ec;
         auto endpoint = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_ip_ = endpoint.address().to_string();
@@ -232,7 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
         stream_.socket().close(ec);
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     Server::Impl* server_;
@@ -252,7 +256,7 @@ void Server::Impl::Unregister(Session* s) {
 }
 
 void Server::Impl::DoAccept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(Executor(ioc_.get_executor()), [this](beast::error_code ec, Socket socket) {
         if (ec) {
             if (!acceptor_.is_open()) return;
             spdlog::warn("accept failed: {}", ec.message());

@@ -189,12 +189,12 @@ describe('web console', { skip, timeout: 90_000 }, () => {
     const storeOption = page.locator(
       '.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[data-store-kind="store"]',
     );
-    if (
-      await storeOption
-        .first()
-        .isVisible({ timeout: 2_000 })
-        .catch(() => false)
-    ) {
+    const hasStore = await storeOption
+      .first()
+      .waitFor({ timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (hasStore) {
       customerStore = Number(await storeOption.first().getAttribute('data-store-id'));
       await storeOption.first().click();
     } else {

@@ -268,14 +268,18 @@ class SqliteDatabase final : public Database {
     SqliteDatabase() = default;
 
     static Status RunRead(SqliteConnection& conn, const TransactionFn& fn) {
-        SIYU_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+        {
+            SIYU_ASSIGN_OR_RETURN(auto begin, conn.Prepare("BEGIN"));
+            SIYU_RETURN_IF_ERROR(begin.Run());
+        }
         Status st;
         try {
             st = fn(conn);
         } catch (const std::exception& e) {
             st = Status::Internal(std::string("read failed: ") + e.what());
         }
-        (void)conn.Exec("COMMIT");
+        auto commit = conn.Prepare("COMMIT");
+        if (commit.ok()) (void)commit->Run();
         return st;
     }
 

@@ -86,7 +86,9 @@ TEST(SqliteDatabase, GroupCommitGivesEachWriterItsOwnOutcome) {
                     return Status::Ok();
                 });
                 (st.ok() ? ok : failed)++;
-                if (fail) EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+                if (fail) {
+                    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+                }
             }
         });
     }

@@ -88,9 +88,9 @@ export function cliValue(output, name) {
 /**
  * Starts `siyu serve` and waits until GET /readyz answers 200.
  * Options: args (extra serve flags), env (extra environment), dataDir (use this directory
- * instead of a fresh temporary one; it is then left in place on stop).
+ * instead of a fresh temporary one; it is then left in place on stop), logLevel.
  */
-export async function startServer({ args = [], env = {}, dataDir: givenDataDir } = {}) {
+export async function startServer({ args = [], env = {}, dataDir: givenDataDir, logLevel = 'warn' } = {}) {
   if (!fs.existsSync(siyuBin)) {
     throw new Error(`server binary not found: ${siyuBin} (set SIYU_BIN)`);
   }
@@ -110,7 +110,7 @@ export async function startServer({ args = [], env = {}, dataDir: givenDataDir }
     '--data-dir', dataDir,
     '--host', '127.0.0.1',
     '--port', String(port),
-    '--log-level', 'warn',
+    '--log-level', logLevel,
     ...args,
   ];
   const proc = spawn(siyuBin, serveArgs, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });

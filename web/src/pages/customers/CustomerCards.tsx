@@ -34,7 +34,7 @@ export function CustomerCards({ rows, loading }: Props) {
                       {name}
                     </Typography.Text>
                     <Typography.Text type="secondary" ellipsis>
-                      {customer.phone ?? customer.email ?? customer.member_no ?? '—'}
+                      {customer.phone || customer.email || customer.member_no || '—'}
                     </Typography.Text>
                     <Typography.Text type="secondary" style={{ fontSize: 12 }} ellipsis>
                       {store ? (

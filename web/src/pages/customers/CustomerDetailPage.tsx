@@ -80,7 +80,7 @@ export function CustomerDetailPage() {
               {name}
             </Typography.Title>
             <Flex gap={4} wrap style={{ marginTop: 4 }}>
-              {customer.gender ? <Tag>{genderLabel(customer.gender, t)}</Tag> : null}
+              {customer.gender && customer.gender !== 'unknown' ? <Tag>{genderLabel(customer.gender, t)}</Tag> : null}
               {store ? <Tag color="blue">{store.name}</Tag> : null}
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                 {t('customer.since', { date: format.date(customer.created_at) })}

@@ -43,6 +43,8 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
   const [form] = Form.useForm<CustomerFormValues>();
   const [saving, setSaving] = useState(false);
   const editing = Boolean(customer);
+  /** Without `pii` an existing customer's phone and email arrive masked and cannot be edited. */
+  const piiLocked = editing && !session.permissions.includes('pii');
 
   useEffect(() => {
     if (!open) return;
@@ -52,11 +54,18 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
   }, [open, customer, form, session.store_ids]);
 
   const save = async (values: CustomerFormValues) => {
+    const patch = customer ? valuesToPatch(values, customer) : null;
+    if (customer && patch && !Object.keys(patch).length) {
+      message.info(t('common.noChanges'));
+      onClose();
+      return;
+    }
     setSaving(true);
     try {
-      const saved = customer
-        ? await customersApi.update(customer.id, valuesToPatch(values, customer))
-        : await customersApi.create(valuesToCreateInput(values));
+      const saved =
+        customer && patch
+          ? await customersApi.update(customer.id, patch)
+          : await customersApi.create(valuesToCreateInput(values));
       message.success(t(customer ? 'customer.saved' : 'customer.created'));
       onSaved(saved);
     } catch (error) {
@@ -120,19 +129,19 @@ export function CustomerFormDrawer({ open, customer, onClose, onSaved }: Props) 
             <Form.Item
               name="phone"
               label={t('customer.phone')}
-              rules={[{ pattern: PHONE_PATTERN, message: t('validation.phone') }]}
-              extra={editing ? undefined : t('customer.phoneHint')}
+              rules={piiLocked ? [] : [{ pattern: PHONE_PATTERN, message: t('validation.phone') }]}
+              extra={piiLocked ? t('customer.piiLocked') : editing ? undefined : t('customer.phoneHint')}
             >
-              <Input placeholder="138 1234 5678" inputMode="tel" />
+              <Input placeholder="138 1234 5678" inputMode="tel" disabled={piiLocked} />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>
             <Form.Item
               name="email"
               label={t('customer.email')}
-              rules={[{ type: 'email', message: t('validation.email') }]}
+              rules={piiLocked ? [] : [{ type: 'email', message: t('validation.email') }]}
             >
-              <Input placeholder="name@example.com" inputMode="email" />
+              <Input placeholder="name@example.com" inputMode="email" disabled={piiLocked} />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>

@@ -43,13 +43,13 @@ export function CustomerTable({ rows, loading }: Props) {
         );
       },
     },
-    { title: t('customer.phone'), dataIndex: 'phone', render: (phone: string | null) => phone ?? '—' },
+    { title: t('customer.phone'), dataIndex: 'phone', render: (phone: string | null) => phone || '—' },
     {
       title: t('customer.email'),
       dataIndex: 'email',
       responsive: ['xl'],
       ellipsis: true,
-      render: (email: string | null) => email ?? '—',
+      render: (email: string | null) => email || '—',
     },
     {
       title: t('customer.gender'),

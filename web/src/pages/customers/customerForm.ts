@@ -111,6 +111,7 @@ export function valuesToCreateInput(values: CustomerFormValues): CustomerInput {
 /**
  * The body of PATCH /customers/{id}: only what changed, with `null` clearing a field. Fields the
  * user did not touch are never sent, so masked values (for roles without `pii`) stay as they are.
+ * A cleared gender becomes `unknown` and cleared traits `{}`, the values a new customer starts with.
  */
 export function valuesToPatch(values: CustomerFormValues, customer: Customer): CustomerInput {
   const before = scalarFields(customerToValues(customer));
@@ -119,9 +120,8 @@ export function valuesToPatch(values: CustomerFormValues, customer: Customer): C
   for (const key of Object.keys(after) as (keyof typeof after)[]) {
     if (after[key] !== before[key]) (patch as Record<string, unknown>)[key] = after[key];
   }
+  if (patch.gender === null) patch.gender = 'unknown';
   const traits = rowsToTraits(values.traits);
-  if (JSON.stringify(traits) !== JSON.stringify(customer.traits ?? {})) {
-    patch.traits = Object.keys(traits).length ? traits : null;
-  }
+  if (JSON.stringify(traits) !== JSON.stringify(customer.traits ?? {})) patch.traits = traits;
   return patch;
 }

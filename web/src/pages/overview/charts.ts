@@ -59,7 +59,7 @@ export function byStoreOption(stats: OverviewStats, t: Translate, formatNumber: 
     xAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
     yAxis: {
       type: 'category',
-      data: rows.map((row) => row.name ?? t('overview.noStore')),
+      data: rows.map((row) => (row.store_id !== null && row.name ? row.name : t('overview.noStore'))),
       axisTick: { show: false },
       axisLabel: { width: 110, overflow: 'truncate' },
     },

@@ -26,9 +26,13 @@ const ACTIONS = [
   'customer.delete',
 ];
 
+/** The message for `key` when there is one, else the raw API value. */
+function labelOf(key: string, fallback: string, t: Translate): string {
+  return isMessageKey(key) ? t(key) : fallback;
+}
+
 function actionLabel(action: string, t: Translate): string {
-  const key = `audit.action.${action}`;
-  return isMessageKey(key) ? t(key) : action;
+  return labelOf(`audit.action.${action}`, action, t);
 }
 
 function actionColor(action: string): string {
@@ -54,14 +58,14 @@ export default function AuditLogPage() {
     {
       title: t('audit.actor'),
       key: 'actor',
-      width: 170,
+      width: 200,
       render: (_, entry) => (
-        <Flex vertical>
-          <span>{entry.actor_name ?? (entry.actor_id !== null ? `#${entry.actor_id}` : '—')}</span>
+        <Flex vertical style={{ minWidth: 0 }}>
+          <Typography.Text ellipsis={{ tooltip: entry.actor_name }}>
+            {entry.actor_name || (entry.actor_id !== null ? `#${entry.actor_id}` : '—')}
+          </Typography.Text>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {isMessageKey(`audit.actorType.${entry.actor_type}`)
-              ? t(`audit.actorType.${entry.actor_type}`)
-              : entry.actor_type}
+            {labelOf(`audit.actorType.${entry.actor_type}`, entry.actor_type, t)}
           </Typography.Text>
         </Flex>
       ),
@@ -76,10 +80,13 @@ export default function AuditLogPage() {
       title: t('audit.target'),
       key: 'target',
       width: 150,
-      render: (_, entry) =>
-        entry.target_type ? `${entry.target_type}${entry.target_id !== null ? ` #${entry.target_id}` : ''}` : '—',
+      render: (_, entry) => {
+        if (!entry.target_type) return '—';
+        const type = labelOf(`audit.targetType.${entry.target_type}`, entry.target_type, t);
+        return entry.target_id !== null ? `${type} #${entry.target_id}` : type;
+      },
     },
-    { title: t('audit.ip'), dataIndex: 'ip', width: 130, render: (ip: string | null) => ip ?? '—' },
+    { title: t('audit.ip'), dataIndex: 'ip', width: 130, render: (ip: string | null) => ip || '—' },
     {
       title: t('audit.details'),
       dataIndex: 'details',

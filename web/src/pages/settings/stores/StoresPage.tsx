@@ -76,7 +76,7 @@ export default function StoresPage() {
       width: 130,
       render: (code: string) => <Typography.Text code>{code}</Typography.Text>,
     },
-    { title: t('stores.city'), dataIndex: 'city', width: 120, render: (city: string | null) => city ?? '—' },
+    { title: t('stores.city'), dataIndex: 'city', width: 120, render: (city: string | null) => city || '—' },
     {
       title: t('stores.location'),
       key: 'location',

@@ -54,7 +54,7 @@ export default function TenantPage() {
   const save = async (values: Values) => {
     const patch = changes(values, tenant);
     if (!Object.keys(patch).length) {
-      message.info(t('tenant.noChanges'));
+      message.info(t('common.noChanges'));
       return;
     }
     setSaving(true);
