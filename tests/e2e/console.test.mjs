@@ -2,8 +2,10 @@
 // (create, search, detail), API keys, role-aware navigation for a guide and the phone layout.
 //
 // Environment:
-//   SIYU_BASE_URL                          server serving the console and /api/v1 (test skips without it)
-//   SIYU_ADMIN_EMAIL, SIYU_ADMIN_PASSWORD  an owner or admin of the tenant
+//   SIYU_BASE_URL                          a server serving the console and /api/v1; without it the test
+//                                          starts SIYU_BIN on the demo brand with web/dist (skips when
+//                                          the console is not built)
+//   SIYU_ADMIN_EMAIL, SIYU_ADMIN_PASSWORD  an owner or admin of the tenant (with SIYU_BASE_URL)
 //   SIYU_GUIDE_EMAIL, SIYU_GUIDE_PASSWORD  optional; without them a guide is created through the API
 //   SIYU_CHROMIUM                          optional browser path (default /usr/bin/chromium)
 // Screenshots of every step go to tests/e2e/screenshots/.
@@ -14,18 +16,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repoRoot, startServer } from './lib/server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const screenshotDir = path.join(here, 'screenshots');
 
-const baseUrl = process.env.SIYU_BASE_URL?.replace(/\/+$/, '');
-const admin = { email: process.env.SIYU_ADMIN_EMAIL, password: process.env.SIYU_ADMIN_PASSWORD };
+let baseUrl = process.env.SIYU_BASE_URL?.replace(/\/+$/, '');
+const ownServer = !baseUrl;
+const webDist = path.join(repoRoot, 'web', 'dist');
+const admin = ownServer
+  ? { email: 'owner@demo.siyu.local', password: 'siyu-demo-2026' }
+  : { email: process.env.SIYU_ADMIN_EMAIL, password: process.env.SIYU_ADMIN_PASSWORD };
 const givenGuide = { email: process.env.SIYU_GUIDE_EMAIL, password: process.env.SIYU_GUIDE_PASSWORD };
 const executablePath = process.env.SIYU_CHROMIUM || '/usr/bin/chromium';
 
-const skip = !baseUrl
-  ? 'SIYU_BASE_URL is not set: start `siyu serve` with the built console and point SIYU_BASE_URL at it'
-  : !admin.email || !admin.password
+const skip = ownServer && !fs.existsSync(path.join(webDist, 'index.html'))
+  ? 'the console is not built (web/dist): run `make web`'
+  : !fs.existsSync(executablePath)
+    ? `no browser at ${executablePath}: install Debian's chromium (scripts/install-deps.sh test)`
+    : !admin.email || !admin.password
     ? 'SIYU_ADMIN_EMAIL and SIYU_ADMIN_PASSWORD are not set'
     : false;
 
@@ -115,7 +124,13 @@ describe('web console', { skip, timeout: 90_000 }, () => {
     return guide;
   }
 
+  let server;
+
   before(async () => {
+    if (ownServer) {
+      server = await startServer({ args: ['--web-dir', webDist, '--demo'] });
+      baseUrl = server.baseUrl;
+    }
     ({ chromium } = await import('playwright-core'));
     fs.mkdirSync(screenshotDir, { recursive: true });
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-console-'));
@@ -133,6 +148,7 @@ describe('web console', { skip, timeout: 90_000 }, () => {
 
   after(async () => {
     await context?.close();
+    await server?.stop();
     if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 

@@ -42,13 +42,14 @@ describe('operations', () => {
     const res = await api(srv.baseUrl, 'GET', '/healthz');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
-    assert.deepEqual(res.body, { status: 'ok' });
+    assert.equal(res.body.status, 'ok');
   });
 
   test('GET /readyz answers 200 {"status":"ready"}', async () => {
     const res = await api(srv.baseUrl, 'GET', '/readyz');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { status: 'ready' });
+    assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+    assert.equal(res.body.status, 'ready');
   });
 
   test('GET /metrics is Prometheus text with the documented series', async () => {

@@ -22,7 +22,7 @@ export const siyuBin = process.env.SIYU_BIN || path.join(repoRoot, 'build', 'deb
 export const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const READY_TIMEOUT_MS = 20_000;
-const STOP_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
 const CLI_TIMEOUT_MS = 60_000;
 const STDERR_TAIL_BYTES = 8192;
 
