@@ -18,10 +18,16 @@ import {
   CREATED,
 } from './lib/server.mjs';
 
-function assertFailure(r, what) {
-  assert.notEqual(r.code, 0, `${what}: exit code 0\nstdout: ${r.stdout}`);
+/** Problems with a command that should have failed: [] when it exited non-zero with a one-line reason. */
+function failureProblems(r, what) {
+  if (r.code === 0) return [`${what}: exit code 0; stdout: ${r.stdout.trim()}`];
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  assert.equal(lines.length, 1, `${what}: expected a one-line reason on stderr, got:\n${r.stderr}`);
+  if (lines.length !== 1) return [`${what}: exit ${r.code}, expected a one-line reason on stderr, got ${JSON.stringify(r.stderr)}`];
+  return [];
+}
+
+function assertFailure(r, what) {
+  assert.deepEqual(failureProblems(r, what), []);
 }
 
 function assertSuccess(r, what) {
@@ -119,9 +125,11 @@ describe('siyu command line', () => {
       [['apikey', 'create', '--tenant-id', '1', '--name', 'x', '--kind', 'public'], 'apikey create with a bad kind'],
       [['apikey', 'revoke', '--tenant-id', '1', '--id', '999999'], 'apikey revoke of an unknown key'],
     ];
-    for (const [args, what] of cases) assertFailure(srv.cli(args), what);
+    const problems = [];
+    for (const [args, what] of cases) problems.push(...failureProblems(srv.cli(args), what));
     const empty = tmpDir();
-    assertFailure(runCli(['restore', path.join(empty, 'missing.db')], empty), 'restore of a missing file');
+    problems.push(...failureProblems(runCli(['restore', path.join(empty, 'missing.db')], empty), 'restore of a missing file'));
+    assert.deepEqual(problems, []);
     assert.equal(srv.cli(['tenant', 'list']).stdout, tenantsBefore);
     assert.equal(srv.cli(['user', 'list', '--tenant-id', '1']).stdout, usersBefore);
     assert.equal(srv.cli(['apikey', 'list', '--tenant-id', '1']).stdout, keysBefore);

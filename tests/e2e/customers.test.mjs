@@ -363,11 +363,19 @@ describe('customers and stores', () => {
 
     test('invalid phone numbers answer 400 invalid_argument (phone)', async () => {
       const snap = await snapshot();
-      for (const phone of ['12345', '1381234567', '138123456789', 'abc', '+86 1381234567a', '']) {
+      for (const phone of ['12345', '1381234567', '138123456789', 'abc', '+86 1381234567a', '+86 138']) {
         expectError(await post('/api/v1/customers', { name: 'bad phone', phone }), 400, 'invalid_argument', 'phone');
       }
       expectError(await post('/api/v1/customers', { name: 'bad phone', phone: 13812345678 }), 400, 'invalid_argument', 'phone');
       await assertUnchanged(snap, null, 'invalid phones');
+    });
+
+    test('an empty phone is not a phone number (400), null means none', async () => {
+      const snap = await snapshot();
+      expectError(await post('/api/v1/customers', { name: 'empty phone', phone: '' }), 400, 'invalid_argument', 'phone');
+      expectError(await post('/api/v1/customers', { name: 'blank phone', phone: '   ' }), 400, 'invalid_argument', 'phone');
+      await assertUnchanged(snap, null, 'empty phone');
+      assert.equal((await createCustomer({ name: 'null phone', phone: null })).phone, null);
     });
 
     test('a taken identifier answers 409 already_exists naming the field', async () => {

@@ -9,6 +9,7 @@ import {
   startServer,
   loginOk,
   api,
+  rawRequest,
   expectError,
   expectOk,
   CREATED,
@@ -78,6 +79,32 @@ describe('operations', () => {
     assert.match(text, /^siyu_http_request_duration_seconds_sum\{/m);
     assert.match(text, /^siyu_db_writer_queue_depth(\{[^}]*\})? \d+/m);
     assert.match(text, /^siyu_build_info\{[^}]*version="[^"]+"[^}]*\} 1$/m);
+  });
+
+  test('siyu_http_requests_total counts requests per route', async () => {
+    const sample = async () => {
+      const text = (await api(srv.baseUrl, 'GET', '/metrics')).text;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('siyu_http_requests_total{') && /route="[^"]*healthz"/.test(l) && l.includes('method="GET"') && l.includes('status="200"'));
+      return line ? Number(line.trim().split(/\s+/).pop()) : 0;
+    };
+    const before = await sample();
+    for (let i = 0; i < 3; i++) assert.equal((await api(srv.baseUrl, 'GET', '/healthz')).status, 200);
+    const after = await sample();
+    assert.ok(after - before >= 3, `healthz counter went from ${before} to ${after}`);
+  });
+
+  test('the default body limit is 1 MiB', async () => {
+    const over = Buffer.from(JSON.stringify({ name: 'huge', traits: { blob: 'x'.repeat(1024 * 1024 + 100) } }));
+    const headers = { cookie, 'content-type': 'application/json' };
+    const res = await rawRequest(srv.baseUrl, 'POST', '/api/v1/customers', { headers, body: over });
+    expectError(res, 413, 'payload_too_large');
+    const under = Buffer.from(JSON.stringify({ name: 'large', traits: { blob: 'x'.repeat(900 * 1024) } }));
+    const ok = await rawRequest(srv.baseUrl, 'POST', '/api/v1/customers', { headers, body: under });
+    assert.notEqual(ok.status, 413, 'a 900 KiB body was refused as too large');
+    expectError(ok, 400, 'invalid_argument', 'traits');
+    assert.equal((await api(srv.baseUrl, 'GET', '/healthz')).status, 200);
   });
 
   test('X-Request-Id is echoed when sent', async () => {
