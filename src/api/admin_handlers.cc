@@ -46,8 +46,8 @@ Status CheckStoreIds(Ctx& c, const std::vector<int64_t>& ids) {
 }
 
 Status CheckOwnerChange(const Ctx& c, std::optional<auth::Role> new_role, std::optional<auth::Role> current_role) {
-    bool touches_owner = (new_role && *new_role == auth::Role::kOwner) ||
-                         (current_role && *current_role == auth::Role::kOwner);
+    bool touches_owner =
+        (new_role && *new_role == auth::Role::kOwner) || (current_role && *current_role == auth::Role::kOwner);
     if (touches_owner && c.principal.role != auth::Role::kOwner) {
         return Status::PermissionDenied("only an owner can grant, change or remove the owner role");
     }
@@ -96,14 +96,23 @@ Result<http::Response> UpdateUser(Ctx& c) {
 }  // namespace
 
 void AddAdminRoutes(RouteTable& t) {
-    t.Api({.method = "GET", .pattern = "/api/v1/tenant", .summary = "This tenant's settings", .tag = "Tenant",
-           .permission = "tenant.read", .response_schema = "Tenant"},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/tenant",
+           .summary = "This tenant's settings",
+           .tag = "Tenant",
+           .permission = "tenant.read",
+           .response_schema = "Tenant"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
               return JsonResponse(200, TenantJson(tenant));
           });
-    t.Api({.method = "PATCH", .pattern = "/api/v1/tenant", .summary = "Change name, time zone or currency",
-           .tag = "Tenant", .permission = "tenant.write", .request_schema = "TenantPatch", .response_schema = "Tenant"},
+    t.Api({.method = "PATCH",
+           .pattern = "/api/v1/tenant",
+           .summary = "Change name, time zone or currency",
+           .tag = "Tenant",
+           .permission = "tenant.write",
+           .request_schema = "TenantPatch",
+           .response_schema = "Tenant"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
               SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"name", "time_zone", "currency"}));
@@ -115,8 +124,13 @@ void AddAdminRoutes(RouteTable& t) {
               return JsonResponse(200, TenantJson(tenant));
           });
 
-    t.Api({.method = "GET", .pattern = "/api/v1/users", .summary = "Console users of this tenant", .tag = "Users",
-           .permission = "users.read", .response_schema = "UserPage", .query_params = {"limit", "cursor", "role"}},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/users",
+           .summary = "Console users of this tenant",
+           .tag = "Users",
+           .permission = "users.read",
+           .response_schema = "UserPage",
+           .query_params = {"limit", "cursor", "role"}},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
               std::optional<auth::Role> role;
@@ -132,21 +146,38 @@ void AddAdminRoutes(RouteTable& t) {
               if (!members.empty()) last = members.back().user_id;
               return JsonResponse(200, PageJson(data, page.limit, last));
           });
-    t.Api({.method = "POST", .pattern = "/api/v1/users", .summary = "Add a console user", .tag = "Users",
-           .permission = "users.write", .request_schema = "UserInput", .response_schema = "User"},
+    t.Api({.method = "POST",
+           .pattern = "/api/v1/users",
+           .summary = "Add a console user",
+           .tag = "Users",
+           .permission = "users.write",
+           .request_schema = "UserInput",
+           .response_schema = "User"},
           CreateUser);
-    t.Api({.method = "GET", .pattern = "/api/v1/users/{id}", .summary = "One console user", .tag = "Users",
-           .permission = "users.read", .response_schema = "User"},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/users/{id}",
+           .summary = "One console user",
+           .tag = "Users",
+           .permission = "users.read",
+           .response_schema = "User"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto m, c.svc.accounts.GetMember(c.tenant(), id));
               return JsonResponse(200, MemberJson(m));
           });
-    t.Api({.method = "PATCH", .pattern = "/api/v1/users/{id}", .summary = "Change a user's role, stores or password",
-           .tag = "Users", .permission = "users.write", .request_schema = "UserPatch", .response_schema = "User"},
+    t.Api({.method = "PATCH",
+           .pattern = "/api/v1/users/{id}",
+           .summary = "Change a user's role, stores or password",
+           .tag = "Users",
+           .permission = "users.write",
+           .request_schema = "UserPatch",
+           .response_schema = "User"},
           UpdateUser);
-    t.Api({.method = "DELETE", .pattern = "/api/v1/users/{id}", .summary = "Remove a user from this tenant",
-           .tag = "Users", .permission = "users.write"},
+    t.Api({.method = "DELETE",
+           .pattern = "/api/v1/users/{id}",
+           .summary = "Remove a user from this tenant",
+           .tag = "Users",
+           .permission = "users.write"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto current, c.svc.accounts.GetMember(c.tenant(), id));
@@ -155,16 +186,24 @@ void AddAdminRoutes(RouteTable& t) {
               return http::Response::NoContent();
           });
 
-    t.Api({.method = "GET", .pattern = "/api/v1/api-keys", .summary = "API keys of this tenant", .tag = "API keys",
-           .permission = "apikeys.manage", .response_schema = "ApiKeyList"},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/api-keys",
+           .summary = "API keys of this tenant",
+           .tag = "API keys",
+           .permission = "apikeys.manage",
+           .response_schema = "ApiKeyList"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto keys, c.svc.accounts.ListApiKeys(c.tenant()));
               Json data = Json::array();
               for (const auto& k : keys) data.push_back(ApiKeyJson(k));
               return JsonResponse(200, {{"data", data}});
           });
-    t.Api({.method = "POST", .pattern = "/api/v1/api-keys", .summary = "Create a key; the secret is shown once",
-           .tag = "API keys", .permission = "apikeys.manage", .request_schema = "ApiKeyInput",
+    t.Api({.method = "POST",
+           .pattern = "/api/v1/api-keys",
+           .summary = "Create a key; the secret is shown once",
+           .tag = "API keys",
+           .permission = "apikeys.manage",
+           .request_schema = "ApiKeyInput",
            .response_schema = "ApiKeyCreated"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
@@ -179,7 +218,10 @@ void AddAdminRoutes(RouteTable& t) {
               out["key"] = created.second;
               return JsonResponse(201, out);
           });
-    t.Api({.method = "DELETE", .pattern = "/api/v1/api-keys/{id}", .summary = "Revoke a key", .tag = "API keys",
+    t.Api({.method = "DELETE",
+           .pattern = "/api/v1/api-keys/{id}",
+           .summary = "Revoke a key",
+           .tag = "API keys",
            .permission = "apikeys.manage"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
@@ -187,15 +229,18 @@ void AddAdminRoutes(RouteTable& t) {
               return http::Response::NoContent();
           });
 
-    t.Api({.method = "GET", .pattern = "/api/v1/audit-log", .summary = "Administrative actions, newest first",
-           .tag = "Audit", .permission = "audit.read", .response_schema = "AuditPage",
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/audit-log",
+           .summary = "Administrative actions, newest first",
+           .tag = "Audit",
+           .permission = "audit.read",
+           .response_schema = "AuditPage",
            .query_params = {"limit", "cursor", "action", "actor"}},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
-              SIYU_ASSIGN_OR_RETURN(auto entries,
-                                    c.svc.accounts.ListAudit(c.tenant(), {page.limit, page.cursor},
-                                                             c.req.Query("action").value_or(""),
-                                                             c.req.Query("actor").value_or("")));
+              SIYU_ASSIGN_OR_RETURN(auto entries, c.svc.accounts.ListAudit(c.tenant(), {page.limit, page.cursor},
+                                                                           c.req.Query("action").value_or(""),
+                                                                           c.req.Query("actor").value_or("")));
               Json data = Json::array();
               for (const auto& e : entries) {
                   Json details = Json::parse(e.details, nullptr, false);

@@ -27,10 +27,8 @@ Result<Json> SessionJson(Services& svc, const auth::Principal& p) {
     } else {
         out["user"] = nullptr;
         out["api_key"] = {{"id", p.api_key_id}, {"name", p.name}};
-        out["tenants"] = Json::array({{{"id", tenant.id},
-                                       {"name", tenant.name},
-                                       {"role", auth::RoleName(p.role)},
-                                       {"demo", tenant.demo}}});
+        out["tenants"] = Json::array(
+            {{{"id", tenant.id}, {"name", tenant.name}, {"role", auth::RoleName(p.role)}, {"demo", tenant.demo}}});
     }
     return out;
 }
@@ -51,9 +49,10 @@ Result<http::Response> Login(http::Request& req, Services& svc) {
     TimeMs wait = std::max(svc.email_throttle.RetryAfterMs(email_key, now), svc.ip_throttle.RetryAfterMs(ip_key, now));
     if (wait > 0) {
         spdlog::warn("login throttled email={} ip={} retry_after_ms={}", ToLower(Trim(email)), req.remote_ip, wait);
-        http::Response r = ErrorResponse(
-            {StatusCode::kResourceExhausted, "too many failed sign-ins; try again in " + std::to_string((wait + 999) / 1000) + " s"},
-            req.request_id);
+        http::Response r =
+            ErrorResponse({StatusCode::kResourceExhausted,
+                           "too many failed sign-ins; try again in " + std::to_string((wait + 999) / 1000) + " s"},
+                          req.request_id);
         r.SetHeader("Retry-After", std::to_string((wait + 999) / 1000));
         return r;
     }
@@ -92,8 +91,12 @@ Result<http::Response> Login(http::Request& req, Services& svc) {
 }  // namespace
 
 void AddAuthRoutes(RouteTable& t) {
-    t.Public({.method = "POST", .pattern = "/api/v1/auth/login", .summary = "Sign in and open a session",
-              .tag = "Auth", .request_schema = "LoginInput", .response_schema = "SessionInfo"},
+    t.Public({.method = "POST",
+              .pattern = "/api/v1/auth/login",
+              .summary = "Sign in and open a session",
+              .tag = "Auth",
+              .request_schema = "LoginInput",
+              .response_schema = "SessionInfo"},
              Login);
     t.Api({.method = "POST", .pattern = "/api/v1/auth/logout", .summary = "Close this session", .tag = "Auth"},
           [](Ctx& c) -> Result<http::Response> {
@@ -104,14 +107,21 @@ void AddAuthRoutes(RouteTable& t) {
               r.SetHeader("Set-Cookie", SessionCookie("", 0));
               return r;
           });
-    t.Api({.method = "GET", .pattern = "/api/v1/auth/me", .summary = "Who am I: user, tenant, role, permissions",
-           .tag = "Auth", .response_schema = "SessionInfo"},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/auth/me",
+           .summary = "Who am I: user, tenant, role, permissions",
+           .tag = "Auth",
+           .response_schema = "SessionInfo"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(Json out, SessionJson(c.svc, c.principal));
               return JsonResponse(200, out);
           });
-    t.Api({.method = "POST", .pattern = "/api/v1/auth/switch-tenant", .summary = "Move this session to another tenant",
-           .tag = "Auth", .request_schema = "SwitchTenantInput", .response_schema = "SessionInfo"},
+    t.Api({.method = "POST",
+           .pattern = "/api/v1/auth/switch-tenant",
+           .summary = "Move this session to another tenant",
+           .tag = "Auth",
+           .request_schema = "SwitchTenantInput",
+           .response_schema = "SessionInfo"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
               SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"tenant_id"}));
@@ -138,7 +148,9 @@ void AddAuthRoutes(RouteTable& t) {
               }
               return JsonResponse(200, {{"data", data}});
           });
-    t.Api({.method = "DELETE", .pattern = "/api/v1/auth/sessions/{id}", .summary = "Revoke one of my sessions",
+    t.Api({.method = "DELETE",
+           .pattern = "/api/v1/auth/sessions/{id}",
+           .summary = "Revoke one of my sessions",
            .tag = "Auth"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));

@@ -119,32 +119,46 @@ Result<http::Response> Overview(Ctx& c) {
         by_store.push_back(
             {{"store_id", s.store_id ? Json(*s.store_id) : Json(nullptr)}, {"name", s.name}, {"count", s.count}});
     }
-    return JsonResponse(200, {{"customers_total", stats.total},
-                              {"customers_new", stats.new_in_range},
-                              {"from", from_day},
-                              {"to", to_day},
-                              {"new_by_day", by_day},
-                              {"by_store", by_store},
-                              {"by_gender", {{"male", stats.male}, {"female", stats.female}, {"unknown", stats.unknown}}}});
+    return JsonResponse(200,
+                        {{"customers_total", stats.total},
+                         {"customers_new", stats.new_in_range},
+                         {"from", from_day},
+                         {"to", to_day},
+                         {"new_by_day", by_day},
+                         {"by_store", by_store},
+                         {"by_gender", {{"male", stats.male}, {"female", stats.female}, {"unknown", stats.unknown}}}});
 }
 
 }  // namespace
 
 void AddCustomerRoutes(RouteTable& t) {
-    t.Api({.method = "GET", .pattern = "/api/v1/customers", .summary = "Search and list customers, newest first",
-           .tag = "Customers", .permission = "customers.read", .response_schema = "CustomerPage",
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/customers",
+           .summary = "Search and list customers, newest first",
+           .tag = "Customers",
+           .permission = "customers.read",
+           .response_schema = "CustomerPage",
            .query_params = {"limit", "cursor", "q", "name", "phone", "store_id", "created_from", "created_to"}},
           ListCustomers);
-    t.Api({.method = "POST", .pattern = "/api/v1/customers", .summary = "Create a customer", .tag = "Customers",
-           .permission = "customers.write", .request_schema = "CustomerInput", .response_schema = "Customer"},
+    t.Api({.method = "POST",
+           .pattern = "/api/v1/customers",
+           .summary = "Create a customer",
+           .tag = "Customers",
+           .permission = "customers.write",
+           .request_schema = "CustomerInput",
+           .response_schema = "Customer"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Create(c.tenant(), in, vis));
               return CustomerResponse(201, cu, c.Can("pii"));
           });
-    t.Api({.method = "GET", .pattern = "/api/v1/customers/lookup", .summary = "Find the customer holding an identifier",
-           .tag = "Customers", .permission = "customers.read", .response_schema = "Customer",
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/customers/lookup",
+           .summary = "Find the customer holding an identifier",
+           .tag = "Customers",
+           .permission = "customers.read",
+           .response_schema = "Customer",
            .query_params = {"type", "value"}},
           [](Ctx& c) -> Result<http::Response> {
               auto type = c.req.Query("type"), value = c.req.Query("value");
@@ -154,16 +168,24 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Lookup(c.tenant(), *type, *value, vis));
               return CustomerResponse(200, cu, c.Can("pii"));
           });
-    t.Api({.method = "GET", .pattern = "/api/v1/customers/{id}", .summary = "One customer with identifiers",
-           .tag = "Customers", .permission = "customers.read", .response_schema = "Customer"},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/customers/{id}",
+           .summary = "One customer with identifiers",
+           .tag = "Customers",
+           .permission = "customers.read",
+           .response_schema = "Customer"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Get(c.tenant(), id, vis));
               return CustomerResponse(200, cu, c.Can("pii"));
           });
-    t.Api({.method = "PATCH", .pattern = "/api/v1/customers/{id}", .summary = "Change a customer; null clears a field",
-           .tag = "Customers", .permission = "customers.write", .request_schema = "CustomerInput",
+    t.Api({.method = "PATCH",
+           .pattern = "/api/v1/customers/{id}",
+           .summary = "Change a customer; null clears a field",
+           .tag = "Customers",
+           .permission = "customers.write",
+           .request_schema = "CustomerInput",
            .response_schema = "Customer"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
@@ -172,16 +194,23 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Update(c.tenant(), id, in, vis));
               return CustomerResponse(200, cu, c.Can("pii"));
           });
-    t.Api({.method = "DELETE", .pattern = "/api/v1/customers/{id}", .summary = "Soft-delete a customer",
-           .tag = "Customers", .permission = "customers.delete"},
+    t.Api({.method = "DELETE",
+           .pattern = "/api/v1/customers/{id}",
+           .summary = "Soft-delete a customer",
+           .tag = "Customers",
+           .permission = "customers.delete"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_RETURN_IF_ERROR(c.svc.customers.Delete(c.tenant(), id, vis, c.actor));
               return http::Response::NoContent();
           });
-    t.Api({.method = "GET", .pattern = "/api/v1/stats/overview", .summary = "Customer counts for the overview page",
-           .tag = "Statistics", .permission = "customers.read", .response_schema = "Overview",
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/stats/overview",
+           .summary = "Customer counts for the overview page",
+           .tag = "Statistics",
+           .permission = "customers.read",
+           .response_schema = "Overview",
            .query_params = {"from", "to"}},
           Overview);
 }

@@ -8,26 +8,44 @@ namespace siyu::api {
 http::Response ErrorResponse(const Status& status, const std::string& request_id) {
     int http_status = 500;
     switch (status.code()) {
-        case StatusCode::kOk: http_status = 200; break;
+        case StatusCode::kOk:
+            http_status = 200;
+            break;
         case StatusCode::kInvalidJson:
         case StatusCode::kInvalidArgument:
-        case StatusCode::kUnknownField: http_status = 400; break;
-        case StatusCode::kUnauthenticated: http_status = 401; break;
-        case StatusCode::kPermissionDenied: http_status = 403; break;
-        case StatusCode::kNotFound: http_status = 404; break;
+        case StatusCode::kUnknownField:
+            http_status = 400;
+            break;
+        case StatusCode::kUnauthenticated:
+            http_status = 401;
+            break;
+        case StatusCode::kPermissionDenied:
+            http_status = 403;
+            break;
+        case StatusCode::kNotFound:
+            http_status = 404;
+            break;
         case StatusCode::kAlreadyExists:
-        case StatusCode::kFailedPrecondition: http_status = 409; break;
-        case StatusCode::kResourceExhausted: http_status = 429; break;
-        case StatusCode::kUnavailable: http_status = 503; break;
-        case StatusCode::kInternal: http_status = 500; break;
+        case StatusCode::kFailedPrecondition:
+            http_status = 409;
+            break;
+        case StatusCode::kResourceExhausted:
+            http_status = 429;
+            break;
+        case StatusCode::kUnavailable:
+            http_status = 503;
+            break;
+        case StatusCode::kInternal:
+            http_status = 500;
+            break;
     }
     std::string message = status.message();
     if (status.code() == StatusCode::kInternal) {
         spdlog::error("request_id={} internal error: {}", request_id, message);
         message = "internal error; quote request id " + request_id;
     }
-    return http::Response::Json(http_status, http::ErrorBody(StatusCodeName(status.code()), message, status.field(),
-                                                             request_id));
+    return http::Response::Json(http_status,
+                                http::ErrorBody(StatusCodeName(status.code()), message, status.field(), request_id));
 }
 
 http::Response JsonResponse(int status, const Json& body) {

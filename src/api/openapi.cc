@@ -122,9 +122,8 @@ Json BuildOpenApi(const http::Router& router) {
     for (const auto& route : router.routes()) {
         const http::RouteSpec& spec = route.spec;
         if (!StartsWith(spec.pattern, "/api/v1/")) continue;
-        Json op = {{"summary", spec.summary},
-                   {"tags", {spec.tag}},
-                   {"operationId", ToLower(spec.method) + spec.pattern}};
+        Json op = {
+            {"summary", spec.summary}, {"tags", {spec.tag}}, {"operationId", ToLower(spec.method) + spec.pattern}};
         Json params = Json::array();
         for (const auto& seg : route.segments) {
             if (seg.size() > 2 && seg.front() == '{') {

@@ -7,17 +7,12 @@
 #include "api/permissions.h"
 #include "http/router.h"
 #include "nlohmann/json.hpp"
+#include "store/test_database.h"
 
 namespace siyu::api {
 namespace {
 
-std::unique_ptr<store::Database> OpenDb() {
-    std::string path = testing::TempDir() + "/openapi_test.db";
-    for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
-    auto db = store::OpenSqlite({.path = path}).value();
-    EXPECT_TRUE(db->Migrate().ok());
-    return db;
-}
+std::unique_ptr<store::Database> OpenDb() { return store::OpenTestDatabase("openapi"); }
 
 TEST(OpenApi, EveryServedApiRouteIsDocumentedWithItsPermission) {
     auto db = OpenDb();

@@ -3,10 +3,9 @@
 // Internal to the api module: what handler files share.
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/accounts.h"
 #include "auth/login_throttle.h"

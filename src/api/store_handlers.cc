@@ -39,8 +39,12 @@ Result<scrm::StoreInput> ParseStoreInput(const std::string& text) {
 }  // namespace
 
 void AddStoreRoutes(RouteTable& t) {
-    t.Api({.method = "GET", .pattern = "/api/v1/stores", .summary = "Stores, regions and headquarters",
-           .tag = "Stores", .permission = "stores.read", .response_schema = "StorePage",
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/stores",
+           .summary = "Stores, regions and headquarters",
+           .tag = "Stores",
+           .permission = "stores.read",
+           .response_schema = "StorePage",
            .query_params = {"limit", "cursor", "kind", "parent_id", "q"}},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
@@ -61,30 +65,47 @@ void AddStoreRoutes(RouteTable& t) {
               if (!stores.empty()) last = stores.back().id;
               return JsonResponse(200, PageJson(data, page.limit, last));
           });
-    t.Api({.method = "POST", .pattern = "/api/v1/stores", .summary = "Create a store, region or HQ", .tag = "Stores",
-           .permission = "stores.write", .request_schema = "StoreInput", .response_schema = "Store"},
+    t.Api({.method = "POST",
+           .pattern = "/api/v1/stores",
+           .summary = "Create a store, region or HQ",
+           .tag = "Stores",
+           .permission = "stores.write",
+           .request_schema = "StoreInput",
+           .response_schema = "Store"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto in, ParseStoreInput(c.req.body));
               SIYU_ASSIGN_OR_RETURN(auto s, c.svc.stores.Create(c.tenant(), in, c.actor));
               return JsonResponse(201, StoreJson(s));
           });
-    t.Api({.method = "GET", .pattern = "/api/v1/stores/{id}", .summary = "One store", .tag = "Stores",
-           .permission = "stores.read", .response_schema = "Store"},
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/stores/{id}",
+           .summary = "One store",
+           .tag = "Stores",
+           .permission = "stores.read",
+           .response_schema = "Store"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto s, c.svc.stores.Get(c.tenant(), id));
               return JsonResponse(200, StoreJson(s));
           });
-    t.Api({.method = "PATCH", .pattern = "/api/v1/stores/{id}", .summary = "Change a store", .tag = "Stores",
-           .permission = "stores.write", .request_schema = "StoreInput", .response_schema = "Store"},
+    t.Api({.method = "PATCH",
+           .pattern = "/api/v1/stores/{id}",
+           .summary = "Change a store",
+           .tag = "Stores",
+           .permission = "stores.write",
+           .request_schema = "StoreInput",
+           .response_schema = "Store"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto in, ParseStoreInput(c.req.body));
               SIYU_ASSIGN_OR_RETURN(auto s, c.svc.stores.Update(c.tenant(), id, in, c.actor));
               return JsonResponse(200, StoreJson(s));
           });
-    t.Api({.method = "DELETE", .pattern = "/api/v1/stores/{id}", .summary = "Delete a store without children",
-           .tag = "Stores", .permission = "stores.write"},
+    t.Api({.method = "DELETE",
+           .pattern = "/api/v1/stores/{id}",
+           .summary = "Delete a store without children",
+           .tag = "Stores",
+           .permission = "stores.write"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_RETURN_IF_ERROR(c.svc.stores.Delete(c.tenant(), id, c.actor));

@@ -55,7 +55,8 @@ Status ValidateTenantFields(const std::optional<std::string>& name, const std::o
                             const std::optional<std::string>& currency) {
     if (name) {
         int64_t len = Utf8Length(*name);
-        if (len < 1 || len > 100 || Trim(*name).empty()) return Status::InvalidArgument("name", "must be 1 to 100 characters");
+        if (len < 1 || len > 100 || Trim(*name).empty())
+            return Status::InvalidArgument("name", "must be 1 to 100 characters");
     }
     if (tz && !IsValidTimeZone(*tz)) return Status::InvalidArgument("time_zone", "not a known IANA time zone");
     if (currency) {
@@ -124,11 +125,7 @@ Result<std::vector<Tenant>> Accounts::ListTenants() {
     std::vector<Tenant> out;
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kTenantColumns) + "ORDER BY tenant_id"));
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.push_back(ReadTenant(stmt));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out.push_back(ReadTenant(stmt)); }));
         return Status::Ok();
     }));
     return out;
@@ -235,8 +232,8 @@ Result<Member> Accounts::AddMember(int64_t tenant_id, const NewMember& input, co
 Result<Member> Accounts::GetMember(int64_t tenant_id, int64_t user_id) {
     std::optional<Member> out;
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kMemberColumns) +
-                                                   "WHERE m.tenant_id = ? AND m.user_id = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              c.Prepare(std::string(kMemberColumns) + "WHERE m.tenant_id = ? AND m.user_id = ?"));
         stmt.Bind(1, tenant_id).Bind(2, user_id);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (row) out = ReadMember(stmt);
@@ -259,11 +256,7 @@ Result<std::vector<Member>> Accounts::ListMembers(int64_t tenant_id, const Page&
             .Bind(3, role_name)
             .Bind(4, role_name)
             .Bind(5, int64_t{page.limit});
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.push_back(ReadMember(stmt));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out.push_back(ReadMember(stmt)); }));
         return Status::Ok();
     }));
     return out;
@@ -274,8 +267,10 @@ Status Accounts::EnsureAnotherOwner(Connection& c, int64_t tenant_id, int64_t us
                                                "'owner' AND disabled = 0 AND user_id <> ?"));
     stmt.Bind(1, tenant_id).Bind(2, user_id);
     SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row || stmt.Int(0) == 0) return Status::FailedPrecondition("the last owner of a tenant cannot be removed, "
-                                                                    "disabled or demoted");
+    if (!row || stmt.Int(0) == 0)
+        return Status::FailedPrecondition(
+            "the last owner of a tenant cannot be removed, "
+            "disabled or demoted");
     return Status::Ok();
 }
 
@@ -369,18 +364,16 @@ Result<std::vector<std::pair<Tenant, Role>>> Accounts::TenantsOfUser(int64_t use
                                         "t.updated_at, m.role FROM memberships m JOIN tenants t ON t.tenant_id = "
                                         "m.tenant_id WHERE m.user_id = ? AND m.disabled = 0 ORDER BY t.tenant_id"));
         stmt.Bind(1, user_id);
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.emplace_back(ReadTenant(stmt), ParseRole(stmt.Text(7)).value_or(Role::kGuide));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow(
+            [&] { out.emplace_back(ReadTenant(stmt), ParseRole(stmt.Text(7)).value_or(Role::kGuide)); }));
         return Status::Ok();
     }));
     return out;
 }
 
 Result<Principal> Accounts::PrincipalForMember(Connection& c, int64_t tenant_id, int64_t user_id) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kMemberColumns) + "WHERE m.tenant_id = ? AND m.user_id = ?"));
+    SIYU_ASSIGN_OR_RETURN(auto stmt,
+                          c.Prepare(std::string(kMemberColumns) + "WHERE m.tenant_id = ? AND m.user_id = ?"));
     stmt.Bind(1, tenant_id).Bind(2, user_id);
     SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return Status::Unauthenticated("not a member of this tenant");
@@ -549,11 +542,9 @@ Result<std::vector<SessionInfo>> Accounts::ListSessions(int64_t user_id) {
                                                    "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? "
                                                    "ORDER BY id DESC LIMIT 100"));
         stmt.Bind(1, user_id).Bind(2, NowMs());
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] {
             out.push_back(SessionInfo{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Text(3), stmt.Text(4)});
-        }
+        }));
         return Status::Ok();
     }));
     return out;
@@ -584,8 +575,9 @@ Result<std::pair<ApiKey, std::string>> Accounts::CreateApiKey(int64_t tenant_id,
     key.prefix = secret.substr(0, 7);
     key.created_at = NowMs();
     SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO api_keys(tenant_id, name, kind, role, prefix, key_hash, "
-                                                   "created_at, created_by) VALUES (?,?,?,?,?,?,?,?)"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              c.Prepare("INSERT INTO api_keys(tenant_id, name, kind, role, prefix, key_hash, "
+                                        "created_at, created_by) VALUES (?,?,?,?,?,?,?,?)"));
         SIYU_RETURN_IF_ERROR(stmt.Bind(1, tenant_id)
                                  .Bind(2, name)
                                  .Bind(3, kind)
@@ -605,13 +597,10 @@ Result<std::pair<ApiKey, std::string>> Accounts::CreateApiKey(int64_t tenant_id,
 Result<std::vector<ApiKey>> Accounts::ListApiKeys(int64_t tenant_id) {
     std::vector<ApiKey> out;
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kApiKeyColumns) + "WHERE tenant_id = ? ORDER BY id DESC"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              c.Prepare(std::string(kApiKeyColumns) + "WHERE tenant_id = ? ORDER BY id DESC"));
         stmt.Bind(1, tenant_id);
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.push_back(ReadApiKey(stmt));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out.push_back(ReadApiKey(stmt)); }));
         return Status::Ok();
     }));
     return out;
@@ -648,9 +637,7 @@ Result<std::vector<AuditEntry>> Accounts::ListAudit(int64_t tenant_id, const Pag
             .Bind(5, actor)
             .Bind(6, actor)
             .Bind(7, int64_t{page.limit});
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] {
             AuditEntry e;
             e.id = stmt.Int(0);
             e.tenant_id = stmt.Int(1);
@@ -661,7 +648,7 @@ Result<std::vector<AuditEntry>> Accounts::ListAudit(int64_t tenant_id, const Pag
             e.target_id = stmt.Text(8);
             e.details = stmt.Text(10);
             out.push_back(std::move(e));
-        }
+        }));
         return Status::Ok();
     }));
     return out;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "auth/password.h"
+#include "store/test_database.h"
 
 namespace siyu::auth {
 namespace {
@@ -12,16 +13,14 @@ namespace {
 class AccountsTest : public testing::Test {
   protected:
     void SetUp() override {
-        std::string path = testing::TempDir() + "/accounts_test_" +
-                           testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-        for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-        db_ = store::OpenSqlite({.path = path, .readers = 2}).value();
-        ASSERT_TRUE(db_->Migrate().ok());
+        db_ = store::OpenTestDatabase(std::string("accounts_") +
+                                      testing::UnitTest::GetInstance()->current_test_info()->name());
         accounts_ = std::make_unique<Accounts>(db_.get(), 12);
         tenant_ = accounts_->CreateTenant("Brand", "Asia/Shanghai", "CNY", false).value().id;
-        owner_ = accounts_->AddMember(tenant_, {"Owner@Example.com", "Owner", Role::kOwner, "correct-horse", {}}, actor_)
-                     .value()
-                     .user_id;
+        owner_ =
+            accounts_->AddMember(tenant_, {"Owner@Example.com", "Owner", Role::kOwner, "correct-horse", {}}, actor_)
+                .value()
+                .user_id;
     }
 
     std::unique_ptr<store::Database> db_;

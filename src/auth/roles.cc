@@ -4,12 +4,18 @@ namespace siyu::auth {
 
 const char* RoleName(Role role) {
     switch (role) {
-        case Role::kOwner: return "owner";
-        case Role::kAdmin: return "admin";
-        case Role::kOperator: return "operator";
-        case Role::kAnalyst: return "analyst";
-        case Role::kStoreManager: return "store_manager";
-        case Role::kGuide: return "guide";
+        case Role::kOwner:
+            return "owner";
+        case Role::kAdmin:
+            return "admin";
+        case Role::kOperator:
+            return "operator";
+        case Role::kAnalyst:
+            return "analyst";
+        case Role::kStoreManager:
+            return "store_manager";
+        case Role::kGuide:
+            return "guide";
     }
     return "guide";
 }

@@ -1,7 +1,8 @@
 #include "base/config.h"
 
-#include <cstdlib>
 #include <toml++/toml.h>
+
+#include <cstdlib>
 
 #include "base/strings.h"
 

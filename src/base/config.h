@@ -16,17 +16,17 @@ struct Config {
     std::string data_dir = "./siyu-data";
     std::string http_host = "127.0.0.1";
     int http_port = 8080;
-    int http_threads = 0;                     // 0: twice the number of cores
-    int64_t http_body_limit = 1 << 20;        // bytes
-    int http_header_timeout_ms = 10'000;      // time to receive a request's headers
-    int http_idle_timeout_ms = 60'000;        // keep-alive connection idle time
-    int http_shutdown_grace_ms = 10'000;      // how long in-flight requests may finish
+    int http_threads = 0;                 // 0: twice the number of cores
+    int64_t http_body_limit = 1 << 20;    // bytes
+    int http_header_timeout_ms = 10'000;  // time to receive a request's headers
+    int http_idle_timeout_ms = 60'000;    // keep-alive connection idle time
+    int http_shutdown_grace_ms = 10'000;  // how long in-flight requests may finish
     std::string web_dir = "web/dist";
-    int db_readers = 0;                       // 0: as many as HTTP threads
+    int db_readers = 0;  // 0: as many as HTTP threads
     int db_busy_timeout_ms = 5'000;
     int auth_session_ttl_hours = 12;
-    std::string log_level = "info";           // trace, debug, info, warn, error
-    std::string log_format = "text";          // text or json
+    std::string log_level = "info";   // trace, debug, info, warn, error
+    std::string log_format = "text";  // text or json
     std::string admin_email = "admin@siyu.local";
 
     // One line per setting: key, current value and meaning (for --help and docs).

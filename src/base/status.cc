@@ -4,18 +4,30 @@ namespace siyu {
 
 const char* StatusCodeName(StatusCode code) {
     switch (code) {
-        case StatusCode::kOk: return "ok";
-        case StatusCode::kInvalidJson: return "invalid_json";
-        case StatusCode::kInvalidArgument: return "invalid_argument";
-        case StatusCode::kUnknownField: return "unknown_field";
-        case StatusCode::kUnauthenticated: return "unauthenticated";
-        case StatusCode::kPermissionDenied: return "forbidden";
-        case StatusCode::kNotFound: return "not_found";
-        case StatusCode::kAlreadyExists: return "already_exists";
-        case StatusCode::kFailedPrecondition: return "failed_precondition";
-        case StatusCode::kResourceExhausted: return "too_many_requests";
-        case StatusCode::kUnavailable: return "unavailable";
-        case StatusCode::kInternal: return "internal";
+        case StatusCode::kOk:
+            return "ok";
+        case StatusCode::kInvalidJson:
+            return "invalid_json";
+        case StatusCode::kInvalidArgument:
+            return "invalid_argument";
+        case StatusCode::kUnknownField:
+            return "unknown_field";
+        case StatusCode::kUnauthenticated:
+            return "unauthenticated";
+        case StatusCode::kPermissionDenied:
+            return "forbidden";
+        case StatusCode::kNotFound:
+            return "not_found";
+        case StatusCode::kAlreadyExists:
+            return "already_exists";
+        case StatusCode::kFailedPrecondition:
+            return "failed_precondition";
+        case StatusCode::kResourceExhausted:
+            return "too_many_requests";
+        case StatusCode::kUnavailable:
+            return "unavailable";
+        case StatusCode::kInternal:
+            return "internal";
     }
     return "internal";
 }

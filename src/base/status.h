@@ -39,12 +39,8 @@ class [[nodiscard]] Status {
     static Status AlreadyExists(std::string field, std::string message) {
         return {StatusCode::kAlreadyExists, std::move(message), std::move(field)};
     }
-    static Status PermissionDenied(std::string message) {
-        return {StatusCode::kPermissionDenied, std::move(message)};
-    }
-    static Status Unauthenticated(std::string message) {
-        return {StatusCode::kUnauthenticated, std::move(message)};
-    }
+    static Status PermissionDenied(std::string message) { return {StatusCode::kPermissionDenied, std::move(message)}; }
+    static Status Unauthenticated(std::string message) { return {StatusCode::kUnauthenticated, std::move(message)}; }
     static Status FailedPrecondition(std::string message) {
         return {StatusCode::kFailedPrecondition, std::move(message)};
     }
@@ -69,7 +65,7 @@ const char* StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
   public:
-    Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    Result(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
     Result(Status status) : status_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return value_.has_value(); }

@@ -67,8 +67,7 @@ Result<TimeMs> StartOfLocalDay(std::string_view text, const std::string& time_zo
     try {
         auto local = date::local_days(date::year(y) / m / d);
         auto zoned = date::make_zoned(date::locate_zone(time_zone), local, date::choose::earliest);
-        return std::chrono::duration_cast<std::chrono::milliseconds>(zoned.get_sys_time().time_since_epoch())
-            .count();
+        return std::chrono::duration_cast<std::chrono::milliseconds>(zoned.get_sys_time().time_since_epoch()).count();
     } catch (const std::exception& e) {
         return Status::InvalidArgument("time_zone", e.what());
     }

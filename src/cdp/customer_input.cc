@@ -11,9 +11,9 @@ namespace {
 constexpr size_t kMaxTraitsBytes = 64 * 1024;
 constexpr size_t kMaxIdentifiers = 50;
 
-const char* const kBuiltinTypes[] = {"user_id",       "anonymous_id",          "phone",          "email",
-                                     "member_no",     "wecom_external_userid", "wechat_unionid", "wechat_openid",
-                                     "taobao_ouid"};
+const char* const kBuiltinTypes[] = {"user_id",        "anonymous_id",  "phone",
+                                     "email",          "member_no",     "wecom_external_userid",
+                                     "wechat_unionid", "wechat_openid", "taobao_ouid"};
 
 Status WrongType(const std::string& field, const char* expected) {
     return Status::InvalidArgument(field, std::string("must be ") + expected);
@@ -26,7 +26,8 @@ Result<std::optional<std::string>> NullableString(const Json& v, const std::stri
     std::string s(Trim(v.get<std::string>()));
     int64_t len = Utf8Length(s);
     if (len < 0) return Status::InvalidArgument(field, "must be valid UTF-8");
-    if (len > max_len) return Status::InvalidArgument(field, "must be at most " + std::to_string(max_len) + " characters");
+    if (len > max_len)
+        return Status::InvalidArgument(field, "must be at most " + std::to_string(max_len) + " characters");
     if (s.empty()) return std::optional<std::string>();
     return std::optional<std::string>(s);
 }
@@ -122,10 +123,12 @@ Result<CustomerInput> ParseCustomerInput(const Json& body) {
                 const Json& item = v[i];
                 if (!item.is_object()) return WrongType(field, "an object with type and value");
                 for (const auto& [k, ignored] : item.items()) {
-                    if (k != "type" && k != "value") return Status(StatusCode::kUnknownField, field + "." + k + ": unknown field", field + "." + k);
+                    if (k != "type" && k != "value")
+                        return Status(StatusCode::kUnknownField, field + "." + k + ": unknown field", field + "." + k);
                 }
                 if (!item.contains("type") || !item["type"].is_string()) return WrongType(field + ".type", "a string");
-                if (!item.contains("value") || !item["value"].is_string()) return WrongType(field + ".value", "a string");
+                if (!item.contains("value") || !item["value"].is_string())
+                    return WrongType(field + ".value", "a string");
                 std::string type = item["type"].get<std::string>();
                 if (!IsValidIdentifierType(type)) {
                     return Status::InvalidArgument(field + ".type", "unknown identifier type '" + type + "'");

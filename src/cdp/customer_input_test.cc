@@ -35,8 +35,7 @@ TEST(ParseCustomerInput, NamesTheOffendingField) {
     EXPECT_EQ(ParseError(R"({"gender":"x"})").field(), "gender");
     EXPECT_EQ(ParseError(R"({"identifiers":[{"type":"qq","value":"1"}]})").field(), "identifiers[0].type");
     EXPECT_EQ(ParseError(R"({"identifiers":[{"type":"wechat_unionid"}]})").field(), "identifiers[0].value");
-    EXPECT_EQ(ParseError(R"({"identifiers":[{"type":"phone","value":"13812345678"}]})").field(),
-              "identifiers[0].type");
+    EXPECT_EQ(ParseError(R"({"identifiers":[{"type":"phone","value":"13812345678"}]})").field(), "identifiers[0].type");
 }
 
 TEST(ParseCustomerInput, UnknownFieldsAreRejectedByName) {

@@ -45,17 +45,15 @@ Status LoadIdentifiers(Connection& conn, Customer* c) {
                                                   "customer_id = ? ORDER BY created_at, type, value"));
     stmt.Bind(1, c->id);
     c->identifiers.clear();
-    while (true) {
-        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (!row) break;
+    SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] {
         c->identifiers.push_back(Identifier{stmt.Text(0), stmt.Text(1), stmt.Int(2)});
-    }
+    }));
     return Status::Ok();
 }
 
 Result<std::optional<Customer>> Find(Connection& conn, int64_t tenant_id, int64_t id) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt,
-                          conn.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
+    SIYU_ASSIGN_OR_RETURN(
+        auto stmt, conn.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
     stmt.Bind(1, tenant_id).Bind(2, id);
     SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<Customer>();
@@ -96,7 +94,8 @@ Status DeleteIdentifiersOfType(Connection& conn, int64_t customer_id, const std:
                                                       "NOT IN ('phone', 'email', 'member_no')"));
         return stmt.Bind(1, customer_id).Run();
     }
-    SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("DELETE FROM customer_identifiers WHERE customer_id = ? AND type = ?"));
+    SIYU_ASSIGN_OR_RETURN(auto stmt,
+                          conn.Prepare("DELETE FROM customer_identifiers WHERE customer_id = ? AND type = ?"));
     return stmt.Bind(1, customer_id).Bind(2, type).Run();
 }
 
@@ -106,7 +105,8 @@ Status WriteIdentifiers(Connection& conn, int64_t tenant_id, int64_t id, const C
         const char* type;
         const std::optional<std::optional<std::string>>* value;
     };
-    for (const Primary& p : {Primary{"phone", &in.phone}, Primary{"email", &in.email}, Primary{"member_no", &in.member_no}}) {
+    for (const Primary& p :
+         {Primary{"phone", &in.phone}, Primary{"email", &in.email}, Primary{"member_no", &in.member_no}}) {
         if (!p.value->has_value()) continue;
         SIYU_RETURN_IF_ERROR(DeleteIdentifiersOfType(conn, id, p.type, false));
         if (p.value->value()) {
@@ -117,8 +117,8 @@ Status WriteIdentifiers(Connection& conn, int64_t tenant_id, int64_t id, const C
         SIYU_RETURN_IF_ERROR(DeleteIdentifiersOfType(conn, id, "", true));
         for (size_t i = 0; i < in.identifiers->size(); ++i) {
             const auto& ident = (*in.identifiers)[i];
-            SIYU_RETURN_IF_ERROR(
-                InsertIdentifier(conn, tenant_id, id, ident.type, ident.value, "identifiers[" + std::to_string(i) + "]"));
+            SIYU_RETURN_IF_ERROR(InsertIdentifier(conn, tenant_id, id, ident.type, ident.value,
+                                                  "identifiers[" + std::to_string(i) + "]"));
         }
     }
     return Status::Ok();
@@ -193,16 +193,15 @@ Result<std::vector<Customer>> CustomerRepository::List(int64_t tenant_id, const 
     if (f.name) name_like = LikePattern(*f.name);
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> Status {
         SIYU_ASSIGN_OR_RETURN(
-            auto stmt,
-            conn.Prepare(std::string(kColumns) +
-                         "WHERE tenant_id = ?1 AND deleted_at IS NULL AND id < ?2 "
-                         "AND (?3 IS NULL OR name LIKE ?3 ESCAPE '\\' OR id IN (SELECT customer_id FROM "
-                         "customer_identifiers WHERE tenant_id = ?1 AND value IN (?4, ?5))) "
-                         "AND (?6 IS NULL OR name LIKE ?6 ESCAPE '\\') AND (?7 IS NULL OR phone = ?7) "
-                         "AND (?8 IS NULL OR store_id = ?8) AND (?9 IS NULL OR created_at >= ?9) "
-                         "AND (?10 IS NULL OR created_at < ?10) "
-                         "AND (?11 IS NULL OR store_id IN (SELECT value FROM json_each(?11))) "
-                         "ORDER BY id DESC LIMIT ?12"));
+            auto stmt, conn.Prepare(std::string(kColumns) +
+                                    "WHERE tenant_id = ?1 AND deleted_at IS NULL AND id < ?2 "
+                                    "AND (?3 IS NULL OR name LIKE ?3 ESCAPE '\\' OR id IN (SELECT customer_id FROM "
+                                    "customer_identifiers WHERE tenant_id = ?1 AND value IN (?4, ?5))) "
+                                    "AND (?6 IS NULL OR name LIKE ?6 ESCAPE '\\') AND (?7 IS NULL OR phone = ?7) "
+                                    "AND (?8 IS NULL OR store_id = ?8) AND (?9 IS NULL OR created_at >= ?9) "
+                                    "AND (?10 IS NULL OR created_at < ?10) "
+                                    "AND (?11 IS NULL OR store_id IN (SELECT value FROM json_each(?11))) "
+                                    "ORDER BY id DESC LIMIT ?12"));
         stmt.Bind(1, tenant_id)
             .Bind(2, f.before_id.value_or(INT64_MAX))
             .Bind(3, q_like)
@@ -215,11 +214,7 @@ Result<std::vector<Customer>> CustomerRepository::List(int64_t tenant_id, const 
             .Bind(10, f.created_to)
             .Bind(11, VisibleJson(vis))
             .Bind(12, int64_t{f.limit});
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.push_back(ReadCustomer(stmt));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out.push_back(ReadCustomer(stmt)); }));
         for (auto& c : out) SIYU_RETURN_IF_ERROR(LoadIdentifiers(conn, &c));
         return Status::Ok();
     }));
@@ -244,9 +239,10 @@ Result<Customer> CustomerRepository::Update(int64_t tenant_id, int64_t id, const
         if (in.birthday) c.birthday = *in.birthday;
         if (in.member_no) c.member_no = *in.member_no;
         if (in.traits) c.traits = in.traits->dump();
-        SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("UPDATE customers SET name = ?, phone = ?, email = ?, gender = ?, "
-                                                      "birthday = ?, store_id = ?, member_no = ?, traits = ?, "
-                                                      "updated_at = ? WHERE tenant_id = ? AND id = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              conn.Prepare("UPDATE customers SET name = ?, phone = ?, email = ?, gender = ?, "
+                                           "birthday = ?, store_id = ?, member_no = ?, traits = ?, "
+                                           "updated_at = ? WHERE tenant_id = ? AND id = ?"));
         SIYU_RETURN_IF_ERROR(stmt.Bind(1, c.name)
                                  .Bind(2, c.phone)
                                  .Bind(3, c.email)
@@ -288,8 +284,9 @@ Result<Customer> CustomerRepository::Lookup(int64_t tenant_id, const std::string
     SIYU_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentifier(type, value, "value"));
     std::optional<int64_t> id;
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT customer_id FROM customer_identifiers WHERE tenant_id = ? "
-                                                      "AND type = ? AND value = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              conn.Prepare("SELECT customer_id FROM customer_identifiers WHERE tenant_id = ? "
+                                           "AND type = ? AND value = ?"));
         stmt.Bind(1, tenant_id).Bind(2, type).Bind(3, normalized);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (row) id = stmt.Int(0);
@@ -351,34 +348,28 @@ Result<OverviewStats> CustomerRepository::Overview(int64_t tenant_id, TimeMs fro
             "(SELECT value FROM json_each(?2)))";
         SIYU_ASSIGN_OR_RETURN(auto gender, conn.Prepare("SELECT gender, count(*)" + scope + " GROUP BY gender"));
         gender.Bind(1, tenant_id).Bind(2, visible);
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, gender.Step());
-            if (!row) break;
+        SIYU_RETURN_IF_ERROR(gender.ForEachRow([&] {
             std::string g = gender.Text(0);
             int64_t n = gender.Int(1);
             out.total += n;
             (g == "male" ? out.male : g == "female" ? out.female : out.unknown) += n;
-        }
-        SIYU_ASSIGN_OR_RETURN(auto created, conn.Prepare("SELECT created_at" + scope +
-                                                         " AND created_at >= ?3 AND created_at < ?4"));
+        }));
+        SIYU_ASSIGN_OR_RETURN(auto created,
+                              conn.Prepare("SELECT created_at" + scope + " AND created_at >= ?3 AND created_at < ?4"));
         created.Bind(1, tenant_id).Bind(2, visible).Bind(3, from).Bind(4, to);
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, created.Step());
-            if (!row) break;
+        SIYU_RETURN_IF_ERROR(created.ForEachRow([&] {
             ++out.new_in_range;
             ++per_day[LocalDate(created.Int(0), time_zone)];
-        }
+        }));
         SIYU_ASSIGN_OR_RETURN(auto stores,
                               conn.Prepare("SELECT c.store_id, coalesce(s.name, ''), count(*) FROM customers c LEFT "
                                            "JOIN stores s ON s.id = c.store_id WHERE c.tenant_id = ?1 AND "
                                            "c.deleted_at IS NULL AND (?2 IS NULL OR c.store_id IN (SELECT value FROM "
                                            "json_each(?2))) GROUP BY c.store_id ORDER BY count(*) DESC LIMIT 50"));
         stores.Bind(1, tenant_id).Bind(2, visible);
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stores.Step());
-            if (!row) break;
+        SIYU_RETURN_IF_ERROR(stores.ForEachRow([&] {
             out.by_store.push_back({stores.OptInt(0), stores.Text(1), stores.Int(2)});
-        }
+        }));
         return Status::Ok();
     }));
     out.new_by_day.assign(per_day.begin(), per_day.end());

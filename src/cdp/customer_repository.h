@@ -19,13 +19,13 @@ struct Visibility {
 
 struct CustomerFilter {
     int limit = 50;
-    std::optional<int64_t> before_id;       // newest first: rows with a smaller id come next
-    std::optional<std::string> q;           // phone, identifier value or name substring
-    std::optional<std::string> name;        // substring
-    std::optional<std::string> phone;       // normalised E.164
+    std::optional<int64_t> before_id;  // newest first: rows with a smaller id come next
+    std::optional<std::string> q;      // phone, identifier value or name substring
+    std::optional<std::string> name;   // substring
+    std::optional<std::string> phone;  // normalised E.164
     std::optional<int64_t> store_id;
-    std::optional<TimeMs> created_from;     // inclusive
-    std::optional<TimeMs> created_to;       // exclusive
+    std::optional<TimeMs> created_from;  // inclusive
+    std::optional<TimeMs> created_to;    // exclusive
 };
 
 struct OverviewStats {

@@ -40,15 +40,16 @@ struct DemoRegion {
     const char* code;
     const char* name;
 };
-const DemoRegion kRegions[] = {{"EAST", "华东大区"}, {"SOUTH", "华南大区"}, {"NORTH", "华北大区"}, {"WEST", "西南大区"}};
+const DemoRegion kRegions[] = {
+    {"EAST", "华东大区"}, {"SOUTH", "华南大区"}, {"NORTH", "华北大区"}, {"WEST", "西南大区"}};
 
 const char* const kSurnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱",
                                  "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯",
                                  "邓", "曹", "彭", "曾", "萧", "田", "董", "潘", "袁", "蔡", "蒋", "余"};
-const char* const kGivenFemale[] = {"芳", "娜", "敏", "静", "丽", "婷", "雪", "琳", "欣怡", "雨桐", "梓涵", "思琪",
-                                    "佳怡", "诗涵", "可馨", "晓燕", "美玲", "海燕", "梦瑶", "子萱"};
-const char* const kGivenMale[] = {"伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "浩然", "子轩", "宇航", "俊杰",
-                                  "志强", "建华", "明辉", "文博", "天宇", "嘉豪", "一鸣", "思远"};
+const char* const kGivenFemale[] = {"芳",   "娜",   "敏",   "静",   "丽",   "婷",   "雪",   "琳",   "欣怡", "雨桐",
+                                    "梓涵", "思琪", "佳怡", "诗涵", "可馨", "晓燕", "美玲", "海燕", "梦瑶", "子萱"};
+const char* const kGivenMale[] = {"伟",   "强",   "磊",   "军",   "洋",   "勇",   "杰",   "涛",   "浩然", "子轩",
+                                  "宇航", "俊杰", "志强", "建华", "明辉", "文博", "天宇", "嘉豪", "一鸣", "思远"};
 const char* const kChannels[] = {"门店扫码", "小程序", "公众号", "抖音直播", "小红书", "天猫旗舰店", "朋友推荐"};
 const char* const kMobilePrefixes[] = {"133", "135", "136", "137", "138", "139", "150", "151", "152", "158",
                                        "159", "176", "177", "180", "181", "186", "187", "188", "189", "199"};
@@ -194,7 +195,8 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         std::string channel = Pick(rng, kChannels);
         nlohmann::json traits = {{"source", "demo"}, {"channel", channel}};
         if (c.store_id) {
-            traits["city"] = kStores[std::find(store_ids.begin(), store_ids.end(), *c.store_id) - store_ids.begin()].city;
+            traits["city"] =
+                kStores[std::find(store_ids.begin(), store_ids.end(), *c.store_id) - store_ids.begin()].city;
         }
         c.traits = traits.dump();
         c.identifiers.push_back({"phone", *c.phone, c.created_at});
@@ -209,8 +211,9 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
     std::stable_sort(batch.begin(), batch.end(),
                      [](const cdp::Customer& a, const cdp::Customer& b) { return a.created_at < b.created_at; });
     for (size_t start = 0; start < batch.size(); start += 1000) {
-        std::vector<cdp::Customer> chunk(batch.begin() + static_cast<std::ptrdiff_t>(start),
-                                         batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), start + 1000)));
+        std::vector<cdp::Customer> chunk(
+            batch.begin() + static_cast<std::ptrdiff_t>(start),
+            batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), start + 1000)));
         SIYU_RETURN_IF_ERROR(repo.ImportBatch(tenant.id, chunk));
     }
     summary.customers = customer_count;

@@ -34,9 +34,10 @@ struct CommandError {
 [[noreturn]] void Fail(const std::string& message) { throw CommandError{message}; }
 
 void Check(const Status& st, const std::string& what) {
-    if (!st.ok()) Fail(what + ": " + (st.field().empty() || st.message().rfind(st.field(), 0) == 0
-                                          ? st.message()
-                                          : st.field() + ": " + st.message()));
+    if (!st.ok())
+        Fail(what + ": " +
+             (st.field().empty() || st.message().rfind(st.field(), 0) == 0 ? st.message()
+                                                                           : st.field() + ": " + st.message()));
 }
 
 template <typename T>
@@ -72,8 +73,9 @@ std::unique_ptr<store::Database> OpenDatabase(const Config& c, int readers) {
     std::error_code ec;
     fs::create_directories(c.data_dir, ec);
     if (ec) Fail("cannot create data directory " + c.data_dir + ": " + ec.message());
-    auto db = Unwrap(store::OpenSqlite({.path = DbPath(c), .readers = readers, .busy_timeout_ms = c.db_busy_timeout_ms}),
-                     "database");
+    auto db =
+        Unwrap(store::OpenSqlite({.path = DbPath(c), .readers = readers, .busy_timeout_ms = c.db_busy_timeout_ms}),
+               "database");
     Check(db->Migrate(), "migrate");
     return db;
 }
@@ -117,9 +119,10 @@ void PrintDemoSummary(const DemoSummary& d) {
     }
     std::printf("demo tenant 示例品牌 created: tenant_id=%lld, %d stores, %d users, %d customers\n",
                 static_cast<long long>(d.tenant_id), d.stores, d.users, d.customers);
-    std::printf("demo users (password %s): owner@ admin@ operator@ analyst@ manager.east@ manager.sh@ "
-                "guide.sh@ guide.bj@ demo.siyu.local\n",
-                d.password.c_str());
+    std::printf(
+        "demo users (password %s): owner@ admin@ operator@ analyst@ manager.east@ manager.sh@ "
+        "guide.sh@ guide.bj@ demo.siyu.local\n",
+        d.password.c_str());
 }
 
 // Creates the first tenant and its owner when the database has no users yet.
@@ -146,7 +149,8 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
     fs::create_directories(c.data_dir, ec);
     if (ec) Fail("cannot create data directory " + c.data_dir + ": " + ec.message());
     DataDirLock lock(c.data_dir);
-    int threads = c.http_threads > 0 ? c.http_threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads =
+        c.http_threads > 0 ? c.http_threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     auto db = OpenDatabase(c, c.db_readers > 0 ? c.db_readers : threads);
     {
         auth::Accounts accounts(db.get(), c.auth_session_ttl_hours);
@@ -167,8 +171,8 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
     http::Server server(options, [&app](http::Request& req) { return app.Dispatch(req); });
     int port = 0;
     Check(server.Start(&port), "serve");
-    std::printf("siyu %s listening on http://%s:%d (data in %s, %d threads)\n", SIYU_VERSION, c.http_host.c_str(),
-                port, c.data_dir.c_str(), threads);
+    std::printf("siyu %s listening on http://%s:%d (data in %s, %d threads)\n", SIYU_VERSION, c.http_host.c_str(), port,
+                c.data_dir.c_str(), threads);
     std::fflush(stdout);
     server.Wait();
     db->Close();
@@ -345,8 +349,8 @@ int Run(int argc, char** argv) {
         } else {
             std::printf("id\tname\ttime_zone\tcurrency\tdemo\n");
             for (const auto& t : Unwrap(accounts.ListTenants(), "tenant list")) {
-                std::printf("%lld\t%s\t%s\t%s\t%s\n", static_cast<long long>(t.id), t.name.c_str(),
-                            t.time_zone.c_str(), t.currency.c_str(), t.demo ? "yes" : "no");
+                std::printf("%lld\t%s\t%s\t%s\t%s\n", static_cast<long long>(t.id), t.name.c_str(), t.time_zone.c_str(),
+                            t.currency.c_str(), t.demo ? "yes" : "no");
             }
         }
         return 0;
@@ -390,15 +394,15 @@ int Run(int argc, char** argv) {
         auth::Accounts accounts(db.get(), c.auth_session_ttl_hours);
         Unwrap(accounts.GetTenant(key_tenant), "apikey");
         if (key_create->parsed()) {
-            auto created = Unwrap(
-                accounts.CreateApiKey(key_tenant, key_name, key_kind, ParseRoleOrFail(key_role), CliActor()),
-                "apikey create");
+            auto created =
+                Unwrap(accounts.CreateApiKey(key_tenant, key_name, key_kind, ParseRoleOrFail(key_role), CliActor()),
+                       "apikey create");
             std::printf("api_key_id=%lld\nkey=%s\n", static_cast<long long>(created.first.id), created.second.c_str());
         } else if (key_list->parsed()) {
             std::printf("id\tname\tkind\trole\tprefix\trevoked\n");
             for (const auto& k : Unwrap(accounts.ListApiKeys(key_tenant), "apikey list")) {
-                std::printf("%lld\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(k.id), k.name.c_str(),
-                            k.kind.c_str(), auth::RoleName(k.role), k.prefix.c_str(), k.revoked_at ? "yes" : "no");
+                std::printf("%lld\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(k.id), k.name.c_str(), k.kind.c_str(),
+                            auth::RoleName(k.role), k.prefix.c_str(), k.revoked_at ? "yes" : "no");
             }
         } else {
             Check(accounts.RevokeApiKey(key_tenant, key_id, CliActor()), "apikey revoke");

@@ -10,10 +10,10 @@ namespace siyu::http {
 
 // One HTTP request as handlers see it, independent of the server library.
 struct Request {
-    std::string method;  // "GET"
-    std::string target;  // "/api/v1/customers?limit=5"
-    std::string path;    // "/api/v1/customers" (percent-decoded)
-    std::string query;   // "limit=5" (raw)
+    std::string method;                                        // "GET"
+    std::string target;                                        // "/api/v1/customers?limit=5"
+    std::string path;                                          // "/api/v1/customers" (percent-decoded)
+    std::string query;                                         // "limit=5" (raw)
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
     std::string body;
     std::string remote_ip;

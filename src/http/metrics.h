@@ -52,7 +52,7 @@ class Metrics {
     };
     mutable std::mutex mu_;
     std::map<std::pair<std::string, std::string>, RouteStats, KeyLess> routes_;  // GUARDED_BY(mu_)
-    std::map<std::string, Gauge> gauges_;                                         // GUARDED_BY(mu_)
+    std::map<std::string, Gauge> gauges_;                                        // GUARDED_BY(mu_)
 };
 
 }  // namespace siyu::http

@@ -12,8 +12,10 @@ TEST(Metrics, RendersCountersHistogramsAndGauges) {
     std::string text = m.Render();
     EXPECT_NE(text.find(R"(siyu_http_requests_total{route="/api/v1/customers/{id}",method="GET",status="200"} 1)"),
               std::string::npos);
-    EXPECT_NE(text.find(R"(siyu_http_request_duration_seconds_bucket{route="/api/v1/customers/{id}",method="GET",le="0.001"} 1)"),
-              std::string::npos);
+    EXPECT_NE(
+        text.find(
+            R"(siyu_http_request_duration_seconds_bucket{route="/api/v1/customers/{id}",method="GET",le="0.001"} 1)"),
+        std::string::npos);
     EXPECT_NE(text.find(R"(siyu_http_request_duration_seconds_count{route="/api/v1/customers/{id}",method="GET"} 2)"),
               std::string::npos);
     EXPECT_NE(text.find("siyu_db_writer_queue_depth 3"), std::string::npos);

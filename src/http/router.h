@@ -13,7 +13,7 @@ using Handler = std::function<Response(Request&)>;
 // What the OpenAPI document and the permission check need to know about a route.
 struct RouteSpec {
     std::string method;
-    std::string pattern;     // "/api/v1/customers/{id}"
+    std::string pattern;  // "/api/v1/customers/{id}"
     std::string summary;
     std::string tag;         // OpenAPI tag: "Customers"
     std::string permission;  // empty: any authenticated caller (or public, see `public_route`)

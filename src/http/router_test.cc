@@ -7,9 +7,11 @@ namespace {
 
 Router MakeRouter() {
     Router r;
-    r.Add({.method = "GET", .pattern = "/api/v1/customers/lookup"}, [](Request&) { return Response::Json(200, "lookup"); });
+    r.Add({.method = "GET", .pattern = "/api/v1/customers/lookup"},
+          [](Request&) { return Response::Json(200, "lookup"); });
     r.Add({.method = "GET", .pattern = "/api/v1/customers/{id}"}, [](Request&) { return Response::Json(200, "get"); });
-    r.Add({.method = "PATCH", .pattern = "/api/v1/customers/{id}"}, [](Request&) { return Response::Json(200, "patch"); });
+    r.Add({.method = "PATCH", .pattern = "/api/v1/customers/{id}"},
+          [](Request&) { return Response::Json(200, "patch"); });
     return r;
 }
 

@@ -1,5 +1,8 @@
 #include "http/server.h"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,9 +11,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -130,8 +130,9 @@ class Session : public std::enable_shared_from_this<Session> {
         auto& req = parser_->get();
         auto length = parser_->content_length();
         if (length && *length > static_cast<uint64_t>(server_->options_.body_limit)) {
-            return SendError(413, "payload_too_large", "the request body exceeds the limit of " +
-                                                           std::to_string(server_->options_.body_limit) + " bytes");
+            return SendError(
+                413, "payload_too_large",
+                "the request body exceeds the limit of " + std::to_string(server_->options_.body_limit) + " bytes");
         }
         stream_.expires_after(std::chrono::milliseconds(server_->options_.header_timeout_ms));
         if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
@@ -151,8 +152,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void OnReadError(beast::error_code ec) {
         if (ec == bhttp::error::body_limit) {
-            return SendError(413, "payload_too_large", "the request body exceeds the limit of " +
-                                                           std::to_string(server_->options_.body_limit) + " bytes");
+            return SendError(
+                413, "payload_too_large",
+                "the request body exceeds the limit of " + std::to_string(server_->options_.body_limit) + " bytes");
         }
         if (ec == bhttp::error::header_limit) return SendError(431, "invalid_argument", "request headers too large");
         if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return Close();
@@ -208,8 +210,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void Send(Response resp, const std::string& request_id, unsigned version, bool keep_alive, bool head,
               bool counted) {
-        auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status),
-                                                                         version);
+        auto res =
+            std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), version);
         res->set(bhttp::field::server, "siyu");
         if (!resp.content_type.empty()) res->set(bhttp::field::content_type, resp.content_type);
         res->set("X-Request-Id", request_id);

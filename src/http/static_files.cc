@@ -10,15 +10,24 @@ namespace fs = std::filesystem;
 
 const char* ContentTypeFor(const std::string& path) {
     static const std::pair<const char*, const char*> kTypes[] = {
-        {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"},           {".svg", "image/svg+xml"},
-        {".png", "image/png"},                   {".jpg", "image/jpeg"},
-        {".jpeg", "image/jpeg"},                 {".gif", "image/gif"},
-        {".ico", "image/x-icon"},                {".webp", "image/webp"},
-        {".woff", "font/woff"},                  {".woff2", "font/woff2"},
-        {".ttf", "font/ttf"},                    {".txt", "text/plain; charset=utf-8"},
-        {".map", "application/json"},            {".wasm", "application/wasm"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
+        {".gif", "image/gif"},
+        {".ico", "image/x-icon"},
+        {".webp", "image/webp"},
+        {".woff", "font/woff"},
+        {".woff2", "font/woff2"},
+        {".ttf", "font/ttf"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".map", "application/json"},
+        {".wasm", "application/wasm"},
     };
     std::string ext = fs::path(path).extension().string();
     for (const auto& [e, type] : kTypes) {

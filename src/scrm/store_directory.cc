@@ -50,13 +50,15 @@ Status CheckHierarchy(Connection& c, const Store& s) {
         }
     }
     if (s.id != 0) {
-        SIYU_ASSIGN_OR_RETURN(auto children, c.Prepare("SELECT kind FROM stores WHERE tenant_id = ? AND parent_id = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto children,
+                              c.Prepare("SELECT kind FROM stores WHERE tenant_id = ? AND parent_id = ?"));
         children.Bind(1, s.tenant_id).Bind(2, s.id);
         while (true) {
             SIYU_ASSIGN_OR_RETURN(bool row, children.Step());
             if (!row) break;
             if (KindRank(children.Text(0)) <= KindRank(s.kind)) {
-                return Status::InvalidArgument("kind", "child stores would sit below a store of the same or lower kind");
+                return Status::InvalidArgument("kind",
+                                               "child stores would sit below a store of the same or lower kind");
             }
         }
     }
@@ -168,18 +170,13 @@ Result<std::vector<Store>> StoreDirectory::List(int64_t tenant_id, const StoreFi
             .Bind(4, f.parent_id)
             .Bind(5, f.q)
             .Bind(6, int64_t{f.limit});
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.push_back(ReadStore(stmt));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out.push_back(ReadStore(stmt)); }));
         return Status::Ok();
     }));
     return out;
 }
 
-Result<Store> StoreDirectory::Update(int64_t tenant_id, int64_t id, const StoreInput& input,
-                                     const auth::Actor& actor) {
+Result<Store> StoreDirectory::Update(int64_t tenant_id, int64_t id, const StoreInput& input, const auth::Actor& actor) {
     SIYU_RETURN_IF_ERROR(ValidateStoreInput(input, false));
     std::optional<Store> result;
     SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
@@ -220,7 +217,8 @@ Status StoreDirectory::Delete(int64_t tenant_id, int64_t id, const auth::Actor& 
                                                    "tenant_id = ?1 AND store_id = ?2 AND deleted_at IS NULL)"));
         kids.Bind(1, tenant_id).Bind(2, id);
         SIYU_ASSIGN_OR_RETURN(bool row, kids.Step());
-        if (row && kids.Int(0) > 0) return Status::FailedPrecondition("the store has child stores; move or delete them first");
+        if (row && kids.Int(0) > 0)
+            return Status::FailedPrecondition("the store has child stores; move or delete them first");
         if (row && kids.Int(1) > 0) return Status::FailedPrecondition("the store still has customers; move them first");
         SIYU_ASSIGN_OR_RETURN(auto unlink, c.Prepare("UPDATE customers SET store_id = NULL WHERE tenant_id = ? AND "
                                                      "store_id = ?"));
@@ -240,11 +238,7 @@ Result<std::vector<int64_t>> StoreDirectory::Subtree(int64_t tenant_id, const st
                                                    "s.id FROM stores s JOIN sub ON s.parent_id = sub.id WHERE "
                                                    "s.tenant_id = ?1) SELECT id FROM sub ORDER BY id"));
         stmt.Bind(1, tenant_id).Bind(2, nlohmann::json(roots).dump());
-        while (true) {
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) break;
-            out.push_back(stmt.Int(0));
-        }
+        SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out.push_back(stmt.Int(0)); }));
         return Status::Ok();
     }));
     return out;

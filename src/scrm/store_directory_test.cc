@@ -4,21 +4,17 @@
 
 #include <cstdio>
 
+#include "store/test_database.h"
+
 namespace siyu::scrm {
 namespace {
 
 class StoreDirectoryTest : public testing::Test {
   protected:
     void SetUp() override {
-        std::string path = testing::TempDir() + "/stores_" +
-                           testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-        for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-        db_ = store::OpenSqlite({.path = path}).value();
-        ASSERT_TRUE(db_->Migrate().ok());
-        ASSERT_TRUE(db_->Write([](store::Connection& c) {
-                           return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES "
-                                         "(1,'a',0,0),(2,'b',0,0)");
-                       }).ok());
+        db_ = store::OpenTestDatabase(std::string("stores_") +
+                                      testing::UnitTest::GetInstance()->current_test_info()->name());
+        ASSERT_TRUE(store::AddTestTenants(*db_, {1, 2}).ok());
         dir_ = std::make_unique<StoreDirectory>(db_.get());
     }
 

@@ -37,6 +37,16 @@ class Statement {
 
     // Advances to the next row: true when a row is available, false when done.
     Result<bool> Step();
+    // Calls `on_row()` for every result row; the columns are read from this statement.
+    template <typename F>
+    Status ForEachRow(F&& on_row) {
+        while (true) {
+            auto row = Step();
+            if (!row.ok()) return row.status();
+            if (!row.value()) return Status::Ok();
+            on_row();
+        }
+    }
     // Steps until done (for statements without result rows), then resets the statement
     // so it can be bound and run again.
     Status Run();
@@ -98,10 +108,10 @@ class Database {
 };
 
 struct SqliteOptions {
-    std::string path;          // database file
-    int readers = 4;           // reader connections in the pool
+    std::string path;  // database file
+    int readers = 4;   // reader connections in the pool
     int busy_timeout_ms = 5000;
-    bool read_only = false;    // open without a writer (backup tooling)
+    bool read_only = false;  // open without a writer (backup tooling)
 };
 
 Result<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);

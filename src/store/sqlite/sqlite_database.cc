@@ -105,8 +105,8 @@ class SqliteConnection final : public Connection {
 
     static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options, bool reader) {
         auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection());
-        int flags = SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY
-                                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        int flags = SQLITE_OPEN_NOMUTEX |
+                    (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         int rc = sqlite3_open_v2(options.path.c_str(), &conn->db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             std::string message = conn->db_ ? sqlite3_errmsg(conn->db_) : "out of memory";
@@ -125,8 +125,8 @@ class SqliteConnection final : public Connection {
         auto it = cache_.find(std::string(sql));
         if (it != cache_.end()) return Statement(it->second.get());
         sqlite3_stmt* stmt = nullptr;
-        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                    &stmt, nullptr);
+        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                    nullptr);
         if (rc != SQLITE_OK) return Status::Internal("prepare: " + std::string(sqlite3_errmsg(db_)));
         auto impl = std::make_unique<StatementImpl>(db_, stmt);
         StatementImpl* raw = impl.get();
@@ -222,9 +222,8 @@ class SqliteDatabase final : public Database {
             if (m.version <= current) continue;
             SIYU_RETURN_IF_ERROR(Write([&](Connection& c) -> Status {
                 SIYU_RETURN_IF_ERROR(c.Exec(m.sql));
-                SIYU_ASSIGN_OR_RETURN(auto stmt,
-                                      c.Prepare("INSERT INTO schema_migrations(version, name, applied_at) "
-                                                "VALUES (?, ?, ?)"));
+                SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO schema_migrations(version, name, applied_at) "
+                                                           "VALUES (?, ?, ?)"));
                 return stmt.Bind(1, int64_t{m.version}).Bind(2, m.name).Bind(3, NowMs()).Run();
             }));
         }

@@ -101,9 +101,8 @@ TEST(SqliteDatabase, ConstraintViolationIsAlreadyExistsAndRollsBackOnlyThatWrite
     auto db = OpenTestDb("constraint");
     auto insert = [&](int64_t id) {
         return db->Write([&](Connection& c) -> Status {
-            SIYU_ASSIGN_OR_RETURN(auto stmt,
-                                  c.Prepare("INSERT INTO tenants(tenant_id, name, created_at, updated_at) "
-                                            "VALUES (?, 'x', 0, 0)"));
+            SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO tenants(tenant_id, name, created_at, updated_at) "
+                                                       "VALUES (?, 'x', 0, 0)"));
             return stmt.Bind(1, id).Run();
         });
     };
