@@ -100,18 +100,19 @@ std::string App::OpenApiDocument() const { return BuildOpenApi(*router_).dump(2)
 http::Response App::Dispatch(http::Request& req) {
     try {
         const http::Route* route = nullptr;
-        switch (router_->Match(req, &route)) {
+        std::string allowed;
+        switch (router_->Match(req, &route, &allowed)) {
             case http::Router::MatchResult::kFound: {
                 http::Response resp = route->handler(req);
                 resp.route = route->spec.pattern;
                 return resp;
             }
             case http::Router::MatchResult::kMethodNotAllowed: {
-                http::Response resp = ErrorResponse(
-                    {StatusCode::kFailedPrecondition, req.method + " is not allowed on " + req.path}, req.request_id);
-                resp.status = 405;
-                resp.body = http::ErrorBody("method_not_allowed", req.method + " is not allowed on " + req.path, "",
-                                            req.request_id);
+                http::Response resp = http::Response::Json(
+                    405, http::ErrorBody("method_not_allowed",
+                                         req.method + " is not allowed on " + req.path + "; use " + allowed, "",
+                                         req.request_id));
+                resp.SetHeader("Allow", allowed);
                 return resp;
             }
             case http::Router::MatchResult::kNotFound:

@@ -64,19 +64,6 @@ Result<http::Response> Login(http::Request& req, Services& svc) {
             svc.ip_throttle.RecordFailure(ip_key, now);
             spdlog::warn("login failed email={} ip={} reason={}", ToLower(Trim(email)), req.remote_ip,
                          login.status().message());
-            auto user_id = svc.accounts.FindUserByEmail(ToLower(Trim(email)));
-            if (user_id.ok()) {
-                auto tenants = svc.accounts.TenantsOfUser(user_id.value());
-                if (tenants.ok() && !tenants->empty()) {
-                    auth::AuditEntry e;
-                    e.tenant_id = tenant_id.value_or(tenants->front().first.id);
-                    e.actor = auth::Actor{"user", user_id.value(), ToLower(Trim(email)), req.remote_ip};
-                    e.action = "auth.login_failed";
-                    e.target_type = "user";
-                    e.target_id = std::to_string(user_id.value());
-                    (void)svc.accounts.RecordAudit(e);
-                }
-            }
         }
         return login.status();
     }

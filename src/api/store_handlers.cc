@@ -11,7 +11,7 @@ Json StoreJson(const scrm::Store& s) {
             {"kind", s.kind},
             {"code", s.code},
             {"name", s.name},
-            {"city", s.city},
+            {"city", s.city.empty() ? Json(nullptr) : Json(s.city)},
             {"latitude", s.latitude ? Json(*s.latitude) : Json(nullptr)},
             {"longitude", s.longitude ? Json(*s.longitude) : Json(nullptr)},
             {"created_at", TimeJson(s.created_at)},
@@ -51,7 +51,12 @@ void AddStoreRoutes(RouteTable& t) {
               scrm::StoreFilter f;
               f.limit = page.limit;
               f.after_id = page.cursor;
-              if (auto kind = c.req.Query("kind"); kind && !kind->empty()) f.kind = *kind;
+              if (auto kind = c.req.Query("kind"); kind && !kind->empty()) {
+                  if (*kind != "hq" && *kind != "region" && *kind != "store") {
+                      return Status::InvalidArgument("kind", "must be hq, region or store");
+                  }
+                  f.kind = *kind;
+              }
               if (auto parent = c.req.Query("parent_id"); parent && !parent->empty()) {
                   int64_t id = 0;
                   if (!ParseInt64(*parent, &id)) return Status::InvalidArgument("parent_id", "must be an integer");

@@ -1,5 +1,7 @@
 #include "auth/accounts.h"
 
+#include <spdlog/spdlog.h>
+
 #include "auth/password.h"
 #include "base/crypto.h"
 #include "base/phone.h"
@@ -12,6 +14,9 @@ using Json = nlohmann::json;
 
 namespace {
 
+// A cached key is re-read after this long, so a revocation by another process (the CLI)
+// takes effect within it; revocations through this process apply at once.
+constexpr TimeMs kKeyRecheckMs = 5'000;
 constexpr TimeMs kKeyLastUsedEveryMs = 60'000;
 
 std::string StoreIdsToJson(const std::vector<int64_t>& ids) { return Json(ids).dump(); }
@@ -405,9 +410,16 @@ Result<LoginResult> Accounts::Login(const std::string& email, const std::string&
         (void)VerifyPassword(password, kDummyHash);
         return Status::Unauthenticated("wrong e-mail or password");
     }
-    if (!VerifyPassword(password, user->second)) return Status::Unauthenticated("wrong e-mail or password");
+    std::string normalized_email = ToLower(Trim(email));
+    if (!VerifyPassword(password, user->second)) {
+        AuditLoginFailure(user->first, normalized_email, tenant_id, ip, "wrong password");
+        return Status::Unauthenticated("wrong e-mail or password");
+    }
     SIYU_ASSIGN_OR_RETURN(auto tenants, TenantsOfUser(user->first));
-    if (tenants.empty()) return Status::Unauthenticated("this account has no active tenant");
+    if (tenants.empty()) {
+        AuditLoginFailure(user->first, normalized_email, tenant_id, ip, "account disabled in every tenant");
+        return Status::Unauthenticated("this account has no active tenant");
+    }
     int64_t chosen = tenants.front().first.id;
     if (tenant_id) {
         bool member = false;
@@ -438,6 +450,23 @@ Result<LoginResult> Accounts::Login(const std::string& email, const std::string&
         return AppendAudit(c, chosen, actor, "auth.login", "session", std::to_string(out.principal.session_id));
     }));
     return out;
+}
+
+void Accounts::AuditLoginFailure(int64_t user_id, const std::string& email, std::optional<int64_t> tenant_id,
+                                 const std::string& ip, const std::string& reason) {
+    Status st = db_->Write([&](Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id FROM memberships WHERE user_id = ?1 ORDER BY "
+                                                   "tenant_id = ?2 DESC, tenant_id LIMIT 1"));
+        stmt.Bind(1, user_id).Bind(2, tenant_id.value_or(0));
+        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) return Status::Ok();
+        int64_t tenant = stmt.Int(0);
+        stmt.Reset();
+        Json details = {{"reason", reason}};
+        return AppendAudit(c, tenant, Actor{"user", user_id, email, ip}, "auth.login_failed", "user",
+                           std::to_string(user_id), details.dump());
+    });
+    if (!st.ok()) spdlog::warn("cannot audit a failed login: {}", st.message());
 }
 
 Result<Principal> Accounts::AuthenticateSession(const std::string& token) {
@@ -474,11 +503,13 @@ Result<Principal> Accounts::AuthenticateKey(const std::string& key) {
     if (!secret && !write) return Status::Unauthenticated("invalid API key");
     std::string hash = Sha256Hex(key);
     TimeMs now = NowMs();
+    TimeMs last_used_written = 0;
     {
         std::lock_guard lock(mu_);
         auto it = key_cache_.find(hash);
         if (it != key_cache_.end()) {
-            if (now - it->second.last_used_written < kKeyLastUsedEveryMs) return it->second.principal;
+            if (now - it->second.checked_at < kKeyRecheckMs) return it->second.principal;
+            last_used_written = it->second.last_used_written;
         }
     }
     std::optional<Principal> found;
@@ -497,13 +528,20 @@ Result<Principal> Accounts::AuthenticateKey(const std::string& key) {
         found = p;
         return Status::Ok();
     }));
-    if (!found) return Status::Unauthenticated("invalid or revoked API key");
-    (void)db_->Write([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?"));
-        return stmt.Bind(1, now).Bind(2, found->api_key_id).Run();
-    });
+    if (!found) {
+        std::lock_guard lock(mu_);
+        key_cache_.erase(hash);
+        return Status::Unauthenticated("invalid or revoked API key");
+    }
+    if (now - last_used_written >= kKeyLastUsedEveryMs) {
+        (void)db_->Write([&](Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?"));
+            return stmt.Bind(1, now).Bind(2, found->api_key_id).Run();
+        });
+        last_used_written = now;
+    }
     std::lock_guard lock(mu_);
-    key_cache_[hash] = CachedKey{*found, now};
+    key_cache_[hash] = CachedKey{*found, now, last_used_written};
     return *found;
 }
 
@@ -628,7 +666,8 @@ Result<std::vector<AuditEntry>> Accounts::ListAudit(int64_t tenant_id, const Pag
         SIYU_ASSIGN_OR_RETURN(auto stmt,
                               c.Prepare("SELECT id, tenant_id, at, actor_type, actor_id, actor_name, action, "
                                         "target_type, target_id, ip, details FROM audit_log WHERE tenant_id = ? AND "
-                                        "id < ? AND (? = '' OR action = ?) AND (? = '' OR actor_name = ?) "
+                                        "id < ? AND (? = '' OR action = ?) AND (? = '' OR actor_name = ? OR "
+                                        "CAST(actor_id AS TEXT) = ?) "
                                         "ORDER BY id DESC LIMIT ?"));
         stmt.Bind(1, tenant_id)
             .Bind(2, page.after_id.value_or(INT64_MAX))
@@ -636,7 +675,8 @@ Result<std::vector<AuditEntry>> Accounts::ListAudit(int64_t tenant_id, const Pag
             .Bind(4, action)
             .Bind(5, actor)
             .Bind(6, actor)
-            .Bind(7, int64_t{page.limit});
+            .Bind(7, actor)
+            .Bind(8, int64_t{page.limit});
         SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] {
             AuditEntry e;
             e.id = stmt.Int(0);
@@ -652,13 +692,6 @@ Result<std::vector<AuditEntry>> Accounts::ListAudit(int64_t tenant_id, const Pag
         return Status::Ok();
     }));
     return out;
-}
-
-Status Accounts::RecordAudit(const AuditEntry& entry) {
-    return db_->Write([&](Connection& c) {
-        return AppendAudit(c, entry.tenant_id, entry.actor, entry.action, entry.target_type, entry.target_id,
-                           entry.details);
-    });
 }
 
 }  // namespace siyu::auth

@@ -149,9 +149,12 @@ class Accounts {
 
     Result<std::vector<AuditEntry>> ListAudit(int64_t tenant_id, const Page& page, const std::string& action,
                                               const std::string& actor);
-    Status RecordAudit(const AuditEntry& entry);
 
   private:
+    // Records auth.login_failed in the requested tenant if the user belongs to it, otherwise
+    // in the first tenant they belong to (enabled or not).
+    void AuditLoginFailure(int64_t user_id, const std::string& email, std::optional<int64_t> tenant_id,
+                           const std::string& ip, const std::string& reason);
     Result<Principal> PrincipalForMember(store::Connection& c, int64_t tenant_id, int64_t user_id);
     Status EnsureAnotherOwner(store::Connection& c, int64_t tenant_id, int64_t user_id);
 
@@ -160,7 +163,8 @@ class Accounts {
     std::mutex mu_;
     struct CachedKey {
         Principal principal;
-        TimeMs last_used_written = 0;
+        TimeMs checked_at = 0;         // last read from the database
+        TimeMs last_used_written = 0;  // last update of api_keys.last_used_at
     };
     std::unordered_map<std::string, CachedKey> key_cache_;  // GUARDED_BY(mu_), by key hash
 };

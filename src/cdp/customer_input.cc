@@ -70,12 +70,18 @@ Result<CustomerInput> ParseCustomerInput(const Json& body) {
         if (key == "name") {
             SIYU_ASSIGN_OR_RETURN(in.name, NullableString(v, key, 100));
         } else if (key == "phone") {
+            if (v.is_string() && Trim(v.get<std::string>()).empty()) {
+                return Status::InvalidArgument(key, "not a valid phone number; send null for none");
+            }
             SIYU_ASSIGN_OR_RETURN(auto s, NullableString(v, key, 40));
             if (s) {
                 SIYU_ASSIGN_OR_RETURN(s, NormalizeIdentifier("phone", *s, key));
             }
             in.phone = s;
         } else if (key == "email") {
+            if (v.is_string() && Trim(v.get<std::string>()).empty()) {
+                return Status::InvalidArgument(key, "not a valid e-mail address; send null for none");
+            }
             SIYU_ASSIGN_OR_RETURN(auto s, NullableString(v, key, 254));
             if (s) {
                 SIYU_ASSIGN_OR_RETURN(s, NormalizeIdentifier("email", *s, key));

@@ -196,7 +196,9 @@ std::string SettingsHelp() {
 int Run(int argc, char** argv) {
     CLI::App app{"siyu — private-domain customer operations: CDP, SCRM, loyalty and marketing automation"};
     app.require_subcommand(1);
-    app.failure_message(CLI::FailureMessage::simple);
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return std::string("siyu: ") + e.what() + " (see --help)\n";
+    });
 
     // serve
     CommonFlags serve_flags;
@@ -368,6 +370,7 @@ int Run(int argc, char** argv) {
             std::printf("user_id=%lld\n", static_cast<long long>(member.user_id));
             if (!generated.empty()) std::printf("password=%s\n", generated.c_str());
         } else if (user_list->parsed()) {
+            Unwrap(accounts.GetTenant(user_tenant), "user list");
             std::printf("id\temail\tname\trole\tdisabled\n");
             auth::Page page{200, std::nullopt};
             while (true) {

@@ -20,7 +20,7 @@ void Router::Add(RouteSpec spec, Handler handler) {
     routes_.push_back(std::move(r));
 }
 
-Router::MatchResult Router::Match(Request& request, const Route** route) const {
+Router::MatchResult Router::Match(Request& request, const Route** route, std::string* allowed) const {
     std::vector<std::string> parts = Segments(request.path);
     bool path_matched = false;
     for (const Route& r : routes_) {
@@ -37,7 +37,13 @@ Router::MatchResult Router::Match(Request& request, const Route** route) const {
         }
         if (!ok) continue;
         path_matched = true;
-        if (r.spec.method != request.method && !(request.method == "HEAD" && r.spec.method == "GET")) continue;
+        if (r.spec.method != request.method && !(request.method == "HEAD" && r.spec.method == "GET")) {
+            if (allowed != nullptr && allowed->find(r.spec.method) == std::string::npos) {
+                if (!allowed->empty()) *allowed += ", ";
+                *allowed += r.spec.method;
+            }
+            continue;
+        }
         request.path_params = std::move(params);
         *route = &r;
         return MatchResult::kFound;

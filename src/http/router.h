@@ -36,8 +36,9 @@ class Router {
     void Add(RouteSpec spec, Handler handler);
 
     enum class MatchResult { kFound, kNotFound, kMethodNotAllowed };
-    // On kFound, `route` points at the match and `request.path_params` is filled.
-    MatchResult Match(Request& request, const Route** route) const;
+    // On kFound, `route` points at the match and `request.path_params` is filled. On
+    // kMethodNotAllowed, `allowed` (when given) receives the path's methods, e.g. "GET, PATCH".
+    MatchResult Match(Request& request, const Route** route, std::string* allowed = nullptr) const;
 
     const std::vector<Route>& routes() const { return routes_; }
 

@@ -42,7 +42,9 @@ TEST(Router, KnownPathWithWrongMethodIsMethodNotAllowed) {
     req.method = "DELETE";
     req.path = "/api/v1/customers/42";
     const Route* route = nullptr;
-    EXPECT_EQ(r.Match(req, &route), Router::MatchResult::kMethodNotAllowed);
+    std::string allowed;
+    EXPECT_EQ(r.Match(req, &route, &allowed), Router::MatchResult::kMethodNotAllowed);
+    EXPECT_EQ(allowed, "GET, PATCH");
     req.path = "/api/v1/nothing";
     EXPECT_EQ(r.Match(req, &route), Router::MatchResult::kNotFound);
 }

@@ -93,7 +93,10 @@ class Session : public std::enable_shared_from_this<Session> {
         auto endpoint = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_ip_ = endpoint.address().to_string();
     }
-    ~Session() { server_->Unregister(this); }
+    ~Session() {
+        EndRequest();
+        server_->Unregister(this);
+    }
 
     void Start() {
         server_->Register(shared_from_this());
@@ -127,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void OnHeader(beast::error_code ec) {
         if (ec) return OnReadError(ec);
         busy_ = true;
+        BeginRequest();
         auto& req = parser_->get();
         auto length = parser_->content_length();
         if (length && *length > static_cast<uint64_t>(server_->options_.body_limit)) {
@@ -185,7 +189,6 @@ class Session : public std::enable_shared_from_this<Session> {
         const std::string* incoming_id = req.Header("x-request-id");
         req.request_id = incoming_id && IsAcceptableRequestId(*incoming_id) ? *incoming_id : NewRequestId();
 
-        ++server_->in_flight_;
         auto started = std::chrono::steady_clock::now();
         Response resp = server_->dispatch_(req);
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -198,18 +201,17 @@ class Session : public std::enable_shared_from_this<Session> {
                            req.method, req.path, resp.status, seconds * 1000, resp.body.size(), req.remote_ip,
                            req.request_id);
         bool keep_alive = raw.keep_alive() && !server_->stopping_;
-        Send(std::move(resp), req.request_id, raw.version(), keep_alive, req.method == "HEAD", true);
+        Send(std::move(resp), req.request_id, raw.version(), keep_alive, req.method == "HEAD");
     }
 
     void SendError(int status, const char* code, const std::string& message) {
         std::string request_id = NewRequestId();
         Response resp = Response::Json(status, ErrorBody(code, message, "", request_id));
-        ++server_->in_flight_;
-        Send(std::move(resp), request_id, 11, false, false, true);
+        BeginRequest();
+        Send(std::move(resp), request_id, 11, false, false);
     }
 
-    void Send(Response resp, const std::string& request_id, unsigned version, bool keep_alive, bool head,
-              bool counted) {
+    void Send(Response resp, const std::string& request_id, unsigned version, bool keep_alive, bool head) {
         auto res =
             std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), version);
         res->set(bhttp::field::server, "siyu");
@@ -224,14 +226,30 @@ class Session : public std::enable_shared_from_this<Session> {
             res->prepare_payload();
         }
         bhttp::async_write(stream_, *res,
-                           [self = shared_from_this(), res, keep_alive, counted](beast::error_code ec, size_t) {
-                               if (counted) --self->server_->in_flight_;
+                           [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                               self->EndRequest();
                                if (ec || !keep_alive) return self->Close();
                                self->DoRead();
                            });
     }
 
+    // A request counts as in flight from its headers until its answer is written, so a
+    // graceful shutdown waits for bodies still arriving.
+    void BeginRequest() {
+        if (!counted_) {
+            counted_ = true;
+            ++server_->in_flight_;
+        }
+    }
+    void EndRequest() {
+        if (counted_) {
+            counted_ = false;
+            --server_->in_flight_;
+        }
+    }
+
     void Close() {
+        EndRequest();
         busy_ = false;
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -245,6 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string remote_ip_;
     bool busy_ = false;
     bool first_ = true;
+    bool counted_ = false;
 };
 
 void Server::Impl::Register(const std::shared_ptr<Session>& s) {
@@ -310,10 +329,16 @@ void Server::Impl::Wait() {
         signals_.cancel(ec);
     });
     auto close_sessions = [&](bool force) {
-        std::lock_guard lock(sessions_mu_);
-        for (auto& [raw, weak] : sessions_) {
-            if (auto s = weak.lock()) s->CloseIfIdle(force);
+        // Take strong references under the lock but release them outside it: dropping the
+        // last one runs ~Session, which unregisters under the same lock.
+        std::vector<std::shared_ptr<Session>> live;
+        {
+            std::lock_guard lock(sessions_mu_);
+            for (auto& [raw, weak] : sessions_) {
+                if (auto s = weak.lock()) live.push_back(std::move(s));
+            }
         }
+        for (auto& s : live) s->CloseIfIdle(force);
     };
     close_sessions(false);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);

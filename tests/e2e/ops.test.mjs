@@ -292,7 +292,8 @@ describe('operations', () => {
 
     const url = new URL(srv.baseUrl);
     const send = (method, p, headers, onWritten) =>
-      new Promise((resolve, reject) => {
+      new Promise((resolve) => {
+        const reject = (err) => resolve({ status: `${method} ${p} failed: ${err.code ?? err.message}`, text: '' });
         const req = http.request({ host: url.hostname, port: url.port, path: p, method, headers, agent: false }, (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
