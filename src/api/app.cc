@@ -85,6 +85,7 @@ App::App(store::Database* db, const Config& config)
     AddAdminRoutes(table);
     AddStoreRoutes(table);
     AddCustomerRoutes(table);
+    AddTrackingRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",

@@ -38,6 +38,24 @@ void WriteCustomer(JsonWriter& w, const cdp::Customer& c, bool pii) {
         w.Key("created_at").String(FormatRfc3339(i.created_at)).EndObject();
     }
     w.EndArray();
+    if (c.computed) {
+        const cdp::ComputedAttributes& a = *c.computed;
+        auto time = [&](std::string_view key, const std::optional<TimeMs>& t) {
+            w.Key(key);
+            t ? w.String(FormatRfc3339(*t)) : w.Null();
+        };
+        w.Key("computed").BeginObject();
+        time("first_seen", a.first_seen);
+        time("last_seen", a.last_seen);
+        w.Key("order_count").Int(a.order_count).Key("total_spent").Int(a.total_spent);
+        w.Key("average_order_value").Int(a.average_order_value);
+        time("last_order_at", a.last_order_at);
+        w.Key("refund_count").Int(a.refund_count).Key("refund_total").Int(a.refund_total);
+        w.Key("lifecycle_stage").String(a.lifecycle_stage).EndObject();
+        w.Key("merged_ids").BeginArray();
+        for (int64_t id : c.merged_ids) w.Int(id);
+        w.EndArray();
+    }
     w.Key("created_at").String(FormatRfc3339(c.created_at));
     w.Key("updated_at").String(FormatRfc3339(c.updated_at));
     w.EndObject();
@@ -129,6 +147,71 @@ Result<http::Response> Overview(Ctx& c) {
                          {"by_gender", {{"male", stats.male}, {"female", stats.female}, {"unknown", stats.unknown}}}});
 }
 
+std::string EventCursor(const cdp::EventRecord& e) {
+    return Base64UrlEncode("e:" + std::to_string(e.timestamp) + ":" + std::to_string(e.id));
+}
+
+Result<std::optional<std::pair<TimeMs, int64_t>>> ParseEventCursor(const http::Request& req) {
+    auto text = req.Query("cursor");
+    if (!text || text->empty()) return std::optional<std::pair<TimeMs, int64_t>>();
+    std::string raw;
+    if (!Base64UrlDecode(*text, &raw)) return Status::InvalidArgument("cursor", "not a cursor this API returned");
+    auto parts = Split(raw, ':');
+    int64_t ts = 0, id = 0;
+    if (parts.size() != 3 || parts[0] != "e" || !ParseInt64(parts[1], &ts) || !ParseInt64(parts[2], &id)) {
+        return Status::InvalidArgument("cursor", "not a cursor this API returned");
+    }
+    return std::optional<std::pair<TimeMs, int64_t>>(std::make_pair(ts, id));
+}
+
+Result<http::Response> Timeline(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+    SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+    SIYU_ASSIGN_OR_RETURN(auto customer, c.svc.customers.Get(c.tenant(), id, vis));
+    SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
+    cdp::EventFilter f;
+    f.limit = page.limit;
+    SIYU_ASSIGN_OR_RETURN(f.before, ParseEventCursor(c.req));
+    if (auto name = c.req.Query("event"); name && !name->empty()) f.name = *name;
+    if (c.req.Query("from") || c.req.Query("to")) {
+        SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
+        SIYU_ASSIGN_OR_RETURN(f.from, TimeParam(c.req, "from", tenant.time_zone, false));
+        SIYU_ASSIGN_OR_RETURN(f.to, TimeParam(c.req, "to", tenant.time_zone, true));
+    }
+    SIYU_ASSIGN_OR_RETURN(auto events, c.svc.identity.Timeline(c.tenant(), customer.id, f));
+    JsonWriter w;
+    w.BeginObject().Key("data").BeginArray();
+    for (const auto& e : events) {
+        w.BeginObject().Key("id").Int(e.id).Key("customer_id").Int(e.customer_id);
+        w.Key("message_id").String(e.message_id).Key("type").String(e.type).Key("event").String(e.name);
+        w.Key("timestamp").String(FormatRfc3339(e.timestamp)).Key("received_at").String(FormatRfc3339(e.received_at));
+        w.Key("properties").Raw(e.properties).Key("context").Raw(e.context);
+        w.Key("revenue");
+        e.revenue ? w.Int(*e.revenue) : w.Null();
+        w.Key("currency");
+        e.currency ? w.String(*e.currency) : w.Null();
+        w.EndObject();
+    }
+    w.EndArray().Key("next_cursor");
+    if (events.size() == static_cast<size_t>(f.limit) && !events.empty()) {
+        w.String(EventCursor(events.back()));
+    } else {
+        w.Null();
+    }
+    w.EndObject();
+    return http::Response::Json(200, w.Take());
+}
+
+Json MergeJson(const cdp::MergeRecord& m) {
+    return {{"id", m.id},
+            {"survivor_id", m.survivor_id},
+            {"merged_id", m.merged_id},
+            {"reason", m.reason},
+            {"message_id", m.message_id},
+            {"at", TimeJson(m.at)},
+            {"undone_at", TimeJson(m.undone_at)}};
+}
+
 }  // namespace
 
 void AddCustomerRoutes(RouteTable& t) {
@@ -193,6 +276,77 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Update(c.tenant(), id, in, vis));
               return CustomerResponse(200, cu, c.Can("pii"));
+          });
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/customers/{id}/events",
+           .summary = "The customer's events (and those of customers merged into it), newest first",
+           .tag = "Customers",
+           .permission = "customers.read",
+           .response_schema = "EventPage",
+           .query_params = {"limit", "cursor", "event", "from", "to"}},
+          Timeline);
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/customers/{id}/merges",
+           .summary = "Merges into and of this customer",
+           .tag = "Identity",
+           .permission = "customers.read",
+           .response_schema = "MergeList"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto customer, c.svc.customers.Get(c.tenant(), id, vis));
+              SIYU_ASSIGN_OR_RETURN(auto merges, c.svc.identity.MergesInto(c.tenant(), customer.id));
+              Json data = Json::array();
+              for (const auto& m : merges) data.push_back(MergeJson(m));
+              return JsonResponse(200, {{"data", data}});
+          });
+    t.Api({.method = "POST",
+           .pattern = "/api/v1/customers/{id}/unmerge",
+           .summary = "Undo a merge: the merged customer takes back its identifiers and events",
+           .tag = "Identity",
+           .permission = "customers.write",
+           .request_schema = "UnmergeInput",
+           .response_schema = "Customer"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+              std::optional<int64_t> merge_id;
+              if (!Trim(c.req.body).empty()) {
+                  SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
+                  SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"merge_id"}));
+                  SIYU_ASSIGN_OR_RETURN(merge_id, OptInt(body, "merge_id"));
+              }
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto customer, c.svc.customers.Get(c.tenant(), id, vis));
+              SIYU_RETURN_IF_ERROR(c.svc.identity.Unmerge(c.tenant(), customer.id, merge_id, c.actor));
+              SIYU_ASSIGN_OR_RETURN(auto after, c.svc.customers.Get(c.tenant(), customer.id, vis));
+              return CustomerResponse(200, after, c.Can("pii"));
+          });
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/identity/conflicts",
+           .summary = "Identifier conflicts that kept customers apart",
+           .tag = "Identity",
+           .permission = "customers.read",
+           .response_schema = "ConflictPage",
+           .query_params = {"limit", "cursor"}},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
+              SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+              SIYU_ASSIGN_OR_RETURN(auto conflicts, c.svc.identity.Conflicts(c.tenant(), page.limit, page.cursor));
+              Json data = Json::array();
+              for (const auto& x : conflicts) {
+                  if (vis.store_ids && !c.svc.customers.Get(c.tenant(), x.customer_id, vis).ok()) continue;
+                  data.push_back({{"id", x.id},
+                                  {"customer_id", x.customer_id},
+                                  {"other_customer_id", x.other_customer_id},
+                                  {"identifier_type", x.identifier_type},
+                                  {"message_id", x.message_id},
+                                  {"at", TimeJson(x.at)}});
+              }
+              std::optional<int64_t> last;
+              if (!conflicts.empty()) last = conflicts.back().id;
+              Json out = {{"data", data}, {"next_cursor", nullptr}};
+              if (conflicts.size() == static_cast<size_t>(page.limit) && last) out["next_cursor"] = EncodeCursor(*last);
+              return JsonResponse(200, out);
           });
     t.Api({.method = "DELETE",
            .pattern = "/api/v1/customers/{id}",

@@ -32,6 +32,9 @@ http::Response ErrorResponse(const Status& status, const std::string& request_id
         case StatusCode::kResourceExhausted:
             http_status = 429;
             break;
+        case StatusCode::kPayloadTooLarge:
+            http_status = 413;
+            break;
         case StatusCode::kUnavailable:
             http_status = 503;
             break;

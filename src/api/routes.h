@@ -11,6 +11,8 @@
 #include "auth/login_throttle.h"
 #include "base/config.h"
 #include "cdp/customer_repository.h"
+#include "cdp/event_ingestor.h"
+#include "cdp/identity_graph.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -28,6 +30,8 @@ struct Services {
           accounts(database, cfg.auth_session_ttl_hours),
           stores(database),
           customers(database),
+          ingestor(database),
+          identity(database),
           static_files(cfg.web_dir) {}
 
     store::Database* db;
@@ -35,6 +39,8 @@ struct Services {
     auth::Accounts accounts;
     scrm::StoreDirectory stores;
     cdp::CustomerRepository customers;
+    cdp::EventIngestor ingestor;
+    cdp::IdentityGraph identity;
     auth::LoginThrottle email_throttle{5};
     auth::LoginThrottle ip_throttle{50};
     http::Metrics metrics;
@@ -76,6 +82,7 @@ void AddAuthRoutes(RouteTable& t);
 void AddAdminRoutes(RouteTable& t);
 void AddStoreRoutes(RouteTable& t);
 void AddCustomerRoutes(RouteTable& t);
+void AddTrackingRoutes(RouteTable& t);
 
 // The OpenAPI document for the routes in `router`.
 Json BuildOpenApi(const http::Router& router);

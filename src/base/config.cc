@@ -25,6 +25,8 @@ const std::vector<Config::Setting>& Config::Settings() {
         {"log.level", "trace, debug, info, warn or error"},
         {"log.format", "text or json"},
         {"admin.email", "e-mail of the owner account created on first start"},
+        {"tracking.max_message_bytes", "largest tracking message in bytes (413 beyond)"},
+        {"tracking.max_batch_bytes", "largest tracking batch in bytes after decompression (413 beyond)"},
     };
     return kSettings;
 }
@@ -73,6 +75,12 @@ Status SetConfigValue(const std::string& key, const std::string& value, Config* 
         c->log_format = value;
     } else if (key == "admin.email") {
         c->admin_email = value;
+    } else if (key == "tracking.max_message_bytes") {
+        SIYU_RETURN_IF_ERROR(ParseIntSetting(key, value, &n));
+        c->tracking_max_message_bytes = n;
+    } else if (key == "tracking.max_batch_bytes") {
+        SIYU_RETURN_IF_ERROR(ParseIntSetting(key, value, &n));
+        c->tracking_max_batch_bytes = n;
     } else {
         return Status::InvalidArgument(key, "unknown setting");
     }
@@ -142,6 +150,13 @@ Status ValidateConfig(const Config& c) {
     bool level_ok = false;
     for (const char* l : kLevels) level_ok |= c.log_level == l;
     if (!level_ok) return Status::InvalidArgument("log.level", "must be trace, debug, info, warn or error");
+    if (c.tracking_max_message_bytes < 1024 || c.tracking_max_message_bytes > c.tracking_max_batch_bytes) {
+        return Status::InvalidArgument("tracking.max_message_bytes",
+                                       "must be between 1024 and tracking.max_batch_bytes");
+    }
+    if (c.tracking_max_batch_bytes > (int64_t{64} << 20)) {
+        return Status::InvalidArgument("tracking.max_batch_bytes", "must be at most 64 MiB");
+    }
     if (c.log_format != "text" && c.log_format != "json") {
         return Status::InvalidArgument("log.format", "must be text or json");
     }

@@ -28,6 +28,8 @@ struct Config {
     std::string log_level = "info";   // trace, debug, info, warn, error
     std::string log_format = "text";  // text or json
     std::string admin_email = "admin@siyu.local";
+    int64_t tracking_max_message_bytes = 32 * 1024;
+    int64_t tracking_max_batch_bytes = 500 * 1024;
 
     // One line per setting: key, current value and meaning (for --help and docs).
     struct Setting {

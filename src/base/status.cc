@@ -24,6 +24,8 @@ const char* StatusCodeName(StatusCode code) {
             return "failed_precondition";
         case StatusCode::kResourceExhausted:
             return "too_many_requests";
+        case StatusCode::kPayloadTooLarge:
+            return "payload_too_large";
         case StatusCode::kUnavailable:
             return "unavailable";
         case StatusCode::kInternal:

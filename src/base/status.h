@@ -18,7 +18,8 @@ enum class StatusCode {
     kNotFound,            // no such object (or another tenant's)
     kAlreadyExists,       // a unique value is taken
     kFailedPrecondition,  // not allowed in the current state
-    kResourceExhausted,   // rate limited or too large
+    kResourceExhausted,   // rate limited
+    kPayloadTooLarge,     // a body or message over its size limit
     kUnavailable,         // a dependency is down; retrying may help
     kInternal,            // a bug or a broken invariant
 };

@@ -136,6 +136,17 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
     return true;
 }
 
+bool Base64Decode(std::string_view text, std::string* out) {
+    std::string mapped;
+    mapped.reserve(text.size());
+    for (char c : text) {
+        if (c == '=') break;
+        if (c == '-' || c == '_') return false;
+        mapped.push_back(c == '+' ? '-' : c == '/' ? '_' : c);
+    }
+    return Base64UrlDecode(mapped, out);
+}
+
 bool ParseInt64(std::string_view s, int64_t* out) {
     if (s.empty()) return false;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);

@@ -21,6 +21,8 @@ std::string UrlDecode(std::string_view s);
 std::string HexEncode(std::string_view bytes);
 std::string Base64UrlEncode(std::string_view bytes);
 bool Base64UrlDecode(std::string_view text, std::string* out);
+// Standard base64 (RFC 4648, '+' and '/', padding optional).
+bool Base64Decode(std::string_view text, std::string* out);
 
 // Parses a decimal int64; false on any trailing garbage or overflow.
 bool ParseInt64(std::string_view s, int64_t* out);

@@ -17,6 +17,19 @@ struct Identifier {
     TimeMs created_at = 0;
 };
 
+// Attributes computed from a customer's events (and those of customers merged into it).
+struct ComputedAttributes {
+    std::optional<TimeMs> first_seen;
+    std::optional<TimeMs> last_seen;
+    int64_t order_count = 0;
+    int64_t total_spent = 0;  // minor units, orders minus refunds
+    int64_t average_order_value = 0;
+    std::optional<TimeMs> last_order_at;
+    int64_t refund_count = 0;
+    int64_t refund_total = 0;
+    std::string lifecycle_stage = "prospect";
+};
+
 // One person as the brand knows them. The primary phone, email and member number are
 // also identifiers (types phone, email, member_no).
 struct Customer {
@@ -31,6 +44,8 @@ struct Customer {
     std::optional<std::string> member_no;
     std::string traits = "{}";  // a JSON object, as stored
     std::vector<Identifier> identifiers;
+    std::optional<ComputedAttributes> computed;  // filled by single-customer reads
+    std::vector<int64_t> merged_ids;             // customers merged into this one
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
 };

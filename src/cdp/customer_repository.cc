@@ -20,8 +20,11 @@ bool Visibility::Allows(std::optional<int64_t> store_id) const {
 namespace {
 
 const char kColumns[] =
-    "SELECT id, tenant_id, name, phone, email, gender, birthday, store_id, member_no, traits, created_at, updated_at "
-    "FROM customers ";
+    "SELECT id, tenant_id, name, phone, email, gender, birthday, store_id, member_no, traits, created_at, updated_at, "
+    "merged_into FROM customers ";
+
+// A customer with no activity for this long is dormant.
+constexpr int64_t kDormantAfterDays = 180;
 
 Customer ReadCustomer(const store::Statement& s) {
     Customer c;
@@ -40,9 +43,14 @@ Customer ReadCustomer(const store::Statement& s) {
     return c;
 }
 
+// The customers merged into `root`, directly or through others.
+constexpr char kMergeSet[] =
+    "WITH RECURSIVE s(id) AS (SELECT ?1 UNION SELECT c.id FROM customers c JOIN s ON c.merged_into = s.id) ";
+
 Status LoadIdentifiers(Connection& conn, Customer* c) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT type, value, created_at FROM customer_identifiers WHERE "
-                                                  "customer_id = ? ORDER BY created_at, type, value"));
+    SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(std::string(kMergeSet) +
+                                                  "SELECT type, value, created_at FROM customer_identifiers WHERE "
+                                                  "customer_id IN s ORDER BY created_at, type, value"));
     stmt.Bind(1, c->id);
     c->identifiers.clear();
     SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] {
@@ -51,15 +59,70 @@ Status LoadIdentifiers(Connection& conn, Customer* c) {
     return Status::Ok();
 }
 
-Result<std::optional<Customer>> Find(Connection& conn, int64_t tenant_id, int64_t id) {
+// Adds up the computed attributes of the merge set and derives the lifecycle stage.
+Status LoadComputed(Connection& conn, Customer* c) {
     SIYU_ASSIGN_OR_RETURN(
-        auto stmt, conn.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
-    stmt.Bind(1, tenant_id).Bind(2, id);
+        auto stmt,
+        conn.Prepare(std::string(kMergeSet) +
+                     "SELECT min(first_seen), max(last_seen), coalesce(sum(order_count), 0), "
+                     "coalesce(sum(order_total), 0), max(last_order_at), coalesce(sum(refund_count), 0), "
+                     "coalesce(sum(refund_total), 0), coalesce(max(registered), 0), "
+                     "(SELECT group_concat(id) FROM s WHERE id <> ?1) FROM customer_stats WHERE customer_id IN s"));
+    stmt.Bind(1, c->id);
     SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return std::optional<Customer>();
-    Customer c = ReadCustomer(stmt);
-    SIYU_RETURN_IF_ERROR(LoadIdentifiers(conn, &c));
-    return std::optional<Customer>(std::move(c));
+    ComputedAttributes a;
+    bool registered = c->member_no.has_value();
+    if (row) {
+        a.first_seen = stmt.OptInt(0);
+        a.last_seen = stmt.OptInt(1);
+        a.order_count = stmt.Int(2);
+        a.refund_count = stmt.Int(5);
+        a.refund_total = stmt.Int(6);
+        a.total_spent = stmt.Int(3) - a.refund_total;
+        a.last_order_at = stmt.OptInt(4);
+        registered |= stmt.Int(7) != 0;
+        c->merged_ids.clear();
+        for (std::string_view id : Split(stmt.Text(8), ',')) {
+            int64_t v = 0;
+            if (ParseInt64(id, &v)) c->merged_ids.push_back(v);
+        }
+        stmt.Reset();
+    }
+    if (row) a.average_order_value = a.order_count > 0 ? (a.total_spent + a.refund_total) / a.order_count : 0;
+    if (a.order_count >= 5) {
+        a.lifecycle_stage = "loyal";
+    } else if (a.order_count >= 2) {
+        a.lifecycle_stage = "repurchase";
+    } else if (a.order_count == 1) {
+        a.lifecycle_stage = "first_purchase";
+    } else if (registered) {
+        a.lifecycle_stage = "registered";
+    }
+    TimeMs last = a.last_seen.value_or(c->created_at);
+    if (NowMs() - last > kDormantAfterDays * 86'400'000LL) a.lifecycle_stage = "dormant";
+    c->computed = a;
+    return Status::Ok();
+}
+
+// The customer `id`, or the one it was merged into, with identifiers and computed attributes.
+Result<std::optional<Customer>> Find(Connection& conn, int64_t tenant_id, int64_t id) {
+    for (int hops = 0; hops < 64; ++hops) {
+        SIYU_ASSIGN_OR_RETURN(
+            auto stmt, conn.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
+        stmt.Bind(1, tenant_id).Bind(2, id);
+        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) return std::optional<Customer>();
+        if (!stmt.IsNull(12)) {
+            id = stmt.Int(12);
+            continue;
+        }
+        Customer c = ReadCustomer(stmt);
+        stmt.Reset();
+        SIYU_RETURN_IF_ERROR(LoadIdentifiers(conn, &c));
+        SIYU_RETURN_IF_ERROR(LoadComputed(conn, &c));
+        return std::optional<Customer>(std::move(c));
+    }
+    return Status::Internal("merge chain too deep at customer " + std::to_string(id));
 }
 
 Status NotFound(int64_t id) { return Status::NotFound("customer " + std::to_string(id) + " not found"); }
@@ -194,7 +257,7 @@ Result<std::vector<Customer>> CustomerRepository::List(int64_t tenant_id, const 
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> Status {
         SIYU_ASSIGN_OR_RETURN(
             auto stmt, conn.Prepare(std::string(kColumns) +
-                                    "WHERE tenant_id = ?1 AND deleted_at IS NULL AND id < ?2 "
+                                    "WHERE tenant_id = ?1 AND deleted_at IS NULL AND merged_into IS NULL AND id < ?2 "
                                     "AND (?3 IS NULL OR name LIKE ?3 ESCAPE '\\' OR id IN (SELECT customer_id FROM "
                                     "customer_identifiers WHERE tenant_id = ?1 AND value IN (?4, ?5))) "
                                     "AND (?6 IS NULL OR name LIKE ?6 ESCAPE '\\') AND (?7 IS NULL OR phone = ?7) "
@@ -227,6 +290,7 @@ Result<Customer> CustomerRepository::Update(int64_t tenant_id, int64_t id, const
     SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto found, Find(conn, tenant_id, id));
         if (!found || !vis.Allows(found->store_id)) return NotFound(id);
+        id = found->id;  // a merged customer's id stands for its survivor
         Customer c = std::move(*found);
         if (in.store_id) {
             SIYU_RETURN_IF_ERROR(CheckStore(conn, tenant_id, *in.store_id, vis));
@@ -266,11 +330,13 @@ Status CustomerRepository::Delete(int64_t tenant_id, int64_t id, const Visibilit
     return db_->Write([&](Connection& conn) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto found, Find(conn, tenant_id, id));
         if (!found || !vis.Allows(found->store_id)) return NotFound(id);
+        id = found->id;  // a merged customer's id stands for its survivor
         SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("UPDATE customers SET deleted_at = ?, updated_at = ? WHERE "
                                                       "tenant_id = ? AND id = ?"));
         TimeMs now = NowMs();
         SIYU_RETURN_IF_ERROR(stmt.Bind(1, now).Bind(2, now).Bind(3, tenant_id).Bind(4, id).Run());
-        SIYU_ASSIGN_OR_RETURN(auto ids, conn.Prepare("DELETE FROM customer_identifiers WHERE customer_id = ?"));
+        SIYU_ASSIGN_OR_RETURN(
+            auto ids, conn.Prepare(std::string(kMergeSet) + "DELETE FROM customer_identifiers WHERE customer_id IN s"));
         SIYU_RETURN_IF_ERROR(ids.Bind(1, id).Run());
         Json details = {{"name", found->name.value_or("")}};
         return auth::AppendAudit(conn, tenant_id, actor, "customer.delete", "customer", std::to_string(id),
@@ -344,7 +410,8 @@ Result<OverviewStats> CustomerRepository::Overview(int64_t tenant_id, TimeMs fro
     std::optional<std::string> visible = VisibleJson(vis);
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> Status {
         const std::string scope =
-            " FROM customers WHERE tenant_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR store_id IN "
+            " FROM customers WHERE tenant_id = ?1 AND deleted_at IS NULL AND merged_into IS NULL AND (?2 IS NULL OR "
+            "store_id IN "
             "(SELECT value FROM json_each(?2)))";
         SIYU_ASSIGN_OR_RETURN(auto gender, conn.Prepare("SELECT gender, count(*)" + scope + " GROUP BY gender"));
         gender.Bind(1, tenant_id).Bind(2, visible);
@@ -361,11 +428,13 @@ Result<OverviewStats> CustomerRepository::Overview(int64_t tenant_id, TimeMs fro
             ++out.new_in_range;
             ++per_day[LocalDate(created.Int(0), time_zone)];
         }));
-        SIYU_ASSIGN_OR_RETURN(auto stores,
-                              conn.Prepare("SELECT c.store_id, coalesce(s.name, ''), count(*) FROM customers c LEFT "
-                                           "JOIN stores s ON s.id = c.store_id WHERE c.tenant_id = ?1 AND "
-                                           "c.deleted_at IS NULL AND (?2 IS NULL OR c.store_id IN (SELECT value FROM "
-                                           "json_each(?2))) GROUP BY c.store_id ORDER BY count(*) DESC LIMIT 50"));
+        SIYU_ASSIGN_OR_RETURN(
+            auto stores,
+            conn.Prepare(
+                "SELECT c.store_id, coalesce(s.name, ''), count(*) FROM customers c LEFT "
+                "JOIN stores s ON s.id = c.store_id WHERE c.tenant_id = ?1 AND "
+                "c.deleted_at IS NULL AND c.merged_into IS NULL AND (?2 IS NULL OR c.store_id IN (SELECT value FROM "
+                "json_each(?2))) GROUP BY c.store_id ORDER BY count(*) DESC LIMIT 50"));
         stores.Bind(1, tenant_id).Bind(2, visible);
         SIYU_RETURN_IF_ERROR(stores.ForEachRow([&] {
             out.by_store.push_back({stores.OptInt(0), stores.Text(1), stores.Int(2)});

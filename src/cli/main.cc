@@ -196,9 +196,8 @@ std::string SettingsHelp() {
 int Run(int argc, char** argv) {
     CLI::App app{"siyu — private-domain customer operations: CDP, SCRM, loyalty and marketing automation"};
     app.require_subcommand(1);
-    app.failure_message([](const CLI::App*, const CLI::Error& e) {
-        return std::string("siyu: ") + e.what() + " (see --help)\n";
-    });
+    app.failure_message(
+        [](const CLI::App*, const CLI::Error& e) { return std::string("siyu: ") + e.what() + " (see --help)\n"; });
 
     // serve
     CommonFlags serve_flags;

@@ -225,12 +225,11 @@ class Session : public std::enable_shared_from_this<Session> {
             res->body() = std::move(resp.body);
             res->prepare_payload();
         }
-        bhttp::async_write(stream_, *res,
-                           [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                               self->EndRequest();
-                               if (ec || !keep_alive) return self->Close();
-                               self->DoRead();
-                           });
+        bhttp::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+            self->EndRequest();
+            if (ec || !keep_alive) return self->Close();
+            self->DoRead();
+        });
     }
 
     // A request counts as in flight from its headers until its answer is written, so a
