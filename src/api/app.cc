@@ -77,8 +77,16 @@ void RouteTable::Public(http::RouteSpec spec, PublicHandler handler) {
     });
 }
 
-App::App(store::Database* db, const Config& config)
-    : services_(std::make_unique<Services>(db, config)), router_(std::make_unique<http::Router>()) {
+App::App(store::Database* db, const Config& config, engine::EventStore* engine)
+    : services_(std::make_unique<Services>(db, config, engine)), router_(std::make_unique<http::Router>()) {
+    services_->ingestor.SetListener([engine](const std::vector<cdp::StoredEvent>& events) {
+        std::vector<engine::EventInput> inputs;
+        inputs.reserve(events.size());
+        for (const auto& e : events) {
+            inputs.push_back(engine::EventInput{e.tenant_id, e.customer_id, e.name, e.timestamp, e.revenue});
+        }
+        engine->Append(inputs);
+    });
     RouteTable table(router_.get(), services_.get());
     AddOpsRoutes(table, *router_);
     AddAuthRoutes(table);
@@ -86,8 +94,13 @@ App::App(store::Database* db, const Config& config)
     AddStoreRoutes(table);
     AddCustomerRoutes(table);
     AddTrackingRoutes(table);
+    AddAnalyticsRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
+    services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",
+                                [engine] { return static_cast<double>(engine->Stats().events); });
+    services_->metrics.AddGauge("siyu_engine_memory_bytes", "Memory of the engine's event storage.",
+                                [engine] { return static_cast<double>(engine->Stats().memory_bytes); });
     services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",
                                 [] { return 1.0; });
 }

@@ -12,6 +12,10 @@ class Metrics;
 class Router;
 }  // namespace siyu::http
 
+namespace siyu::engine {
+class EventStore;
+}  // namespace siyu::engine
+
 namespace siyu::api {
 
 struct Services;
@@ -20,7 +24,8 @@ struct Services;
 // Construct once per process after the database is migrated; Dispatch is thread-safe.
 class App {
   public:
-    App(store::Database* db, const Config& config);
+    // `engine` (not owned) receives every committed event; it must outlive the App.
+    App(store::Database* db, const Config& config, engine::EventStore* engine);
     ~App();
 
     http::Response Dispatch(http::Request& request);

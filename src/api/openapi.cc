@@ -123,6 +123,9 @@ const char kSchemas[] = R"json({
     "at": {"type": "string", "format": "date-time"}}},
   "ConflictPage": {"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}},
     "next_cursor": {"type": "string", "nullable": true}}},
+  "EventCounts": {"type": "object", "properties": {"from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"}, "data": {"type": "array", "items": {"type": "object", "properties": {
+      "event": {"type": "string"}, "events": {"type": "integer"}, "customers": {"type": "integer"}}}}}},
   "Overview": {"type": "object", "properties": {"customers_total": {"type": "integer"},
     "customers_new": {"type": "integer"}, "from": {"type": "string", "format": "date"},
     "to": {"type": "string", "format": "date"},

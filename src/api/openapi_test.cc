@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/permissions.h"
+#include "engine/event_store.h"
 #include "http/router.h"
 #include "nlohmann/json.hpp"
 #include "store/test_database.h"
@@ -16,7 +17,8 @@ std::unique_ptr<store::Database> OpenDb() { return store::OpenTestDatabase("open
 
 TEST(OpenApi, EveryServedApiRouteIsDocumentedWithItsPermission) {
     auto db = OpenDb();
-    App app(db.get(), Config{});
+    engine::EventStore engine;
+    App app(db.get(), Config{}, &engine);
     auto doc = nlohmann::json::parse(app.OpenApiDocument());
     EXPECT_EQ(doc["openapi"], "3.0.3");
     int api_routes = 0;
@@ -40,7 +42,8 @@ TEST(OpenApi, EveryServedApiRouteIsDocumentedWithItsPermission) {
 
 TEST(OpenApi, EverySchemaReferenceResolves) {
     auto db = OpenDb();
-    App app(db.get(), Config{});
+    engine::EventStore engine;
+    App app(db.get(), Config{}, &engine);
     auto doc = nlohmann::json::parse(app.OpenApiDocument());
     std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& j) {
         if (j.is_object()) {

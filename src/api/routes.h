@@ -13,6 +13,7 @@
 #include "cdp/customer_repository.h"
 #include "cdp/event_ingestor.h"
 #include "cdp/identity_graph.h"
+#include "engine/event_store.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -24,8 +25,9 @@ using Json = nlohmann::json;
 
 // Long-lived services the handlers use. Each member is thread-safe.
 struct Services {
-    Services(store::Database* database, const Config& cfg)
+    Services(store::Database* database, const Config& cfg, engine::EventStore* event_store)
         : db(database),
+          engine(event_store),
           config(cfg),
           accounts(database, cfg.auth_session_ttl_hours),
           stores(database),
@@ -35,6 +37,7 @@ struct Services {
           static_files(cfg.web_dir) {}
 
     store::Database* db;
+    engine::EventStore* engine;
     Config config;
     auth::Accounts accounts;
     scrm::StoreDirectory stores;
@@ -83,6 +86,7 @@ void AddAdminRoutes(RouteTable& t);
 void AddStoreRoutes(RouteTable& t);
 void AddCustomerRoutes(RouteTable& t);
 void AddTrackingRoutes(RouteTable& t);
+void AddAnalyticsRoutes(RouteTable& t);
 
 // The OpenAPI document for the routes in `router`.
 Json BuildOpenApi(const http::Router& router);

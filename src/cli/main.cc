@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "base/config.h"
 #include "base/logging.h"
 #include "cli/demo_data.h"
+#include "engine/event_store.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "store/database.h"
@@ -159,7 +161,15 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
             PrintDemoSummary(Unwrap(LoadDemo(db.get(), &accounts, 3000, 20261122, c.admin_email), "demo"));
         }
     }
-    api::App app(db.get(), c);
+    engine::EventStore engine;
+    auto load_started = std::chrono::steady_clock::now();
+    Check(engine.LoadFrom(*db), "engine");
+    auto loaded = engine.Stats();
+    spdlog::info("engine loaded {} events of {} customers in {:.3f} s ({:.1f} bytes per event)", loaded.events,
+                 loaded.customers,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - load_started).count(),
+                 loaded.events ? static_cast<double>(loaded.memory_bytes) / loaded.events : 0.0);
+    api::App app(db.get(), c, &engine);
     http::ServerOptions options{.host = c.http_host,
                                 .port = c.http_port,
                                 .threads = threads,

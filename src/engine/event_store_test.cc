@@ -1,0 +1,51 @@
+#include "engine/event_store.h"
+
+#include <gtest/gtest.h>
+
+namespace siyu::engine {
+
+TEST(EventStore, KeepsEachCustomersEventsInTimeOrderWhateverTheArrivalOrder) {
+    EventStore store;
+    store.Append({{1, 10, "Order Completed", 3000, 500},
+                  {1, 10, "Page", 1000, std::nullopt},
+                  {1, 10, "Order Completed", 2000, 700}});
+    EXPECT_EQ(store.CountEvents(1, {10}, "Order Completed", 0, 10'000), 2);
+    EXPECT_EQ(store.CountEvents(1, {10}, "Order Completed", 2500, 10'000), 1);
+    EXPECT_EQ(store.CountEvents(1, {10}, "", 0, 2001), 2);
+}
+
+TEST(EventStore, TenantsAreSeparate) {
+    EventStore store;
+    store.Append({{1, 10, "A", 1, std::nullopt}, {2, 10, "A", 1, std::nullopt}, {2, 11, "A", 2, std::nullopt}});
+    EXPECT_EQ(store.CountEvents(1, {10, 11}, "A", 0, 10), 1);
+    EXPECT_EQ(store.CountEvents(2, {10, 11}, "A", 0, 10), 2);
+    EXPECT_EQ(store.CountEvents(3, {10}, "A", 0, 10), 0);
+}
+
+TEST(EventStore, CountsByNameWithDistinctCustomers) {
+    EventStore store;
+    store.Append({{1, 10, "Page", 1, std::nullopt},
+                  {1, 10, "Page", 2, std::nullopt},
+                  {1, 11, "Page", 3, std::nullopt},
+                  {1, 11, "Order Completed", 4, 100}});
+    auto counts = store.CountByName(1, 0, 100);
+    ASSERT_EQ(counts.size(), 2u);
+    EXPECT_EQ(counts[0].name, "Page");
+    EXPECT_EQ(counts[0].events, 3);
+    EXPECT_EQ(counts[0].customers, 2);
+    EXPECT_EQ(counts[1].customers, 1);
+}
+
+TEST(EventStore, MemoryStaysNearTwentyFourBytesPerEventForLongHistories) {
+    EventStore store;
+    std::vector<EventInput> batch;
+    for (int c = 0; c < 1000; ++c) {
+        for (int i = 0; i < 200; ++i) batch.push_back({1, c, i % 2 ? "Page" : "Product Viewed", i, std::nullopt});
+    }
+    store.Append(batch);
+    auto stats = store.Stats();
+    EXPECT_EQ(stats.events, 200'000);
+    EXPECT_LE(static_cast<double>(stats.memory_bytes) / stats.events, 24.0 * 1.5);
+}
+
+}  // namespace siyu::engine
