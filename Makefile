@@ -47,8 +47,12 @@ test: deps deps-test
 	$(MAKE) unit
 	$(MAKE) e2e
 
-bench: deps deps-test release
+bench: deps deps-test
+	cmake -S . -B build/release $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DSIYU_BUILD_TESTS=OFF -DSIYU_BUILD_BENCH=ON
+	ninja -C build/release -j $(JOBS) siyu engine_bench
 	bench/http/run.sh
+	bench/ingest/run.sh 100000 500 4
+	./build/release/bench/engine/engine_bench
 
 build/fuzz/build.ninja:
 	CXX=clang++-14 cmake -S . -B build/fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DSIYU_FUZZ=ON -DSIYU_BUILD_TESTS=OFF

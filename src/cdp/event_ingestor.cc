@@ -25,12 +25,31 @@ class IdentityTx {
     IdentityTx(Connection& c, int64_t tenant, TimeMs now) : c_(c), tenant_(tenant), now_(now) {}
 
     Result<std::optional<int64_t>> Owner(const Identifier& id) {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("SELECT customer_id FROM customer_identifiers WHERE tenant_id = ? "
-                                                    "AND type = ? AND value = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto owner, OwnerAndParent(id));
+        if (!owner) return std::optional<int64_t>();
+        return std::optional<int64_t>(owner->first);
+    }
+
+    // The identifier's customer and the survivor it has been merged into, in one lookup.
+    Result<std::optional<int64_t>> OwnerRoot(const Identifier& id) {
+        SIYU_ASSIGN_OR_RETURN(auto owner, OwnerAndParent(id));
+        if (!owner) return std::optional<int64_t>();
+        if (!owner->second) return std::optional<int64_t>(owner->first);
+        SIYU_ASSIGN_OR_RETURN(int64_t root, Root(*owner->second));
+        return std::optional<int64_t>(root);
+    }
+
+    Result<std::optional<std::pair<int64_t, std::optional<int64_t>>>> OwnerAndParent(const Identifier& id) {
+        using R = std::optional<std::pair<int64_t, std::optional<int64_t>>>;
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("SELECT i.customer_id, c.merged_into FROM customer_identifiers i "
+                                                    "JOIN customers c ON c.id = i.customer_id WHERE i.tenant_id = ? "
+                                                    "AND i.type = ? AND i.value = ?"));
         stmt.Bind(1, tenant_).Bind(2, id.type).Bind(3, id.value);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (!row) return std::optional<int64_t>();
-        return std::optional<int64_t>(stmt.Int(0));
+        if (!row) return R();
+        R out = std::make_pair(stmt.Int(0), stmt.OptInt(1));
+        stmt.Reset();
+        return out;
     }
 
     // Follows merged_into to the surviving customer.
@@ -286,12 +305,12 @@ Result<int64_t> Resolve(IdentityTx& tx, const TrackingMessage& m) {
     std::vector<Identifier> unknown;
     std::optional<int64_t> user_root;
     for (const auto& id : ids) {
-        SIYU_ASSIGN_OR_RETURN(auto owner, tx.Owner(id));
-        if (!owner) {
+        SIYU_ASSIGN_OR_RETURN(auto owner_root, tx.OwnerRoot(id));
+        if (!owner_root) {
             unknown.push_back(id);
             continue;
         }
-        SIYU_ASSIGN_OR_RETURN(int64_t root, tx.Root(*owner));
+        int64_t root = *owner_root;
         if (std::find(roots.begin(), roots.end(), root) == roots.end()) roots.push_back(root);
         if (id.type == "user_id" && m.user_id && id.value == *m.user_id) user_root = root;
     }

@@ -122,7 +122,7 @@ class SqliteConnection final : public Connection {
     }
 
     Result<Statement> Prepare(std::string_view sql) override {
-        auto it = cache_.find(std::string(sql));
+        auto it = cache_.find(sql);
         if (it != cache_.end()) return Statement(it->second.get());
         sqlite3_stmt* stmt = nullptr;
         int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
@@ -152,7 +152,12 @@ class SqliteConnection final : public Connection {
   private:
     SqliteConnection() = default;
     sqlite3* db_ = nullptr;
-    std::unordered_map<std::string, std::unique_ptr<StatementImpl>> cache_;
+    // Looked up by string_view, so a cache hit allocates nothing.
+    struct SqlHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::unique_ptr<StatementImpl>, SqlHash, std::equal_to<>> cache_;
 };
 
 // SQLite behind the Database interface: a pool of reader connections and one writer
