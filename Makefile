@@ -52,6 +52,7 @@ bench: deps deps-test
 	ninja -C build/release -j $(JOBS) siyu engine_bench
 	bench/http/run.sh
 	bench/ingest/run.sh 100000 500 4
+	bench/ingest/import_compare.sh
 	./build/release/bench/engine/engine_bench
 
 build/fuzz/build.ninja:

@@ -40,7 +40,10 @@ npm_install() {
   [ -f "$dir/package-lock.json" ] || return 0
   local stamp="$dir/node_modules/.siyu-lock-stamp"
   if [ -f "$stamp" ] && cmp -s "$stamp" "$dir/package-lock.json"; then return 0; fi
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  # npm ci refuses some lock files that omit other platforms' optional packages; npm install
+  # then installs the same locked versions.
+  (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
+                  npm install --no-save --no-audit --no-fund --loglevel=error; })
   cp "$dir/package-lock.json" "$stamp"
 }
 npm_install web

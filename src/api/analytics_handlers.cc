@@ -8,13 +8,10 @@ void AddAnalyticsRoutes(RouteTable& t) {
            .pattern = "/api/v1/analytics/events",
            .summary = "Events and distinct customers per event name in a date range (tenant time zone)",
            .tag = "Analytics",
-           .permission = "customers.read",
+           .permission = "analytics.read",
            .response_schema = "EventCounts",
            .query_params = {"from", "to"}},
           [](Ctx& c) -> Result<http::Response> {
-              if (auth::IsStoreScoped(c.principal.role)) {
-                  return Status::PermissionDenied("tenant-wide analytics are not available to store roles");
-              }
               SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
               std::string to_day = c.req.Query("to").value_or(LocalDate(NowMs(), tenant.time_zone));
               if (!IsValidDate(to_day)) return Status::InvalidArgument("to", "must be YYYY-MM-DD");

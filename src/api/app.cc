@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+
 #include "api/permissions.h"
 #include "api/routes.h"
 #include "base/strings.h"
@@ -81,9 +83,11 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     : services_(std::make_unique<Services>(db, config, engine)), router_(std::make_unique<http::Router>()) {
     services_->ingestor.SetListener([engine](const std::vector<cdp::StoredEvent>& events) {
         std::vector<engine::EventInput> inputs;
+        std::deque<std::string> names;  // keeps the names the inputs point at alive
         inputs.reserve(events.size());
         for (const auto& e : events) {
-            inputs.push_back(engine::EventInput{e.tenant_id, e.customer_id, e.name, e.timestamp, e.revenue});
+            names.push_back(e.type == "track" ? e.name : "$" + e.type);
+            inputs.push_back(engine::EventInput{e.tenant_id, e.customer_id, names.back(), e.timestamp, e.revenue});
         }
         engine->Append(inputs);
     });
@@ -95,6 +99,8 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddCustomerRoutes(table);
     AddTrackingRoutes(table);
     AddAnalyticsRoutes(table);
+    AddIdentityRoutes(table);
+    AddImportRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",

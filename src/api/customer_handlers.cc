@@ -168,9 +168,8 @@ Result<http::Response> Timeline(Ctx& c) {
     SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
     SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
     SIYU_ASSIGN_OR_RETURN(auto customer, c.svc.customers.Get(c.tenant(), id, vis));
-    SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
     cdp::EventFilter f;
-    f.limit = page.limit;
+    SIYU_ASSIGN_OR_RETURN(f.limit, ParseLimit(c.req));
     SIYU_ASSIGN_OR_RETURN(f.before, ParseEventCursor(c.req));
     if (auto name = c.req.Query("event"); name && !name->empty()) f.name = *name;
     if (c.req.Query("from") || c.req.Query("to")) {
@@ -232,6 +231,7 @@ void AddCustomerRoutes(RouteTable& t) {
            .response_schema = "Customer"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
+              SIYU_RETURN_IF_ERROR(CheckDeclaredIdentifierTypes(c.svc, c.tenant(), in));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Create(c.tenant(), in, vis));
               return CustomerResponse(201, cu, c.Can("pii"));
@@ -273,6 +273,7 @@ void AddCustomerRoutes(RouteTable& t) {
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto in, cdp::ParseCustomerInputText(c.req.body));
+              SIYU_RETURN_IF_ERROR(CheckDeclaredIdentifierTypes(c.svc, c.tenant(), in));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Update(c.tenant(), id, in, vis));
               return CustomerResponse(200, cu, c.Can("pii"));

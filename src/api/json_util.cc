@@ -133,13 +133,17 @@ Result<std::optional<std::optional<double>>> NullableDouble(const Json& o, const
 
 std::string EncodeCursor(int64_t id) { return Base64UrlEncode("c:" + std::to_string(id)); }
 
+Result<int> ParseLimit(const http::Request& req) {
+    auto limit = req.Query("limit");
+    if (!limit) return 50;
+    int64_t n = 0;
+    if (!ParseInt64(*limit, &n) || n < 1 || n > 200) return Status::InvalidArgument("limit", "must be 1 to 200");
+    return static_cast<int>(n);
+}
+
 Result<PageParams> ParsePage(const http::Request& req) {
     PageParams p;
-    if (auto limit = req.Query("limit")) {
-        int64_t n = 0;
-        if (!ParseInt64(*limit, &n) || n < 1 || n > 200) return Status::InvalidArgument("limit", "must be 1 to 200");
-        p.limit = static_cast<int>(n);
-    }
+    SIYU_ASSIGN_OR_RETURN(p.limit, ParseLimit(req));
     if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
         std::string raw;
         int64_t id = 0;

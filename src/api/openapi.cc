@@ -126,6 +126,38 @@ const char kSchemas[] = R"json({
   "EventCounts": {"type": "object", "properties": {"from": {"type": "string", "format": "date"},
     "to": {"type": "string", "format": "date"}, "data": {"type": "array", "items": {"type": "object", "properties": {
       "event": {"type": "string"}, "events": {"type": "integer"}, "customers": {"type": "integer"}}}}}},
+  "ImportCsv": {"type": "string", "format": "binary",
+    "description": "the CSV file itself (UTF-8, first line names the columns), plain or gzip; see docs/imports.md"},
+  "ImportErrorsCsv": {"type": "string", "description": "CSV with the columns line, column, reason"},
+  "ImportJob": {"type": "object", "properties": {"id": {"type": "integer"},
+    "kind": {"type": "string", "enum": ["orders", "customers"]},
+    "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+    "file_name": {"type": "string"}, "bytes": {"type": "integer"},
+    "options": {"type": "object", "properties": {"time_zone": {"type": "string"}, "currency": {"type": "string"},
+      "refund_prefix": {"type": "string"}, "map": {"type": "object", "additionalProperties": {"type": "string"}}}},
+    "progress": {"type": "object", "properties": {"phase": {"type": "string", "enum": ["", "scanning", "importing"]},
+      "rows": {"type": "integer"}, "total_rows": {"type": "integer", "nullable": true},
+      "written": {"type": "integer", "description": "orders or customers written so far"},
+      "bytes": {"type": "integer"}, "percent": {"type": "integer", "minimum": 0, "maximum": 100}}},
+    "counts": {"type": "object", "nullable": true, "description": "the result once succeeded",
+      "properties": {"rows": {"type": "integer"}, "orders": {"type": "integer"}, "refunds": {"type": "integer"},
+        "duplicates": {"type": "integer"}, "customers": {"type": "integer"}, "guest_orders": {"type": "integer"},
+        "created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+        "rejected_rows": {"type": "integer"}, "rejected_orders": {"type": "integer"},
+        "duration_ms": {"type": "integer"}}},
+    "error": {"type": "string", "nullable": true, "description": "why a failed import failed"},
+    "error_count": {"type": "integer", "description": "rows reported; the first 10,000 are in the error report"},
+    "errors_url": {"type": "string"}, "created_by": {"type": "string"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "started_at": {"type": "string", "format": "date-time", "nullable": true},
+    "finished_at": {"type": "string", "format": "date-time", "nullable": true}}},
+  "ImportJobPage": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/ImportJob"}}, "next_cursor": {"type": "string", "nullable": true}}},
+  "IdentitySettings": {"type": "object", "additionalProperties": false, "properties": {
+    "unique_types": {"type": "array", "items": {"type": "string"}, "example": ["user_id", "phone"]},
+    "dormant_after_days": {"type": "integer", "minimum": 1, "maximum": 3650, "default": 180},
+    "custom_types": {"type": "array", "items": {"type": "object", "required": ["type"], "properties": {
+      "type": {"type": "string", "example": "custom:douyin_id"}, "label": {"type": "string"}}}}}},
   "Overview": {"type": "object", "properties": {"customers_total": {"type": "integer"},
     "customers_new": {"type": "integer"}, "from": {"type": "string", "format": "date"},
     "to": {"type": "string", "format": "date"},
@@ -170,17 +202,17 @@ Json BuildOpenApi(const http::Router& router) {
             op["requestBody"] = {
                 {"required", true},
                 {"content",
-                 {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + spec.request_schema}}}}}}}};
+                 {{spec.request_media_type, {{"schema", {{"$ref", "#/components/schemas/" + spec.request_schema}}}}}}}};
         }
         Json responses = Json::object();
         std::string ok_code = spec.method == "POST" && spec.pattern.find("/auth/") == std::string::npos ? "201" : "200";
         if (spec.response_schema.empty()) {
             responses[spec.method == "GET" ? "200" : "204"] = {{"description", "done"}};
         } else {
-            responses[ok_code] = {
-                {"description", "success"},
-                {"content",
-                 {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + spec.response_schema}}}}}}}};
+            responses[ok_code] = {{"description", "success"},
+                                  {"content",
+                                   {{spec.response_media_type,
+                                     {{"schema", {{"$ref", "#/components/schemas/" + spec.response_schema}}}}}}}};
         }
         responses["default"] = ErrorRef("an error; see docs/api.md for the codes");
         op["responses"] = responses;

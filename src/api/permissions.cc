@@ -23,6 +23,8 @@ const std::vector<PermissionRow>& PermissionMatrix() {
         {"customers.write", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager, Role::kGuide}},
         {"customers.delete", {Role::kOwner, Role::kAdmin, Role::kOperator}},
         {"pii", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager}},
+        {"analytics.read", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst}},
+        {"imports.manage", {Role::kOwner, Role::kAdmin, Role::kOperator}},
     };
     return kMatrix;
 }

@@ -13,6 +13,7 @@
 #include "cdp/customer_repository.h"
 #include "cdp/event_ingestor.h"
 #include "cdp/identity_graph.h"
+#include "cdp/identity_settings.h"
 #include "engine/event_store.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -34,6 +35,7 @@ struct Services {
           customers(database),
           ingestor(database),
           identity(database),
+          identity_settings(database),
           static_files(cfg.web_dir) {}
 
     store::Database* db;
@@ -44,6 +46,7 @@ struct Services {
     cdp::CustomerRepository customers;
     cdp::EventIngestor ingestor;
     cdp::IdentityGraph identity;
+    cdp::IdentitySettingsStore identity_settings;
     auth::LoginThrottle email_throttle{5};
     auth::LoginThrottle ip_throttle{50};
     http::Metrics metrics;
@@ -87,6 +90,10 @@ void AddStoreRoutes(RouteTable& t);
 void AddCustomerRoutes(RouteTable& t);
 void AddTrackingRoutes(RouteTable& t);
 void AddAnalyticsRoutes(RouteTable& t);
+void AddIdentityRoutes(RouteTable& t);
+// 400 when the input uses a custom identifier type the tenant has not declared.
+Status CheckDeclaredIdentifierTypes(Services& svc, int64_t tenant_id, const cdp::CustomerInput& input);
+void AddImportRoutes(RouteTable& t);
 
 // The OpenAPI document for the routes in `router`.
 Json BuildOpenApi(const http::Router& router);
@@ -116,6 +123,8 @@ struct PageParams {
     std::optional<int64_t> cursor;
 };
 Result<PageParams> ParsePage(const http::Request& req);
+// Only the `limit` parameter (for lists with their own cursor format).
+Result<int> ParseLimit(const http::Request& req);
 std::string EncodeCursor(int64_t id);
 // {"data": items, "next_cursor": ...}; next_cursor is set when the page is full.
 Json PageJson(Json items, size_t limit, std::optional<int64_t> last_id);

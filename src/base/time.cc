@@ -73,6 +73,76 @@ Result<TimeMs> StartOfLocalDay(std::string_view text, const std::string& time_zo
     }
 }
 
+namespace {
+
+// Reads 1..max_digits digits at `*pos`; false when there are none.
+bool ReadNumber(std::string_view s, size_t* pos, size_t max_digits, int* out) {
+    size_t start = *pos;
+    int value = 0;
+    while (*pos < s.size() && *pos - start < max_digits && s[*pos] >= '0' && s[*pos] <= '9') {
+        value = value * 10 + (s[*pos] - '0');
+        ++*pos;
+    }
+    *out = value;
+    return *pos > start;
+}
+
+}  // namespace
+
+Result<TimeMs> ParseLocalDateTime(std::string_view text, const std::string& time_zone) {
+    auto invalid = [&] {
+        return Status::InvalidArgument("time", "expected YYYY-MM-DD HH:MM:SS, not '" + std::string(text) + "'");
+    };
+    std::string_view clock = text.size() > 10 ? text.substr(10) : std::string_view();
+    if (!clock.empty() && (clock.back() == 'Z' || clock.back() == 'z' || clock.find_first_of("+-") != clock.npos)) {
+        if (auto absolute = ParseRfc3339(text)) return *absolute;
+        return invalid();
+    }
+    size_t pos = 0;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
+    if (!ReadNumber(text, &pos, 4, &y) || pos != 4) return invalid();
+    char sep = pos < text.size() ? text[pos] : '\0';
+    if (sep != '-' && sep != '/') return invalid();
+    ++pos;
+    if (!ReadNumber(text, &pos, 2, &mo) || pos >= text.size() || text[pos] != sep) return invalid();
+    ++pos;
+    if (!ReadNumber(text, &pos, 2, &d)) return invalid();
+    if (pos < text.size()) {
+        if (text[pos] != ' ' && text[pos] != 'T' && text[pos] != 't') return invalid();
+        ++pos;
+        if (!ReadNumber(text, &pos, 2, &h) || pos >= text.size() || text[pos] != ':') return invalid();
+        ++pos;
+        size_t before = pos;
+        if (!ReadNumber(text, &pos, 2, &mi) || pos - before != 2) return invalid();
+        if (pos < text.size()) {
+            if (text[pos] != ':') return invalid();
+            ++pos;
+            before = pos;
+            if (!ReadNumber(text, &pos, 2, &sec) || pos - before != 2) return invalid();
+            if (pos < text.size()) {
+                if (text[pos] != '.') return invalid();
+                ++pos;
+                before = pos;
+                if (!ReadNumber(text, &pos, 3, &ms)) return invalid();
+                for (size_t n = pos - before; n < 3; ++n) ms *= 10;
+                while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+            }
+        }
+    }
+    if (pos != text.size() || h > 23 || mi > 59 || sec > 59) return invalid();
+    date::year_month_day ymd{date::year(y), date::month(static_cast<unsigned>(mo)),
+                             date::day(static_cast<unsigned>(d))};
+    if (!ymd.ok()) return invalid();
+    try {
+        using namespace std::chrono;
+        auto local = date::local_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms);
+        auto zoned = date::make_zoned(date::locate_zone(time_zone), local, date::choose::earliest);
+        return duration_cast<milliseconds>(zoned.get_sys_time().time_since_epoch()).count();
+    } catch (const std::exception& e) {
+        return Status::InvalidArgument("time_zone", e.what());
+    }
+}
+
 std::string LocalDate(TimeMs ms, const std::string& time_zone) {
     using namespace std::chrono;
     try {

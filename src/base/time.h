@@ -26,6 +26,13 @@ bool IsValidTimeZone(const std::string& name);
 // Midnight at the start of `date` ("YYYY-MM-DD") in `time_zone`, as UTC ms.
 Result<TimeMs> StartOfLocalDay(std::string_view date, const std::string& time_zone);
 
+// A wall-clock time in `time_zone` as UTC ms. Accepts "YYYY-MM-DD", "YYYY-MM-DD HH:MM",
+// "YYYY-MM-DD HH:MM:SS" and "YYYY-MM-DD HH:MM:SS.fff" ('T' may replace the space, '/' the
+// dashes; month, day and hour may have one digit). A text with a 'Z' or an offset is an
+// absolute time (RFC 3339) and the zone is not used. A local time skipped by a daylight-saving
+// change maps to the instant of the change; a repeated one to its first occurrence.
+Result<TimeMs> ParseLocalDateTime(std::string_view text, const std::string& time_zone);
+
 // The local calendar date ("YYYY-MM-DD") of `ms` in `time_zone`.
 std::string LocalDate(TimeMs ms, const std::string& time_zone);
 

@@ -31,6 +31,43 @@ TEST(LocalDay, RejectsImpossibleDates) {
     EXPECT_TRUE(IsValidDate("2024-02-29"));
 }
 
+TEST(LocalDateTime, IsWallClockTimeInTheTenantZone) {
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2010-12-01 08:26:00", "Europe/London").value()),
+              "2010-12-01T08:26:00.000Z");
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2011-07-01 08:26:00", "Europe/London").value()),
+              "2011-07-01T07:26:00.000Z");  // British Summer Time
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2026-11-22 09:30", "Asia/Shanghai").value()),
+              "2026-11-22T01:30:00.000Z");
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2026/1/5T8:05:09.25", "Asia/Shanghai").value()),
+              "2026-01-05T00:05:09.250Z");
+    EXPECT_EQ(ParseLocalDateTime("2026-11-22", "Asia/Shanghai").value(),
+              StartOfLocalDay("2026-11-22", "Asia/Shanghai").value());
+}
+
+TEST(LocalDateTime, TextWithAnOffsetIsAbsolute) {
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2026-11-22T09:30:00+08:00", "Europe/London").value()),
+              "2026-11-22T01:30:00.000Z");
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2026-11-22T09:30:00Z", "Asia/Shanghai").value()),
+              "2026-11-22T09:30:00.000Z");
+}
+
+TEST(LocalDateTime, SkippedAndRepeatedHoursResolveToTheEarliestInstant) {
+    // 01:30 does not exist on 2011-03-27 in London; it maps to the change at 01:00 UTC.
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2011-03-27 01:30:00", "Europe/London").value()),
+              "2011-03-27T01:00:00.000Z");
+    // 01:30 happens twice on 2011-10-30; the first one is still summer time.
+    EXPECT_EQ(FormatRfc3339(ParseLocalDateTime("2011-10-30 01:30:00", "Europe/London").value()),
+              "2011-10-30T00:30:00.000Z");
+}
+
+TEST(LocalDateTime, RejectsMalformedTimes) {
+    for (const char* bad : {"", "2011-12-01 8", "2011-12-01 25:00", "2011-02-30 10:00", "01/12/2011 10:00",
+                            "2011-12-01 10:00:00 pm", "2011-12-01T10:00+8", "yesterday"}) {
+        EXPECT_FALSE(ParseLocalDateTime(bad, "Europe/London").ok()) << bad;
+    }
+    EXPECT_FALSE(ParseLocalDateTime("2011-12-01 10:00", "Mars/Olympus").ok());
+}
+
 TEST(TimeZone, KnowsIanaNames) {
     EXPECT_TRUE(IsValidTimeZone("Asia/Shanghai"));
     EXPECT_TRUE(IsValidTimeZone("UTC"));

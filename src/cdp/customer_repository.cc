@@ -23,8 +23,8 @@ const char kColumns[] =
     "SELECT id, tenant_id, name, phone, email, gender, birthday, store_id, member_no, traits, created_at, updated_at, "
     "merged_into FROM customers ";
 
-// A customer with no activity for this long is dormant.
-constexpr int64_t kDormantAfterDays = 180;
+// A customer with no activity for this long is dormant, unless the tenant sets otherwise.
+constexpr int64_t kDefaultDormantAfterDays = 180;
 
 Customer ReadCustomer(const store::Statement& s) {
     Customer c;
@@ -82,7 +82,8 @@ Status LoadComputed(Connection& conn, Customer* c) {
         a.last_order_at = stmt.OptInt(4);
         registered |= stmt.Int(7) != 0;
         c->merged_ids.clear();
-        for (std::string_view id : Split(stmt.Text(8), ',')) {
+        std::string merged = stmt.Text(8);
+        for (std::string_view id : Split(merged, ',')) {
             int64_t v = 0;
             if (ParseInt64(id, &v)) c->merged_ids.push_back(v);
         }
@@ -98,8 +99,14 @@ Status LoadComputed(Connection& conn, Customer* c) {
     } else if (registered) {
         a.lifecycle_stage = "registered";
     }
+    SIYU_ASSIGN_OR_RETURN(auto dormancy, conn.Prepare("SELECT dormant_after_days FROM identity_settings WHERE "
+                                                      "tenant_id = ?"));
+    dormancy.Bind(1, c->tenant_id);
+    SIYU_ASSIGN_OR_RETURN(bool has_setting, dormancy.Step());
+    int64_t dormant_days = has_setting ? dormancy.Int(0) : kDefaultDormantAfterDays;
+    dormancy.Reset();
     TimeMs last = a.last_seen.value_or(c->created_at);
-    if (NowMs() - last > kDormantAfterDays * 86'400'000LL) a.lifecycle_stage = "dormant";
+    if (NowMs() - last > dormant_days * 86'400'000LL) a.lifecycle_stage = "dormant";
     c->computed = a;
     return Status::Ok();
 }

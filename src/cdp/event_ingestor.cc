@@ -7,13 +7,12 @@
 
 #include "base/phone.h"
 #include "base/strings.h"
+#include "cdp/identity_settings.h"
 
 namespace siyu::cdp {
 
 using store::Connection;
 using Json = nlohmann::json;
-
-bool IsUniqueIdentifierType(const std::string& type) { return type == "user_id" || type == "phone"; }
 
 namespace {
 
@@ -22,7 +21,10 @@ constexpr int kMaxMergeDepth = 64;
 // One write transaction's view of the identity graph of a tenant.
 class IdentityTx {
   public:
-    IdentityTx(Connection& c, int64_t tenant, TimeMs now) : c_(c), tenant_(tenant), now_(now) {}
+    IdentityTx(Connection& c, int64_t tenant, TimeMs now, const IdentitySettings& settings)
+        : c_(c), tenant_(tenant), now_(now), settings_(settings), unique_json_(Json(settings.unique_types).dump()) {}
+
+    const IdentitySettings& settings() const { return settings_; }
 
     Result<std::optional<int64_t>> Owner(const Identifier& id) {
         SIYU_ASSIGN_OR_RETURN(auto owner, OwnerAndParent(id));
@@ -70,8 +72,8 @@ class IdentityTx {
         SIYU_ASSIGN_OR_RETURN(auto stmt,
                               c_.Prepare("WITH RECURSIVE s(id) AS (SELECT ?1 UNION SELECT c.id FROM customers c JOIN s "
                                          "ON c.merged_into = s.id) SELECT type, value FROM customer_identifiers WHERE "
-                                         "customer_id IN s AND type IN ('user_id', 'phone')"));
-        stmt.Bind(1, root);
+                                         "customer_id IN s AND type IN (SELECT value FROM json_each(?2))"));
+        stmt.Bind(1, root).Bind(2, unique_json_);
         SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out[stmt.Text(0)].insert(stmt.Text(1)); }));
         return out;
     }
@@ -127,6 +129,10 @@ class IdentityTx {
         SIYU_ASSIGN_OR_RETURN(Profile p, LoadProfile(customer));
         bool changed = false;
         for (const auto& [key, text] : traits) {
+            if (key == "phone" || key == "email" || key == "member_no") {
+                SIYU_ASSIGN_OR_RETURN(bool holds, HoldsIdentifier(customer, key, text));
+                if (!holds) continue;  // the identifier went elsewhere or conflicted
+            }
             auto seen = p.times.find(key);
             if (seen != p.times.end() && seen->is_number_integer() && seen->get<int64_t>() > at) continue;
             Json value = Json::parse(text, nullptr, false);
@@ -173,6 +179,18 @@ class IdentityTx {
     }
 
   private:
+    // True when the trait's identifier (normalised) belongs to `customer` or a customer
+    // merged into it.
+    Result<bool> HoldsIdentifier(int64_t customer, const std::string& type, const std::string& json_text) {
+        Json value = Json::parse(json_text, nullptr, false);
+        if (!value.is_string()) return false;
+        auto normalized = NormalizeIdentifier(type, value.get<std::string>(), type);
+        if (!normalized.ok()) return false;
+        SIYU_ASSIGN_OR_RETURN(auto root, OwnerRoot(Identifier{type, normalized.value(), 0}));
+        if (!root) return type == "member_no";  // a member number may arrive as a trait only
+        return *root == customer;
+    }
+
     struct Profile {
         std::optional<std::string> name, phone, email, birthday, member_no;
         std::string gender = "unknown";
@@ -290,11 +308,16 @@ class IdentityTx {
     Connection& c_;
     int64_t tenant_;
     TimeMs now_;
+    const IdentitySettings& settings_;
+    std::string unique_json_;
 };
 
 // Resolves the message's identifiers to the customer the event belongs to.
 Result<int64_t> Resolve(IdentityTx& tx, const TrackingMessage& m) {
-    std::vector<Identifier> ids = m.identifiers;
+    std::vector<Identifier> ids;
+    for (const auto& id : m.identifiers) {
+        if (tx.settings().Knows(id.type)) ids.push_back(id);  // undeclared custom types are ignored
+    }
     if (m.previous_id) {
         Identifier prev{"user_id", *m.previous_id, 0};
         SIYU_ASSIGN_OR_RETURN(auto as_user, tx.Owner(prev));
@@ -338,7 +361,7 @@ Result<int64_t> Resolve(IdentityTx& tx, const TrackingMessage& m) {
         }
     }
     for (const auto& id : unknown) {
-        if (IsUniqueIdentifierType(id.type)) {
+        if (tx.settings().IsUnique(id.type)) {
             SIYU_ASSIGN_OR_RETURN(auto held, tx.UniqueValues(target));
             auto it = held.find(id.type);
             if (it != held.end() && !it->second.empty()) {
@@ -368,7 +391,8 @@ Result<IngestResult> EventIngestor::Ingest(int64_t tenant_id, const std::vector<
     SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
         result = IngestResult{};
         stored.clear();
-        IdentityTx tx(c, tenant_id, now);
+        SIYU_ASSIGN_OR_RETURN(IdentitySettings settings, LoadIdentitySettings(c, tenant_id));
+        IdentityTx tx(c, tenant_id, now, settings);
         for (const auto& m : messages) {
             SIYU_ASSIGN_OR_RETURN(auto seen, c.Prepare("SELECT 1 FROM events WHERE tenant_id = ? AND message_id = ?"));
             seen.Bind(1, tenant_id).Bind(2, m.message_id);

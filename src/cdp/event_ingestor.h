@@ -26,9 +26,6 @@ struct IngestResult {
     size_t duplicates = 0;
 };
 
-// Types whose two different values never end up on one customer.
-bool IsUniqueIdentifierType(const std::string& type);
-
 // Stores tracking messages: deduplicates by messageId, resolves identities (creating, linking
 // and merging customers per docs/identity.md), applies identify traits, keeps computed
 // attributes current and commits it all in one transaction before returning. Thread-safe.

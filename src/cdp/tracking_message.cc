@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "base/crypto.h"
+#include "base/money.h"
 #include "base/strings.h"
 
 namespace siyu::cdp {
@@ -78,14 +79,6 @@ Result<std::optional<TimeMs>> TimeField(const object& o, std::string_view key) {
     return std::optional<TimeMs>(*t);
 }
 
-int CurrencyDecimals(std::string_view currency) {
-    static const char* const kZero[] = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"};
-    for (const char* c : kZero) {
-        if (currency == c) return 0;
-    }
-    return 2;
-}
-
 // Checks every money field of `properties` and returns the revenue in minor units, if any.
 Status CheckMoney(const object& props, std::string_view currency, std::optional<int64_t>* revenue) {
     for (const char* key : {"revenue", "total", "value", "price", "discount", "subtotal", "shipping", "tax"}) {
@@ -147,7 +140,7 @@ Status CollectTraits(const object& traits, const std::string& prefix, TrackingMe
 }
 
 Result<TrackingMessage> ParseMessage(const element& e, std::string_view default_type, TimeMs received_at,
-                                     const MessageLimits& limits) {
+                                     std::optional<TimeMs> batch_sent_at, const MessageLimits& limits) {
     if (!e.is_object()) return Status(StatusCode::kInvalidJson, "a message must be a JSON object");
     std::string raw = simdjson::minify(e);
     if (raw.size() > limits.max_message_bytes) {
@@ -187,6 +180,7 @@ Result<TrackingMessage> ParseMessage(const element& e, std::string_view default_
     SIYU_ASSIGN_OR_RETURN(auto timestamp, TimeField(o, "timestamp"));
     SIYU_ASSIGN_OR_RETURN(auto original, TimeField(o, "originalTimestamp"));
     SIYU_ASSIGN_OR_RETURN(auto sent_at, TimeField(o, "sentAt"));
+    if (!sent_at) sent_at = batch_sent_at;
     TimeMs t = timestamp.value_or(original.value_or(received_at));
     if ((timestamp || original) && sent_at) t += received_at - *sent_at;
     if (t > received_at + kMaxFutureMs) return Invalid("timestamp", "is more than 24 hours in the future");
@@ -208,6 +202,14 @@ Result<TrackingMessage> ParseMessage(const element& e, std::string_view default_
             m.currency = upper;
         }
         SIYU_RETURN_IF_ERROR(CheckMoney(object(*props), m.currency.value_or("CNY"), &m.revenue));
+    }
+    if (m.type == "track" && (m.name == "Order Completed" || m.name == "Order Refunded")) {
+        auto props = Field(o, "properties");
+        std::optional<element> order_id;
+        if (props && props->is_object()) order_id = Field(object(*props), "order_id");
+        bool ok = order_id && ((order_id->is_string() && !Trim(std::string_view(*order_id)).empty()) ||
+                               order_id->is_int64() || order_id->is_uint64());
+        if (!ok) return Invalid("properties.order_id", "is required for " + m.name);
     }
     m.context = "{}";
     if (auto ctx = Field(o, "context"); ctx && !ctx->is_null()) {
@@ -233,6 +235,7 @@ Result<TrackingMessage> ParseMessage(const element& e, std::string_view default_
     }
     if (auto traits = Field(o, "traits"); traits && !traits->is_null()) {
         if (!traits->is_object()) return Invalid("traits", "must be a JSON object");
+        if (m.type == "identify" && m.properties == "{}") m.properties = simdjson::minify(*traits);
         SIYU_RETURN_IF_ERROR(CollectTraits(object(*traits), "traits", &m));
     }
     return m;
@@ -303,17 +306,18 @@ Result<ParsedBatch> ParseTrackingBody(std::string_view body, std::string_view en
     if (auto key = Field(root, "writeKey"); key && key->is_string())
         out.write_key = std::string(std::string_view(*key));
     if (endpoint_type != "batch") {
-        auto m = ParseMessage(doc, endpoint_type, received_at, limits);
+        auto m = ParseMessage(doc, endpoint_type, received_at, std::nullopt, limits);
         if (!m.ok()) return m.status();
         out.messages.push_back(std::move(m).value());
         out.indexes.push_back(0);
         return out;
     }
     auto batch = Field(root, "batch");
-    if (!batch || !batch->is_array()) return Status(StatusCode::kInvalidJson, "batch must be an array of messages");
+    if (!batch || !batch->is_array()) return Status::InvalidArgument("batch", "must be an array of messages");
+    SIYU_ASSIGN_OR_RETURN(auto batch_sent_at, TimeField(root, "sentAt"));
     size_t i = 0;
     for (element e : simdjson::dom::array(*batch)) {
-        auto m = ParseMessage(e, "", received_at, limits);
+        auto m = ParseMessage(e, "", received_at, batch_sent_at, limits);
         if (m.ok()) {
             if (!out.write_key && e.is_object()) {
                 if (auto key = Field(object(e), "writeKey"); key && key->is_string()) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cdp/customer_repository.h"
+#include "cdp/event_ingestor.h"
 #include "scrm/store_directory.h"
 
 namespace siyu::cli {
@@ -81,6 +82,105 @@ class Rng {
 template <typename T, size_t N>
 const T& Pick(Rng& rng, const T (&items)[N]) {
     return items[rng.Below(N)];
+}
+
+struct DemoProduct {
+    const char* id;
+    const char* name;
+    const char* category;
+    int64_t price;  // 分
+};
+
+const DemoProduct kProducts[] = {
+    {"SK-001", "玻尿酸保湿精华 30ml", "护肤", 29900}, {"SK-002", "烟酰胺焕亮面膜 5片", "护肤", 12900},
+    {"SK-003", "氨基酸洁面乳 120g", "护肤", 8900},    {"MU-001", "丝绒哑光口红 #01", "彩妆", 16900},
+    {"MU-002", "轻薄气垫粉底", "彩妆", 25900},        {"FR-001", "白茶淡香水 50ml", "香氛", 45900},
+    {"BD-001", "樱花身体乳 250ml", "个护", 9900},     {"GF-001", "节日礼盒（精华+面霜）", "礼盒", 69900},
+};
+
+// Gives each demo customer a plausible history through the real ingest path, so computed
+// attributes, lifecycle stages, timelines and the engine all have something to show.
+Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vector<cdp::Customer>& customers, Rng& rng,
+                          TimeMs now) {
+    cdp::EventIngestor ingestor(db);
+    std::vector<cdp::TrackingMessage> batch;
+    int total = 0;
+    auto flush = [&]() -> Status {
+        if (batch.empty()) return Status::Ok();
+        SIYU_RETURN_IF_ERROR(ingestor.Ingest(tenant_id, batch).status());
+        total += static_cast<int>(batch.size());
+        batch.clear();
+        return Status::Ok();
+    };
+    for (size_t i = 0; i < customers.size(); ++i) {
+        const cdp::Customer& c = customers[i];
+        int seq = 0;
+        auto message = [&](const char* type, std::string name, TimeMs at, nlohmann::json props) {
+            cdp::TrackingMessage m;
+            m.type = type;
+            m.name = std::move(name);
+            m.message_id = "demo:" + std::to_string(i) + ":" + std::to_string(seq++);
+            m.timestamp = std::min(at, now);
+            m.properties = props.dump();
+            m.context = R"({"source":"demo"})";
+            m.identifiers.push_back(cdp::Identifier{"phone", *c.phone, 0});
+            return m;
+        };
+        TimeMs span = std::max<TimeMs>(now - c.created_at, 3'600'000);
+        auto at = [&](uint64_t parts, uint64_t k) {
+            return c.created_at +
+                   static_cast<TimeMs>((span / static_cast<TimeMs>(parts + 1)) * static_cast<TimeMs>(k + 1)) +
+                   static_cast<TimeMs>(rng.Below(3'600'000));
+        };
+        if (c.member_no) {
+            batch.push_back(message("track", "Member Registered", c.created_at + 60'000,
+                                    {{"member_no", *c.member_no}, {"channel", "门店扫码"}}));
+        }
+        // Most customers browse; about half buy, some repeatedly; a few refund.
+        uint64_t views = rng.Below(8);
+        uint64_t orders = rng.Chance(55) ? 1 + std::min(rng.Below(6), rng.Below(6)) : 0;
+        for (uint64_t k = 0; k < views; ++k) {
+            const DemoProduct& p = Pick(rng, kProducts);
+            batch.push_back(message("track", "Product Viewed", at(views, k),
+                                    {{"product_id", p.id},
+                                     {"name", p.name},
+                                     {"category", p.category},
+                                     {"price", static_cast<double>(p.price) / 100}}));
+        }
+        for (uint64_t k = 0; k < orders; ++k) {
+            const DemoProduct& p = Pick(rng, kProducts);
+            int64_t qty = 1 + static_cast<int64_t>(rng.Below(2));
+            std::string order_id = "DEMO-" + std::to_string(i) + "-" + std::to_string(k);
+            cdp::TrackingMessage m =
+                message("track", "Order Completed", at(orders, k),
+                        {{"order_id", order_id},
+                         {"revenue", static_cast<double>(p.price * qty) / 100},
+                         {"currency", "CNY"},
+                         {"store_id", c.store_id ? nlohmann::json(*c.store_id) : nlohmann::json(nullptr)},
+                         {"products",
+                          {{{"product_id", p.id},
+                            {"name", p.name},
+                            {"category", p.category},
+                            {"price", static_cast<double>(p.price) / 100},
+                            {"quantity", qty}}}}});
+            m.revenue = p.price * qty;
+            m.currency = "CNY";
+            TimeMs ordered_at = m.timestamp;
+            batch.push_back(std::move(m));
+            if (rng.Chance(6)) {
+                cdp::TrackingMessage r = message("track", "Order Refunded", ordered_at + 2 * 86'400'000,
+                                                 {{"order_id", order_id},
+                                                  {"revenue", static_cast<double>(p.price * qty) / 100},
+                                                  {"currency", "CNY"}});
+                r.revenue = p.price * qty;
+                r.currency = "CNY";
+                batch.push_back(std::move(r));
+            }
+        }
+        if (batch.size() >= 2000) SIYU_RETURN_IF_ERROR(flush());
+    }
+    SIYU_RETURN_IF_ERROR(flush());
+    return total;
 }
 
 }  // namespace
@@ -217,6 +317,7 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         SIYU_RETURN_IF_ERROR(repo.ImportBatch(tenant.id, chunk));
     }
     summary.customers = customer_count;
+    SIYU_ASSIGN_OR_RETURN(summary.events, AddDemoEvents(db, tenant.id, batch, rng, now));
     return summary;
 }
 

@@ -14,12 +14,14 @@ struct DemoSummary {
     int stores = 0;
     int users = 0;
     int customers = 0;
+    int events = 0;
     bool created = false;  // false when the demo tenant already existed
     std::string password;  // every demo user's password
 };
 
 // Creates the demo tenant "示例品牌" with stores in several cities, one user per role and
-// `customers` customers with plausible Chinese names, phones and identifiers, generated
+// `customers` customers with plausible Chinese names, phones and identifiers, and a history
+// of browsing, registrations, orders and refunds for them, all generated
 // deterministically from `seed`. Does nothing when a demo tenant exists. The existing
 // account `owner_email`, when set, also becomes an owner of the demo tenant.
 Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int customers, uint64_t seed,

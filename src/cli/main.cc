@@ -18,6 +18,7 @@
 #include "base/config.h"
 #include "base/logging.h"
 #include "cli/demo_data.h"
+#include "cli/import_command.h"
 #include "engine/event_store.h"
 #include "http/metrics.h"
 #include "http/server.h"
@@ -119,8 +120,8 @@ void PrintDemoSummary(const DemoSummary& d) {
         std::printf("demo tenant %lld already present\n", static_cast<long long>(d.tenant_id));
         return;
     }
-    std::printf("demo tenant 示例品牌 created: tenant_id=%lld, %d stores, %d users, %d customers\n",
-                static_cast<long long>(d.tenant_id), d.stores, d.users, d.customers);
+    std::printf("demo tenant 示例品牌 created: tenant_id=%lld, %d stores, %d users, %d customers, %d events\n",
+                static_cast<long long>(d.tenant_id), d.stores, d.users, d.customers, d.events);
     std::printf(
         "demo users (password %s): owner@ admin@ operator@ analyst@ manager.east@ manager.sh@ "
         "guide.sh@ guide.bj@ demo.siyu.local\n",
@@ -314,6 +315,9 @@ int Run(int argc, char** argv) {
     demo_load->add_option("--customers", demo_customers, "number of customers")->check(CLI::Range(0, 1'000'000));
     demo_load->add_option("--seed", demo_seed, "generator seed");
 
+    ImportFlags import_flags;
+    AddImportCommands(app, &import_flags);
+
     app.add_subcommand("version", "Print the version");
 
     try {
@@ -344,6 +348,7 @@ int Run(int argc, char** argv) {
         return Serve(serve_flags, overrides, demo);
     }
     InitLogging("warn", "text");
+    if (import_flags.parsed()) return RunImport(import_flags);
     if (migrate->parsed()) {
         Config c = LoadConfig(migrate_flags, {});
         auto db = OpenDatabase(c, 1);

@@ -42,8 +42,8 @@ Status EventStore::LoadFrom(store::Database& db) {
     std::unique_lock lock(mu_);
     tenants_.clear();
     Status st = db.Read([&](store::Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id, customer_id, name, ts, revenue FROM events "
-                                                   "ORDER BY id"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id, customer_id, CASE type WHEN 'track' THEN name "
+                                                   "ELSE '$' || type END, ts, revenue FROM events ORDER BY id"));
         return stmt.ForEachRow([&] {
             std::string name = stmt.Text(2);
             AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), name, stmt.Int(3), stmt.OptInt(4)});

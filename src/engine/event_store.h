@@ -24,7 +24,8 @@ struct CompactEvent {
 };
 static_assert(sizeof(CompactEvent) == 24, "the engine's event encoding is 24 bytes");
 
-// An event to add, as committed to the database.
+// An event to add, as committed to the database. `name` is the event name of a track call and
+// "$page", "$screen", "$identify", "$group" or "$alias" for the other calls.
 struct EventInput {
     int64_t tenant_id;
     int64_t customer_id;

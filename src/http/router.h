@@ -21,6 +21,8 @@ struct RouteSpec {
     std::string request_schema;   // component schema name of the JSON body, if any
     std::string response_schema;  // component schema name of the answer, if any
     std::vector<std::string> query_params;
+    std::string request_media_type = "application/json";   // of the body, when request_schema is set
+    std::string response_media_type = "application/json";  // of the answer, when response_schema is set
 };
 
 struct Route {

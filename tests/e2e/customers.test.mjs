@@ -72,6 +72,12 @@ describe('customers and stores', () => {
     region = await createStore({ code: uniq('R-'), name: '华东大区', kind: 'region', parent_id: hq.id });
     storeA = await createStore({ code: uniq('SA-'), name: '上海静安店', kind: 'store', parent_id: region.id, city: '上海' });
     storeB = await createStore({ code: uniq('SB-'), name: '杭州西湖店', kind: 'store', parent_id: region.id, city: '杭州' });
+    // Custom identifier types must be declared before customers can carry them.
+    const declared = await api(srv.baseUrl, 'PUT', '/api/v1/identity/settings', {
+      cookie,
+      body: { custom_types: [{ type: 'custom:loyalty_card', label: '会员卡' }, { type: `custom:${'z'.repeat(32)}`, label: 'z' }] },
+    });
+    assert.equal(declared.status, 200, JSON.stringify(declared.body));
   });
 
   after(async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startServer, api, listAll, runCli, cliValue, uniq, sleep } from './lib/server.mjs';
 
 const CYCLES = 3;
-const SENDERS = 4;
+const SENDERS = 2;
 const BATCH = 100;
 const USERS = 20;
 const SEND_MS = 1500;
@@ -98,6 +98,14 @@ describe('durability under kill -9', () => {
     return ids;
   }
 
+  /** The in-memory engine's count of Tick events and their customers (last 30 days). */
+  async function engineTicks() {
+    const r = await api(srv.baseUrl, 'GET', '/api/v1/analytics/events', { token: sk });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const row = r.body.data.find((x) => x.event === 'Tick');
+    return row ? { events: row.events, customers: row.customers } : { events: 0, customers: 0 };
+  }
+
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-durability-'));
     srv = await startServer({ dataDir });
@@ -141,6 +149,9 @@ describe('durability under kill -9', () => {
       assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged events were lost`);
       const generated = new Set(batches.flatMap((b) => b.body.batch.map((m) => m.messageId)));
       for (const id of unique) assert.ok(generated.has(id), `unknown event ${id}`);
+      const rebuilt = await engineTicks();
+      assert.equal(rebuilt.events, unique.size, 'the engine rebuilt at start-up counts what the database holds');
+      assert.equal(rebuilt.customers, USERS);
 
       for (const b of batches.slice(from)) {
         if (b.acked) {
@@ -156,6 +167,7 @@ describe('durability under kill -9', () => {
       assert.equal(after.length, new Set(after).size, 'an event is stored twice after the retries');
       assert.equal(after.length, generated.size, 'after retrying every batch each message is stored exactly once');
       assert.deepEqual(new Set(after), generated);
+      assert.deepEqual(await engineTicks(), { events: generated.size, customers: USERS });
     });
   }
 });

@@ -81,6 +81,13 @@ describe('tenant isolation', () => {
     srv = await startServer();
     owner1 = { cookie: await loginOk(srv.baseUrl, srv.adminEmail, srv.adminPassword) };
     Object.assign(one, await seed(as(owner1), mark1, phone, unionid, 3));
+    // An import of tenant 1, so that the /api/v1/imports/{id} routes have a row to probe.
+    const imported = await api(srv.baseUrl, 'POST', '/api/v1/imports?kind=customers', {
+      ...owner1,
+      rawBody: `name,member_no\n${mark1} member,${mark1}-M1\n`,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expectOk(imported, CREATED);
 
     const t = srv.cli(['tenant', 'add', '--name', `Tenant Two ${mark2}`]);
     assert.equal(t.code, 0, t.stderr);

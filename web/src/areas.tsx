@@ -2,14 +2,17 @@ import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } fr
 import { DashboardOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
 import type { Permission, SessionInfo } from './api/types';
 import type { MessageKey } from './i18n';
-import { hasPermission } from './session/SessionContext';
+import { hasPermission, isTenantWide } from './session/SessionContext';
+import { CUSTOMERS_PAGES } from './pages/customers/nav';
 import { SETTINGS_PAGES } from './pages/settings/nav';
 
 export interface AreaChild {
-  /** Path below the area's path. */
+  /** Path below the area's path; empty for the area's own index page. */
   path: string;
   labelKey: MessageKey;
   permission: Permission;
+  /** Tenant-wide data: hidden from the store roles (store_manager, guide) whatever the permission. */
+  tenantWide?: boolean;
 }
 
 /**
@@ -42,6 +45,7 @@ export const AREAS: readonly Area[] = [
     labelKey: 'nav.customers',
     icon: <TeamOutlined />,
     permission: 'customers.read',
+    children: CUSTOMERS_PAGES,
     component: lazy(() => import('./pages/customers')),
   },
   {
@@ -54,8 +58,17 @@ export const AREAS: readonly Area[] = [
   },
 ];
 
+export function canSeeChild(child: AreaChild, session: SessionInfo): boolean {
+  return hasPermission(session, child.permission) && (!child.tenantWide || isTenantWide(session));
+}
+
 export function visibleChildren(area: Area, session: SessionInfo): AreaChild[] {
-  return (area.children ?? []).filter((child) => hasPermission(session, child.permission));
+  return (area.children ?? []).filter((child) => canSeeChild(child, session));
+}
+
+/** The full path of an area's sub-page. */
+export function childPath(area: Area, child: AreaChild): string {
+  return child.path ? `${area.path}/${child.path}` : area.path;
 }
 
 export function canSeeArea(area: Area, session: SessionInfo): boolean {
@@ -72,5 +85,5 @@ export function homePath(session: SessionInfo): string {
   const [first] = visibleAreas(session);
   if (!first) return '/forbidden';
   const [child] = visibleChildren(first, session);
-  return child ? `${first.path}/${child.path}` : first.path;
+  return child ? childPath(first, child) : first.path;
 }

@@ -2,6 +2,9 @@ export type Role = 'owner' | 'admin' | 'operator' | 'analyst' | 'store_manager' 
 
 export const ROLES: readonly Role[] = ['owner', 'admin', 'operator', 'analyst', 'store_manager', 'guide'];
 
+/** Roles that work only within their assigned stores. */
+export const STORE_SCOPED_ROLES: readonly Role[] = ['store_manager', 'guide'];
+
 export type Permission =
   | 'tenant.read'
   | 'tenant.write'
@@ -124,8 +127,90 @@ export interface Customer {
   member_no: string | null;
   traits: Traits | null;
   identifiers: Identifier[];
+  /** Attributes computed from the customer's events; single reads only, not lists. */
+  computed?: ComputedAttributes;
+  /** Customers merged into this one; single reads only. */
+  merged_ids?: number[];
   created_at: string;
   updated_at: string;
+}
+
+export type LifecycleStage = 'prospect' | 'registered' | 'first_purchase' | 'repurchase' | 'loyal' | 'dormant';
+
+export const LIFECYCLE_STAGES: readonly LifecycleStage[] = [
+  'prospect',
+  'registered',
+  'first_purchase',
+  'repurchase',
+  'loyal',
+  'dormant',
+];
+
+/** Money in minor units (分) of the tenant's currency; times RFC 3339 or null before any event. */
+export interface ComputedAttributes {
+  first_seen: string | null;
+  last_seen: string | null;
+  order_count: number;
+  total_spent: number;
+  average_order_value: number;
+  last_order_at: string | null;
+  refund_count: number;
+  refund_total: number;
+  lifecycle_stage: LifecycleStage;
+}
+
+export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'alias' | 'group';
+
+export interface CustomerEvent {
+  id: number;
+  /** The customer the event was first stored on; differs from the read customer after merges. */
+  customer_id: number;
+  message_id: string;
+  type: EventType | string;
+  event: string;
+  timestamp: string;
+  received_at: string;
+  properties: Record<string, unknown>;
+  context: Record<string, unknown>;
+  revenue: number | null;
+  currency: string | null;
+}
+
+export interface CustomerEventFilters {
+  event?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface CustomerMerge {
+  id: number;
+  survivor_id: number;
+  merged_id: number;
+  reason: string;
+  message_id: string;
+  at: string;
+  undone_at: string | null;
+}
+
+export interface IdentityConflict {
+  id: number;
+  customer_id: number;
+  other_customer_id: number;
+  identifier_type: string;
+  message_id: string;
+  at: string;
+}
+
+export interface EventCount {
+  event: string;
+  events: number;
+  customers: number;
+}
+
+export interface EventCounts {
+  from: string;
+  to: string;
+  data: EventCount[];
 }
 
 export interface CustomerInput {

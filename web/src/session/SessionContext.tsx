@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { authApi } from '../api/auth';
 import { ApiError, onUnauthenticated } from '../api/client';
-import type { Permission, SessionInfo } from '../api/types';
+import { STORE_SCOPED_ROLES, type Permission, type SessionInfo } from '../api/types';
 
 /** Why there is no session: never signed in, the session ended on the server, or signed out here. */
 export type AnonymousReason = 'initial' | 'expired' | 'logout';
@@ -90,6 +90,11 @@ export function useSession(): SessionInfo {
 
 export function hasPermission(session: SessionInfo, permission: Permission): boolean {
   return session.permissions.includes(permission);
+}
+
+/** Whether the role sees tenant-wide figures; store roles only see their stores' customers. */
+export function isTenantWide(session: SessionInfo): boolean {
+  return !STORE_SCOPED_ROLES.includes(session.role);
 }
 
 /** Returns a predicate telling whether the session's role holds a permission. */

@@ -1,8 +1,9 @@
-import { useState } from 'react';
-import { App, Button, Col, Flex, Result, Row, Skeleton, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { Alert, App, Button, Col, Flex, Result, Row, Skeleton, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, DeleteOutlined, EditOutlined } from '@ant-design/icons';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { customersApi } from '../../api/customers';
+import type { Customer } from '../../api/types';
 import { describeError } from '../../components/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useFormat } from '../../format';
@@ -12,7 +13,7 @@ import { useT } from '../../i18n';
 import { useCan } from '../../session/SessionContext';
 import { CustomerAvatar } from './CustomerAvatar';
 import { CustomerFormDrawer } from './CustomerFormDrawer';
-import { displayName, genderLabel } from './display';
+import { customerRefLabel, displayName, genderLabel } from './display';
 import { CUSTOMER_SECTIONS } from './sections';
 
 function BackLink() {
@@ -24,6 +25,17 @@ function BackLink() {
   );
 }
 
+/** What the page shows after a visit to a merged customer's id. */
+interface MergedState {
+  mergedFrom?: number;
+}
+
+interface Loaded {
+  /** The id in the URL when the customer was read; a merged id answers its survivor. */
+  requested: number;
+  customer: Customer;
+}
+
 export function CustomerDetailPage() {
   const t = useT();
   const can = useCan();
@@ -31,9 +43,24 @@ export function CustomerDetailPage() {
   const navigate = useNavigate();
   const { modal, message } = App.useApp();
   const { byId } = useStores();
+  const location = useLocation();
   const id = Number(useParams().id);
-  const { data: customer, error, loading, reload, setData } = useAsync(() => customersApi.get(id), [id]);
+  const { data, error, loading, reload, setData } = useAsync<Loaded>(
+    () => customersApi.get(id).then((customer) => ({ requested: id, customer })),
+    [id],
+  );
   const [editing, setEditing] = useState(false);
+  const current = data && (data.requested === id || data.customer.id === id) ? data : undefined;
+  const customer = current?.customer;
+  const mergedFrom = (location.state as MergedState | null)?.mergedFrom;
+
+  useEffect(() => {
+    if (current && current.requested === id && current.customer.id !== id) {
+      navigate(`/customers/${current.customer.id}`, { replace: true, state: { mergedFrom: id } satisfies MergedState });
+    }
+  }, [current, id, navigate]);
+
+  const setCustomer = (next: Customer) => setData({ requested: next.id, customer: next });
 
   if (loading && !customer) return <Skeleton active avatar paragraph={{ rows: 10 }} />;
   if (error?.status === 404 || !Number.isInteger(id)) {
@@ -72,6 +99,16 @@ export function CustomerDetailPage() {
   return (
     <>
       <BackLink />
+      {mergedFrom && mergedFrom !== customer.id ? (
+        <Alert
+          type="info"
+          showIcon
+          closable
+          message={t('customer.mergedNotice', { from: mergedFrom, to: customerRefLabel(customer, t) })}
+          style={{ marginBottom: 16 }}
+          data-testid="customer-merged-notice"
+        />
+      ) : null}
       <Flex justify="space-between" align="center" wrap gap={12} style={{ marginBottom: 16 }}>
         <Flex align="center" gap={12} style={{ minWidth: 0 }}>
           <CustomerAvatar customer={customer} label={name} size={48} />
@@ -104,7 +141,7 @@ export function CustomerDetailPage() {
       <Row gutter={[16, 16]}>
         {CUSTOMER_SECTIONS.filter((section) => !section.permission || can(section.permission)).map((section) => (
           <Col key={section.key} xs={24} xl={section.half ? 12 : 24}>
-            <section.component customer={customer} />
+            <section.component customer={customer} onChange={setCustomer} />
           </Col>
         ))}
       </Row>
@@ -113,7 +150,7 @@ export function CustomerDetailPage() {
         customer={customer}
         onClose={() => setEditing(false)}
         onSaved={(saved) => {
-          setData(saved);
+          setCustomer(saved);
           setEditing(false);
         }}
       />

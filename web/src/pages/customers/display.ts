@@ -21,3 +21,10 @@ export function identifierTypeLabel(type: string, t: Translate): string {
 export function genderLabel(gender: Customer['gender'], t: Translate): string {
   return gender ? t(`gender.${gender}`) : '—';
 }
+
+/** A customer named for a reference: the name with the id, or just the id when unnamed. */
+export function customerRefLabel(customer: Customer, t: Translate): string {
+  const name = displayName(customer, t);
+  const unnamed = t('customer.unnamed', { id: customer.id });
+  return name === unnamed ? unnamed : t('customer.ref', { name, id: customer.id });
+}

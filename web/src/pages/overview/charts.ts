@@ -1,10 +1,13 @@
 import type { ChartOption } from '../../components/charts/EChart';
-import type { OverviewStats } from '../../api/types';
+import type { EventCount, OverviewStats } from '../../api/types';
+import { eventNameLabel } from '../../domain/events';
 import type { Translate } from '../../i18n';
 
 const BLUE = '#1677ff';
 const GENDER_COLORS = { female: '#f759ab', male: '#1677ff', unknown: '#bfbfbf' };
+const TEAL = '#36cfc9';
 const MAX_STORES = 12;
+export const TOP_EVENTS = 10;
 
 export function newByDayOption(stats: OverviewStats, t: Translate, formatNumber: (n: number) => string): ChartOption {
   return {
@@ -100,6 +103,49 @@ export function genderOption(stats: OverviewStats, t: Translate, formatNumber: (
           value: stats.by_gender[gender] ?? 0,
           itemStyle: { color: GENDER_COLORS[gender] },
         })),
+      },
+    ],
+  };
+}
+
+/** The most frequent event names: events and distinct customers side by side. */
+export function eventsOption(rows: EventCount[], t: Translate, formatNumber: (n: number) => string): ChartOption {
+  const top = [...rows]
+    .sort((a, b) => b.events - a.events)
+    .slice(0, TOP_EVENTS)
+    .reverse();
+  const label = { show: true, position: 'right', formatter: ({ value }: { value: number }) => formatNumber(value) };
+  return {
+    grid: { left: 8, right: 48, top: 32, bottom: 8, containLabel: true },
+    legend: { top: 0, left: 0, icon: 'roundRect' },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      valueFormatter: (value: number) => formatNumber(value),
+    },
+    xAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
+    yAxis: {
+      type: 'category',
+      data: top.map((row) => eventNameLabel(row.event, t)),
+      axisTick: { show: false },
+      axisLabel: { width: 120, overflow: 'truncate' },
+    },
+    series: [
+      {
+        name: t('overview.eventCount'),
+        type: 'bar',
+        data: top.map((row) => row.events),
+        barMaxWidth: 14,
+        itemStyle: { color: BLUE, borderRadius: [0, 4, 4, 0] },
+        label,
+      },
+      {
+        name: t('overview.eventCustomers'),
+        type: 'bar',
+        data: top.map((row) => row.customers),
+        barMaxWidth: 14,
+        itemStyle: { color: TEAL, borderRadius: [0, 4, 4, 0] },
+        label,
       },
     ],
   };

@@ -1,6 +1,7 @@
 import { useMemo, useState, type ReactNode } from 'react';
-import { Card, Col, DatePicker, Empty, Row, Skeleton, Statistic } from 'antd';
+import { Card, Col, DatePicker, Empty, Row, Skeleton, Statistic, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
+import { analyticsApi } from '../../api/analytics';
 import { statsApi } from '../../api/stats';
 import type { OverviewStats } from '../../api/types';
 import { EChart } from '../../components/charts/EChart';
@@ -9,7 +10,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { todayIn, useFormat } from '../../format';
 import { useAsync } from '../../hooks/useAsync';
 import { useT } from '../../i18n';
-import { byStoreOption, genderOption, newByDayOption } from './charts';
+import { isTenantWide, useSession } from '../../session/SessionContext';
+import { byStoreOption, eventsOption, genderOption, newByDayOption, TOP_EVENTS } from './charts';
 
 type Range = [Dayjs, Dayjs];
 
@@ -31,23 +33,67 @@ interface ChartCardProps {
   empty: boolean;
   loading: boolean;
   children: ReactNode;
+  emptyText?: string;
+  extra?: ReactNode;
+  testId?: string;
 }
 
-function ChartCard({ title, empty, loading, children }: ChartCardProps) {
+function ChartCard({ title, empty, loading, children, emptyText, extra, testId }: ChartCardProps) {
   const t = useT();
   let body = children;
   if (loading) body = <Skeleton active paragraph={{ rows: 6 }} />;
-  else if (empty) body = <Empty description={t('overview.emptyChart')} style={{ padding: '48px 0' }} />;
+  else if (empty) body = <Empty description={emptyText ?? t('overview.emptyChart')} style={{ padding: '48px 0' }} />;
   return (
-    <Card title={title} style={{ height: '100%' }}>
+    <Card title={title} extra={extra} style={{ height: '100%' }} data-testid={testId}>
       {body}
     </Card>
+  );
+}
+
+/**
+ * Events per name for the range, from the event engine. The figures are tenant-wide: store
+ * roles do not ask, and a 403 hides the card rather than showing an error.
+ */
+function EventsCard({ from, to }: { from: string; to: string }) {
+  const t = useT();
+  const format = useFormat();
+  const { data, error, loading, reload } = useAsync(() => analyticsApi.events(from, to), [from, to]);
+  const option = useMemo(
+    () => (data ? eventsOption(data.data, t, (value) => format.number(value)) : null),
+    [data, t, format],
+  );
+  if (error?.status === 403) return null;
+  return (
+    <Col xs={24}>
+      <ChartCard
+        title={t('overview.events')}
+        extra={
+          <Typography.Text type="secondary" className="siyu-card-extra-hint">
+            {t('overview.eventsTop', { count: TOP_EVENTS })}
+          </Typography.Text>
+        }
+        loading={loading && !data && !error}
+        empty={!error && !data?.data.length}
+        emptyText={t('overview.eventsEmpty')}
+        testId="overview-events"
+      >
+        {error ? <ErrorAlert error={error} onRetry={reload} /> : null}
+        {option && !error ? (
+          <EChart
+            option={option}
+            height={Math.max(200, Math.min(data?.data.length ?? 0, TOP_EVENTS) * 40 + 60)}
+            testId="chart-events"
+          />
+        ) : null}
+      </ChartCard>
+    </Col>
   );
 }
 
 export default function OverviewPage() {
   const t = useT();
   const format = useFormat();
+  const session = useSession();
   const today = dayjs(todayIn(format.timeZone));
   const [range, setRange] = useState<Range>([today.subtract(DEFAULT_DAYS - 1, 'day'), today]);
   const from = range[0].format(DAY);
@@ -123,6 +169,7 @@ export default function OverviewPage() {
             {options ? <EChart option={options.gender} height={320} testId="chart-gender" /> : null}
           </ChartCard>
         </Col>
+        {isTenantWide(session) ? <EventsCard from={from} to={to} /> : null}
       </Row>
     </>
   );

@@ -2,6 +2,8 @@ import { Tag } from 'antd';
 import { ROLES, type Role } from '../../api/types';
 import type { Translate } from '../../i18n';
 
+export { STORE_SCOPED_ROLES } from '../../api/types';
+
 const ROLE_COLORS: Record<Role, string> = {
   owner: 'gold',
   admin: 'volcano',
@@ -10,9 +12,6 @@ const ROLE_COLORS: Record<Role, string> = {
   store_manager: 'cyan',
   guide: 'green',
 };
-
-/** Roles that work only within their assigned stores. */
-export const STORE_SCOPED_ROLES: readonly Role[] = ['store_manager', 'guide'];
 
 export function RoleTag({ role, t }: { role: Role | null; t: Translate }) {
   if (!role) return <>—</>;

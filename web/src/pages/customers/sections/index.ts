@@ -1,7 +1,10 @@
 import type { ComponentType } from 'react';
 import type { Permission } from '../../../api/types';
+import { ComputedSection } from './ComputedSection';
 import { IdentifiersSection } from './IdentifiersSection';
+import { MergesSection } from './MergesSection';
 import { ProfileSection } from './ProfileSection';
+import { TimelineSection } from './TimelineSection';
 import { TraitsSection } from './TraitsSection';
 import type { CustomerSectionProps } from './types';
 
@@ -14,9 +17,15 @@ export interface CustomerSection {
   half?: boolean;
 }
 
-/** The blocks of the customer 360 page, top to bottom; each area adds its own block here. */
+/**
+ * The blocks of the customer 360 page, top to bottom; each area adds its own block here. The
+ * timeline loads more events as it scrolls, so it stays last.
+ */
 export const CUSTOMER_SECTIONS: readonly CustomerSection[] = [
   { key: 'profile', component: ProfileSection },
+  { key: 'computed', component: ComputedSection },
   { key: 'identifiers', component: IdentifiersSection, half: true },
   { key: 'traits', component: TraitsSection, half: true },
+  { key: 'merges', component: MergesSection },
+  { key: 'timeline', component: TimelineSection },
 ];
