@@ -59,63 +59,87 @@ Status LoadIdentifiers(Connection& conn, Customer* c) {
     return Status::Ok();
 }
 
-// Adds up the computed attributes of the merge set and derives the lifecycle stage.
-Status LoadComputed(Connection& conn, Customer* c) {
-    SIYU_ASSIGN_OR_RETURN(
-        auto stmt,
-        conn.Prepare(std::string(kMergeSet) +
-                     "SELECT min(first_seen), max(last_seen), coalesce(sum(order_count), 0), "
-                     "coalesce(sum(order_total), 0), max(last_order_at), coalesce(sum(refund_count), 0), "
-                     "coalesce(sum(refund_total), 0), coalesce(max(registered), 0), "
-                     "(SELECT group_concat(id) FROM s WHERE id <> ?1) FROM customer_stats WHERE customer_id IN s"));
-    stmt.Bind(1, c->id);
-    SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+// Computed attributes as stored (own, or added up over a merge set).
+struct StatsRow {
+    std::optional<TimeMs> first_seen, last_seen, last_order_at;
+    int64_t order_count = 0, order_total = 0, refund_count = 0, refund_total = 0;
+    bool registered = false;
+};
+
+StatsRow ReadStats(const store::Statement& s, int first) {
+    StatsRow r;
+    r.first_seen = s.OptInt(first);
+    r.last_seen = s.OptInt(first + 1);
+    r.order_count = s.Int(first + 2);
+    r.order_total = s.Int(first + 3);
+    r.last_order_at = s.OptInt(first + 4);
+    r.refund_count = s.Int(first + 5);
+    r.refund_total = s.Int(first + 6);
+    r.registered = s.Int(first + 7) != 0;
+    return r;
+}
+
+void DeriveComputed(const StatsRow& s, int64_t dormant_days, Customer* c) {
     ComputedAttributes a;
-    bool registered = c->member_no.has_value();
-    if (row) {
-        a.first_seen = stmt.OptInt(0);
-        a.last_seen = stmt.OptInt(1);
-        a.order_count = stmt.Int(2);
-        a.refund_count = stmt.Int(5);
-        a.refund_total = stmt.Int(6);
-        a.total_spent = stmt.Int(3) - a.refund_total;
-        a.last_order_at = stmt.OptInt(4);
-        registered |= stmt.Int(7) != 0;
-        c->merged_ids.clear();
-        std::string merged = stmt.Text(8);
-        for (std::string_view id : Split(merged, ',')) {
-            int64_t v = 0;
-            if (ParseInt64(id, &v)) c->merged_ids.push_back(v);
-        }
-        stmt.Reset();
-    }
-    if (row) a.average_order_value = a.order_count > 0 ? (a.total_spent + a.refund_total) / a.order_count : 0;
+    a.first_seen = s.first_seen;
+    a.last_seen = s.last_seen;
+    a.order_count = s.order_count;
+    a.refund_count = s.refund_count;
+    a.refund_total = s.refund_total;
+    a.total_spent = s.order_total - s.refund_total;
+    a.average_order_value = s.order_count > 0 ? s.order_total / s.order_count : 0;
+    a.last_order_at = s.last_order_at;
     if (a.order_count >= 5) {
         a.lifecycle_stage = "loyal";
     } else if (a.order_count >= 2) {
         a.lifecycle_stage = "repurchase";
     } else if (a.order_count == 1) {
         a.lifecycle_stage = "first_purchase";
-    } else if (registered) {
+    } else if (s.registered || c->member_no) {
         a.lifecycle_stage = "registered";
     }
-    SIYU_ASSIGN_OR_RETURN(auto dormancy, conn.Prepare("SELECT dormant_after_days FROM identity_settings WHERE "
-                                                      "tenant_id = ?"));
-    dormancy.Bind(1, c->tenant_id);
-    SIYU_ASSIGN_OR_RETURN(bool has_setting, dormancy.Step());
-    int64_t dormant_days = has_setting ? dormancy.Int(0) : kDefaultDormantAfterDays;
-    dormancy.Reset();
     TimeMs last = a.last_seen.value_or(c->created_at);
     if (NowMs() - last > dormant_days * 86'400'000LL) a.lifecycle_stage = "dormant";
     c->computed = a;
-    return Status::Ok();
+}
+
+// One statement for the common single-customer read: the profile, the ids merged into it
+// directly, its own computed attributes and the tenant's dormancy window.
+constexpr char kFindSql[] =
+    "SELECT c.id, c.tenant_id, c.name, c.phone, c.email, c.gender, c.birthday, c.store_id, c.member_no, c.traits, "
+    "c.created_at, c.updated_at, c.merged_into, (SELECT group_concat(m.id) FROM customers m WHERE m.merged_into = "
+    "c.id), s.first_seen, s.last_seen, coalesce(s.order_count, 0), coalesce(s.order_total, 0), s.last_order_at, "
+    "coalesce(s.refund_count, 0), coalesce(s.refund_total, 0), coalesce(s.registered, 0), (SELECT "
+    "dormant_after_days FROM identity_settings WHERE tenant_id = c.tenant_id) FROM customers c LEFT JOIN "
+    "customer_stats s ON s.customer_id = c.id WHERE c.tenant_id = ? AND c.id = ? AND c.deleted_at IS NULL";
+
+// For a customer that others were merged into: every member of the set and the summed stats.
+Status LoadMergedSet(Connection& conn, int64_t dormant_days, Customer* c) {
+    SIYU_ASSIGN_OR_RETURN(auto members, conn.Prepare(std::string(kMergeSet) + "SELECT id FROM s WHERE id <> ?1"));
+    members.Bind(1, c->id);
+    c->merged_ids.clear();
+    SIYU_RETURN_IF_ERROR(members.ForEachRow([&] { c->merged_ids.push_back(members.Int(0)); }));
+    SIYU_ASSIGN_OR_RETURN(
+        auto stmt, conn.Prepare(std::string(kMergeSet) +
+                                "SELECT min(first_seen), max(last_seen), coalesce(sum(order_count), 0), "
+                                "coalesce(sum(order_total), 0), max(last_order_at), coalesce(sum(refund_count), 0), "
+                                "coalesce(sum(refund_total), 0), coalesce(max(registered), 0) FROM customer_stats "
+                                "WHERE customer_id IN s"));
+    stmt.Bind(1, c->id);
+    SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    StatsRow stats;
+    if (row) {
+        stats = ReadStats(stmt, 0);
+        stmt.Reset();
+    }
+    DeriveComputed(stats, dormant_days, c);
+    return LoadIdentifiers(conn, c);
 }
 
 // The customer `id`, or the one it was merged into, with identifiers and computed attributes.
 Result<std::optional<Customer>> Find(Connection& conn, int64_t tenant_id, int64_t id) {
     for (int hops = 0; hops < 64; ++hops) {
-        SIYU_ASSIGN_OR_RETURN(
-            auto stmt, conn.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kFindSql));
         stmt.Bind(1, tenant_id).Bind(2, id);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) return std::optional<Customer>();
@@ -124,9 +148,21 @@ Result<std::optional<Customer>> Find(Connection& conn, int64_t tenant_id, int64_
             continue;
         }
         Customer c = ReadCustomer(stmt);
+        bool has_merges = !stmt.IsNull(13);
+        StatsRow own = ReadStats(stmt, 14);
+        int64_t dormant_days = stmt.IsNull(22) ? kDefaultDormantAfterDays : stmt.Int(22);
         stmt.Reset();
-        SIYU_RETURN_IF_ERROR(LoadIdentifiers(conn, &c));
-        SIYU_RETURN_IF_ERROR(LoadComputed(conn, &c));
+        if (has_merges) {
+            SIYU_RETURN_IF_ERROR(LoadMergedSet(conn, dormant_days, &c));
+        } else {
+            DeriveComputed(own, dormant_days, &c);
+            SIYU_ASSIGN_OR_RETURN(auto ids, conn.Prepare("SELECT type, value, created_at FROM customer_identifiers "
+                                                         "WHERE customer_id = ? ORDER BY created_at, type, value"));
+            ids.Bind(1, c.id);
+            SIYU_RETURN_IF_ERROR(ids.ForEachRow([&] {
+                c.identifiers.push_back(Identifier{ids.Text(0), ids.Text(1), ids.Int(2)});
+            }));
+        }
         return std::optional<Customer>(std::move(c));
     }
     return Status::Internal("merge chain too deep at customer " + std::to_string(id));

@@ -1,9 +1,5 @@
 #include "cli/import_command.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +10,7 @@
 #include "base/config.h"
 #include "cdp/customer_import.h"
 #include "cdp/order_import.h"
+#include "cli/command_support.h"
 #include "store/database.h"
 
 namespace siyu::cli {
@@ -24,55 +21,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kErrorsShown = 10;
-
-// Why the command stopped; printed as one line.
-struct ImportFailure {
-    std::string message;
-};
-
-[[noreturn]] void Fail(const std::string& message) { throw ImportFailure{message}; }
-
-// The message of `st`, led by the field it names.
-std::string Describe(const Status& st) {
-    const std::string& m = st.message();
-    bool named = st.field().empty() || m.rfind(st.field(), 0) == 0;
-    return named ? m : st.field() + ": " + m;
-}
-
-void Check(const Status& st, const std::string& what) {
-    if (!st.ok()) Fail(what + ": " + Describe(st));
-}
-
-template <typename T>
-T Unwrap(Result<T> r, const std::string& what) {
-    Check(r.ok() ? Status::Ok() : r.status(), what);
-    return std::move(r).value();
-}
-
-// Holds the data directory's lock for the import, as `siyu serve` does: the server's
-// in-memory engine would not see events written behind its back.
-class DataDirLock {
-  public:
-    explicit DataDirLock(const std::string& data_dir) {
-        std::string path = (fs::path(data_dir) / "siyu.lock").string();
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) Fail("cannot open " + path);
-        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd_);
-            fd_ = -1;
-            Fail("the data directory " + data_dir +
-                 " is in use by a running siyu server; stop it first, or send the file to POST /api/v1/imports");
-        }
-    }
-    ~DataDirLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    DataDirLock(const DataDirLock&) = delete;
-    DataDirLock& operator=(const DataDirLock&) = delete;
-
-  private:
-    int fd_ = -1;
-};
 
 std::string WithCommas(int64_t n) {
     std::string digits = std::to_string(n < 0 ? -n : n), out;
@@ -218,7 +166,7 @@ int Run(const ImportFlags& flags) {
     std::error_code ec;
     fs::create_directories(config.data_dir, ec);
     if (ec) Fail("cannot create data directory " + config.data_dir + ": " + ec.message());
-    DataDirLock lock(config.data_dir);
+    DataDirLock lock(config.data_dir, "stop it first, or send the file to POST /api/v1/imports");
     auto db = Unwrap(store::OpenSqlite({.path = (fs::path(config.data_dir) / "siyu.db").string(),
                                         .readers = 1,
                                         .busy_timeout_ms = config.db_busy_timeout_ms}),
@@ -334,13 +282,6 @@ void AddImportCommands(CLI::App& app, ImportFlags* flags) {
         ->check(CLI::Range(1, 100'000));
 }
 
-int RunImport(const ImportFlags& flags) {
-    try {
-        return Run(flags);
-    } catch (const ImportFailure& f) {
-        std::fprintf(stderr, "siyu: %s\n", f.message.c_str());
-        return 1;
-    }
-}
+int RunImport(const ImportFlags& flags) { return Run(flags); }
 
 }  // namespace siyu::cli

@@ -1,9 +1,5 @@
 // The `siyu` binary: the server and its administration commands.
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +13,7 @@
 #include "auth/password.h"
 #include "base/config.h"
 #include "base/logging.h"
+#include "cli/command_support.h"
 #include "cli/demo_data.h"
 #include "cli/import_command.h"
 #include "engine/event_store.h"
@@ -29,48 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A failure the command reports as one line on stderr with exit code 1.
-struct CommandError {
-    std::string message;
-};
-
-[[noreturn]] void Fail(const std::string& message) { throw CommandError{message}; }
-
-void Check(const Status& st, const std::string& what) {
-    if (!st.ok())
-        Fail(what + ": " +
-             (st.field().empty() || st.message().rfind(st.field(), 0) == 0 ? st.message()
-                                                                           : st.field() + ": " + st.message()));
-}
-
-template <typename T>
-T Unwrap(Result<T> r, const std::string& what) {
-    Check(r.ok() ? Status::Ok() : r.status(), what);
-    return std::move(r).value();
-}
-
 std::string DbPath(const Config& c) { return (fs::path(c.data_dir) / "siyu.db").string(); }
-
-// Holds an exclusive lock on the data directory while a server (or a restore) uses it.
-class DataDirLock {
-  public:
-    explicit DataDirLock(const std::string& data_dir) {
-        std::string path = (fs::path(data_dir) / "siyu.lock").string();
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) Fail("cannot open " + path);
-        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd_);
-            fd_ = -1;
-            Fail("the data directory " + data_dir + " is in use by a running siyu server; stop it first");
-        }
-    }
-    ~DataDirLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 std::unique_ptr<store::Database> OpenDatabase(const Config& c, int readers) {
     std::error_code ec;
@@ -151,7 +107,7 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
     std::error_code ec;
     fs::create_directories(c.data_dir, ec);
     if (ec) Fail("cannot create data directory " + c.data_dir + ": " + ec.message());
-    DataDirLock lock(c.data_dir);
+    DataDirLock lock(c.data_dir, "stop it first");
     int threads =
         c.http_threads > 0 ? c.http_threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     auto db = OpenDatabase(c, c.db_readers > 0 ? c.db_readers : threads);
@@ -448,7 +404,7 @@ int Run(int argc, char** argv) {
         }
         std::error_code ec;
         fs::create_directories(c.data_dir, ec);
-        DataDirLock lock(c.data_dir);
+        DataDirLock lock(c.data_dir, "stop it before restoring");
         std::string tmp = DbPath(c) + ".restoring";
         fs::remove(tmp);
         Check(store::BackupSqlite(backup_path, tmp), "restore");
