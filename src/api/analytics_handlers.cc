@@ -12,18 +12,11 @@ void AddAnalyticsRoutes(RouteTable& t) {
            .response_schema = "EventCounts",
            .query_params = {"from", "to"}},
           [](Ctx& c) -> Result<http::Response> {
-              SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
-              std::string to_day = c.req.Query("to").value_or(LocalDate(NowMs(), tenant.time_zone));
-              if (!IsValidDate(to_day)) return Status::InvalidArgument("to", "must be YYYY-MM-DD");
-              SIYU_ASSIGN_OR_RETURN(TimeMs to, StartOfLocalDay(to_day, tenant.time_zone));
-              to += 86'400'000;
-              std::string from_day = c.req.Query("from").value_or(LocalDate(to - 30 * 86'400'000LL, tenant.time_zone));
-              if (!IsValidDate(from_day)) return Status::InvalidArgument("from", "must be YYYY-MM-DD");
-              SIYU_ASSIGN_OR_RETURN(TimeMs from, StartOfLocalDay(from_day, tenant.time_zone));
-              if (from >= to) return Status::InvalidArgument("from", "must be on or before to");
+              SIYU_ASSIGN_OR_RETURN(DayRange range, ParseDayRange(c));
               JsonWriter w;
-              w.BeginObject().Key("from").String(from_day).Key("to").String(to_day).Key("data").BeginArray();
-              for (const auto& n : c.svc.engine->CountByName(c.tenant(), from, to)) {
+              w.BeginObject().Key("from").String(range.from_day).Key("to").String(range.to_day);
+              w.Key("data").BeginArray();
+              for (const auto& n : c.svc.engine->CountByName(c.tenant(), range.from, range.to)) {
                   w.BeginObject().Key("event").String(n.name).Key("events").Int(n.events);
                   w.Key("customers").Int(n.customers).EndObject();
               }

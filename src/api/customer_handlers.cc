@@ -119,17 +119,8 @@ Result<http::Response> ListCustomers(Ctx& c) {
 
 Result<http::Response> Overview(Ctx& c) {
     SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
-    SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
-    std::string to_day = c.req.Query("to").value_or(LocalDate(NowMs(), tenant.time_zone));
-    if (!IsValidDate(to_day)) return Status::InvalidArgument("to", "must be YYYY-MM-DD");
-    SIYU_ASSIGN_OR_RETURN(TimeMs to, StartOfLocalDay(to_day, tenant.time_zone));
-    to += 86'400'000;
-    std::string from_day = c.req.Query("from").value_or(LocalDate(to - 30 * 86'400'000LL, tenant.time_zone));
-    if (!IsValidDate(from_day)) return Status::InvalidArgument("from", "must be YYYY-MM-DD");
-    SIYU_ASSIGN_OR_RETURN(TimeMs from, StartOfLocalDay(from_day, tenant.time_zone));
-    if (from >= to) return Status::InvalidArgument("from", "must be on or before to");
-    if (to - from > 366LL * 86'400'000) return Status::InvalidArgument("from", "the range is at most 366 days");
-    SIYU_ASSIGN_OR_RETURN(auto stats, c.svc.customers.Overview(c.tenant(), from, to, tenant.time_zone, vis));
+    SIYU_ASSIGN_OR_RETURN(DayRange range, ParseDayRange(c));
+    SIYU_ASSIGN_OR_RETURN(auto stats, c.svc.customers.Overview(c.tenant(), range.from, range.to, range.time_zone, vis));
     Json by_day = Json::array();
     for (const auto& [day, n] : stats.new_by_day) by_day.push_back({{"date", day}, {"count", n}});
     Json by_store = Json::array();
@@ -140,8 +131,8 @@ Result<http::Response> Overview(Ctx& c) {
     return JsonResponse(200,
                         {{"customers_total", stats.total},
                          {"customers_new", stats.new_in_range},
-                         {"from", from_day},
-                         {"to", to_day},
+                         {"from", range.from_day},
+                         {"to", range.to_day},
                          {"new_by_day", by_day},
                          {"by_store", by_store},
                          {"by_gender", {{"male", stats.male}, {"female", stats.female}, {"unknown", stats.unknown}}}});

@@ -169,6 +169,22 @@ Result<int64_t> PathId(const http::Request& req, const char* name) {
     return id;
 }
 
+Result<DayRange> ParseDayRange(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(auto tenant, c.svc.accounts.GetTenant(c.tenant()));
+    DayRange r;
+    r.time_zone = tenant.time_zone;
+    r.to_day = c.req.Query("to").value_or(LocalDate(NowMs(), r.time_zone));
+    if (!IsValidDate(r.to_day)) return Status::InvalidArgument("to", "must be YYYY-MM-DD");
+    SIYU_ASSIGN_OR_RETURN(r.to, StartOfLocalDay(r.to_day, r.time_zone));
+    r.to += 86'400'000;
+    r.from_day = c.req.Query("from").value_or(LocalDate(r.to - 30 * 86'400'000LL, r.time_zone));
+    if (!IsValidDate(r.from_day)) return Status::InvalidArgument("from", "must be YYYY-MM-DD");
+    SIYU_ASSIGN_OR_RETURN(r.from, StartOfLocalDay(r.from_day, r.time_zone));
+    if (r.from >= r.to) return Status::InvalidArgument("from", "must be on or before to");
+    if (r.to - r.from > 366LL * 86'400'000) return Status::InvalidArgument("from", "the range is at most 366 days");
+    return r;
+}
+
 Json TimeJson(std::optional<TimeMs> ms) {
     if (!ms) return nullptr;
     return FormatRfc3339(*ms);

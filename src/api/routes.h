@@ -132,6 +132,14 @@ Json PageJson(Json items, size_t limit, std::optional<int64_t> last_id);
 // A path parameter that must be a positive integer; otherwise not_found.
 Result<int64_t> PathId(const http::Request& req, const char* name = "id");
 
+// `?from=YYYY-MM-DD&to=YYYY-MM-DD`, whole days in the tenant's zone (default: the last 30 days,
+// at most 366): [from, to) in UTC ms, and the days as given.
+struct DayRange {
+    std::string from_day, to_day, time_zone;
+    TimeMs from = 0, to = 0;
+};
+Result<DayRange> ParseDayRange(Ctx& c);
+
 Json TimeJson(std::optional<TimeMs> ms);
 Json TenantJson(const auth::Tenant& t);
 
