@@ -23,6 +23,10 @@ export const STANDARD_EVENTS = [
 /** The label of an event name: translated for standard events, the raw name otherwise. */
 export function eventNameLabel(name: string, t: Translate): string {
   if (!name) return t('event.unnamed');
+  if (name.startsWith('$')) {
+    const typeKey = `event.type.${name.slice(1)}`;
+    if (isMessageKey(typeKey)) return t(typeKey);
+  }
   const key = `event.name.${name}`;
   return isMessageKey(key) ? t(key) : name;
 }
