@@ -22,7 +22,12 @@ void EventStore::AppendLocked(const EventInput& e) {
         t.events.emplace_back();
     }
     std::vector<CompactEvent>& list = t.events[it->second];
-    CompactEvent ev{e.timestamp, e.revenue.value_or(CompactEvent::kNoRevenue), NameId(t, e.name), 0};
+    uint32_t amount = CompactEvent::kNoAmount;
+    if (e.revenue) {
+        amount = static_cast<uint32_t>(t.amounts.size());
+        t.amounts.push_back(*e.revenue);
+    }
+    CompactEvent ev{e.timestamp, NameId(t, e.name), amount};
     if (list.empty() || list.back().timestamp <= ev.timestamp) {
         list.push_back(ev);
     } else {
@@ -51,22 +56,22 @@ Status EventStore::LoadFrom(store::Database& db) {
     });
     for (auto& [id, t] : tenants_) {
         for (auto& list : t.events) list.shrink_to_fit();
+        t.amounts.shrink_to_fit();
     }
     return st;
 }
 
-int64_t EventStore::CountEvents(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
-                                TimeMs from, TimeMs to) const {
-    std::shared_lock lock(mu_);
+template <typename F>
+void EventStore::ForEachMatch(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
+                              TimeMs from, TimeMs to, F&& on_event) const {
     auto t = tenants_.find(tenant_id);
-    if (t == tenants_.end()) return 0;
+    if (t == tenants_.end()) return;
     std::optional<uint32_t> name_id;
     if (!name.empty()) {
         auto n = t->second.name_ids.find(std::string(name));
-        if (n == t->second.name_ids.end()) return 0;
+        if (n == t->second.name_ids.end()) return;
         name_id = n->second;
     }
-    int64_t count = 0;
     for (int64_t customer : customer_ids) {
         auto idx = t->second.customer_index.find(customer);
         if (idx == t->second.customer_index.end()) continue;
@@ -74,10 +79,27 @@ int64_t EventStore::CountEvents(int64_t tenant_id, const std::vector<int64_t>& c
         auto begin = std::lower_bound(list.begin(), list.end(), from,
                                       [](const CompactEvent& x, TimeMs ts) { return x.timestamp < ts; });
         for (auto it = begin; it != list.end() && it->timestamp < to; ++it) {
-            if (!name_id || it->name_id == *name_id) ++count;
+            if (!name_id || it->name_id == *name_id) on_event(t->second, *it);
         }
     }
+}
+
+int64_t EventStore::CountEvents(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
+                                TimeMs from, TimeMs to) const {
+    std::shared_lock lock(mu_);
+    int64_t count = 0;
+    ForEachMatch(tenant_id, customer_ids, name, from, to, [&](const Tenant&, const CompactEvent&) { ++count; });
     return count;
+}
+
+int64_t EventStore::SumAmounts(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
+                               TimeMs from, TimeMs to) const {
+    std::shared_lock lock(mu_);
+    int64_t sum = 0;
+    ForEachMatch(tenant_id, customer_ids, name, from, to, [&](const Tenant& t, const CompactEvent& e) {
+        if (e.amount != CompactEvent::kNoAmount) sum += t.amounts[e.amount];
+    });
+    return sum;
 }
 
 std::vector<EventCount> EventStore::CountByName(int64_t tenant_id, TimeMs from, TimeMs to) const {
@@ -119,6 +141,7 @@ EngineStats EventStore::Stats() const {
         for (const auto& list : t.events) {
             s.memory_bytes += static_cast<int64_t>(list.capacity() * sizeof(CompactEvent));
         }
+        s.memory_bytes += static_cast<int64_t>(t.amounts.capacity() * sizeof(int64_t));
         s.memory_bytes +=
             static_cast<int64_t>(t.events.capacity() * sizeof(std::vector<CompactEvent>) +
                                  t.customer_ids.capacity() * sizeof(int64_t) + t.customer_index.size() * 32);
