@@ -1,5 +1,6 @@
 // Engine benchmarks: appending events from memory, and rebuilding the engine from the
-// database at start-up. SIYU_BENCH_REBUILD_EVENTS sets the rebuild size (default 10,000,000).
+// database at start-up (events with a product, a category and, for orders, an order id). SIYU_BENCH_REBUILD_EVENTS sets
+// the rebuild size (default 10,000,000).
 
 #include <benchmark/benchmark.h>
 
@@ -26,7 +27,8 @@ std::vector<EventInput> MakeEvents(size_t n, int64_t customers) {
         x ^= x >> 7;
         x ^= x << 17;
         const char* name = kNames[x % 5];
-        out.push_back(EventInput{1, static_cast<int64_t>(x % customers), name, 1'700'000'000'000 + static_cast<int64_t>(i),
+        out.push_back(EventInput{1, static_cast<int64_t>(x % customers), name,
+                                 1'700'000'000'000 + static_cast<int64_t>(i),
                                  name[0] == 'O' ? std::optional<int64_t>(19990) : std::nullopt});
     }
     return out;
@@ -67,11 +69,13 @@ void RebuildFromDatabase() {
         SIYU_RETURN_IF_ERROR(c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'b',0,0)"));
         return c.Exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < " +
                       std::to_string(n) +
-                      ") INSERT INTO events(tenant_id, customer_id, message_id, type, name, ts, received_at, revenue) "
-                      "SELECT 1, i % 200000, 'm' || i, 'track', CASE i % 5 WHEN 0 THEN 'Page' WHEN 1 THEN "
-                      "'Product Viewed' WHEN 2 THEN 'Product Added' WHEN 3 THEN 'Order Completed' ELSE "
+                      ") INSERT INTO events(tenant_id, customer_id, message_id, type, name, ts, received_at, revenue, "
+                      "properties) SELECT 1, i % 200000, 'm' || i, 'track', CASE i % 5 WHEN 0 THEN 'Page' WHEN 1 "
+                      "THEN 'Product Viewed' WHEN 2 THEN 'Product Added' WHEN 3 THEN 'Order Completed' ELSE "
                       "'Products Searched' END, 1700000000000 + i, 1700000000000 + i, "
-                      "CASE i % 5 WHEN 3 THEN 19990 END FROM n");
+                      "CASE i % 5 WHEN 3 THEN 19990 END, json_object('product_id', 'p' || (i % 500), 'category', "
+                      "CASE i % 4 WHEN 0 THEN '护肤' WHEN 1 THEN '彩妆' WHEN 2 THEN '香氛' ELSE '个护' END, "
+                      "'order_id', CASE i % 5 WHEN 3 THEN 'o' || i END) FROM n");
     });
     if (!st.ok()) {
         std::fprintf(stderr, "fill failed: %s\n", st.ToString().c_str());
@@ -83,10 +87,11 @@ void RebuildFromDatabase() {
     if (!store.LoadFrom(*db).ok()) std::abort();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto stats = store.Stats();
-    std::printf("rebuild: %lld events of %lld customers from SQLite in %.2f s (%.0f events/s), %.1f bytes per event "
-                "(database filled in %.1f s)\n",
-                static_cast<long long>(stats.events), static_cast<long long>(stats.customers), seconds,
-                stats.events / seconds, static_cast<double>(stats.memory_bytes) / stats.events, fill);
+    std::printf(
+        "rebuild: %lld events of %lld customers from SQLite in %.2f s (%.0f events/s), %.1f bytes per event "
+        "(database filled in %.1f s)\n",
+        static_cast<long long>(stats.events), static_cast<long long>(stats.customers), seconds, stats.events / seconds,
+        static_cast<double>(stats.memory_bytes) / stats.events, fill);
     db->Close();
     std::filesystem::remove_all(dir);
 }

@@ -87,7 +87,8 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
         inputs.reserve(events.size());
         for (const auto& e : events) {
             names.push_back(e.type == "track" ? e.name : "$" + e.type);
-            inputs.push_back(engine::EventInput{e.tenant_id, e.customer_id, names.back(), e.timestamp, e.revenue});
+            inputs.push_back(
+                engine::EventInput{e.tenant_id, e.customer_id, names.back(), e.timestamp, e.revenue, e.properties});
         }
         engine->Append(inputs);
     });

@@ -420,8 +420,8 @@ Result<IngestResult> EventIngestor::Ingest(int64_t tenant_id, const std::vector<
                                      .Bind(10, m.revenue)
                                      .Bind(11, m.currency)
                                      .Run());
-            stored.push_back(
-                StoredEvent{c.LastInsertId(), tenant_id, customer, m.type, m.name, m.timestamp, m.revenue});
+            stored.push_back(StoredEvent{c.LastInsertId(), tenant_id, customer, m.type, m.name, m.timestamp, m.revenue,
+                                         m.properties});
             ++result.accepted;
         }
         return Status::Ok();

@@ -19,6 +19,7 @@ struct StoredEvent {
     std::string name;
     TimeMs timestamp = 0;
     std::optional<int64_t> revenue;
+    std::string properties;  // JSON object text
 };
 
 struct IngestResult {

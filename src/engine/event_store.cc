@@ -1,17 +1,92 @@
 #include "engine/event_store.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <mutex>
 
 namespace siyu::engine {
 
+namespace {
+
+constexpr char kSeparator = '\x1f';
+constexpr size_t kMaxIndexedValue = 64;
+
+bool Before(const CompactEvent& e, TimeMs ts) { return e.timestamp() < ts; }
+
+}  // namespace
+
+bool EventStore::IsIndexedProperty(std::string_view key) {
+    static const char* const kSkipped[] = {"order_id", "cart_id",  "checkout_id", "message_id", "coupon_code",
+                                           "url",      "path",     "referrer",    "title",      "search",
+                                           "revenue",  "total",    "value",       "price",      "discount",
+                                           "subtotal", "shipping", "tax",         "quantity",   "points"};
+    if (key.empty() || key.size() > 64) return false;
+    return std::none_of(std::begin(kSkipped), std::end(kSkipped), [&](const char* k) { return key == k; });
+}
+
 uint32_t EventStore::NameId(Tenant& t, std::string_view name) {
     auto it = t.name_ids.find(std::string(name));
     if (it != t.name_ids.end()) return it->second;
+    if (t.names.size() >= CompactEvent::kMaxNames) return CompactEvent::kMaxNames;
     auto id = static_cast<uint32_t>(t.names.size());
     t.names.emplace_back(name);
     t.name_ids.emplace(std::string(name), id);
     return id;
+}
+
+uint32_t EventStore::PropertySetId(Tenant& t, std::string_view properties_json) {
+    if (properties_json.size() <= 2) return 0;
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object object;
+    if (parser.parse(properties_json.data(), properties_json.size()).get(object) != simdjson::SUCCESS) return 0;
+    std::vector<std::pair<std::string_view, std::string>> pairs;
+    for (auto [key, value] : object) {
+        if (!IsIndexedProperty(key)) continue;
+        std::string text;
+        if (value.is_string()) {
+            text = std::string(std::string_view(value));
+        } else if (value.is_int64()) {
+            text = std::to_string(int64_t(value));
+        } else if (value.is_bool()) {
+            text = bool(value) ? "true" : "false";
+        } else {
+            continue;
+        }
+        if (text.size() > kMaxIndexedValue) continue;
+        pairs.emplace_back(key, std::move(text));
+    }
+    if (pairs.empty()) return 0;
+    std::sort(pairs.begin(), pairs.end());
+    std::string canonical;
+    for (const auto& [key, value] : pairs) {
+        canonical.append(key).push_back(kSeparator);
+        canonical.append(value).push_back(kSeparator);
+    }
+    if (t.set_pairs.empty()) t.set_pairs.emplace_back();  // id 0: no properties
+    auto found = t.set_ids.find(canonical);
+    if (found != t.set_ids.end()) return found->second;
+    std::vector<uint32_t> ids;
+    for (const auto& [key, value] : pairs) {
+        std::string pair = std::string(key) + kSeparator + value;
+        auto [it, inserted] = t.pair_ids.try_emplace(pair, static_cast<uint32_t>(t.pair_ids.size()));
+        ids.push_back(it->second);
+    }
+    auto id = static_cast<uint32_t>(t.set_pairs.size());
+    t.set_pairs.push_back(std::move(ids));
+    t.set_ids.emplace(std::move(canonical), id);
+    return id;
+}
+
+std::vector<bool> EventStore::SetsWith(const Tenant& t, const PropertyFilter& filter) {
+    auto pair = t.pair_ids.find(filter.key + kSeparator + filter.value);
+    if (pair == t.pair_ids.end()) return {};
+    std::vector<bool> out(t.set_pairs.size(), false);
+    for (size_t i = 0; i < t.set_pairs.size(); ++i) {
+        const auto& ids = t.set_pairs[i];
+        out[i] = std::find(ids.begin(), ids.end(), pair->second) != ids.end();
+    }
+    return out;
 }
 
 void EventStore::AppendLocked(const EventInput& e) {
@@ -27,12 +102,13 @@ void EventStore::AppendLocked(const EventInput& e) {
         amount = static_cast<uint32_t>(t.amounts.size());
         t.amounts.push_back(*e.revenue);
     }
-    CompactEvent ev{e.timestamp, NameId(t, e.name), amount};
-    if (list.empty() || list.back().timestamp <= ev.timestamp) {
+    uint64_t ts = static_cast<uint64_t>(std::max<TimeMs>(0, e.timestamp)) & 0xFFFF'FFFF'FFFFULL;
+    CompactEvent ev{(ts << 16) | NameId(t, e.name), PropertySetId(t, e.properties), amount};
+    if (list.empty() || list.back().timestamp() <= ev.timestamp()) {
         list.push_back(ev);
     } else {
-        auto pos = std::upper_bound(list.begin(), list.end(), ev.timestamp,
-                                    [](TimeMs ts, const CompactEvent& x) { return ts < x.timestamp; });
+        auto pos = std::upper_bound(list.begin(), list.end(), ev.timestamp(),
+                                    [](TimeMs ts2, const CompactEvent& x) { return ts2 < x.timestamp(); });
         list.insert(pos, ev);
     }
     ++t.event_count;
@@ -48,10 +124,12 @@ Status EventStore::LoadFrom(store::Database& db) {
     tenants_.clear();
     Status st = db.Read([&](store::Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id, customer_id, CASE type WHEN 'track' THEN name "
-                                                   "ELSE '$' || type END, ts, revenue FROM events ORDER BY id"));
+                                                   "ELSE '$' || type END, ts, revenue, properties FROM events "
+                                                   "ORDER BY id"));
         return stmt.ForEachRow([&] {
             std::string name = stmt.Text(2);
-            AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), name, stmt.Int(3), stmt.OptInt(4)});
+            std::string properties = stmt.Text(5);
+            AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), name, stmt.Int(3), stmt.OptInt(4), properties});
         });
     });
     for (auto& [id, t] : tenants_) {
@@ -63,7 +141,7 @@ Status EventStore::LoadFrom(store::Database& db) {
 
 template <typename F>
 void EventStore::ForEachMatch(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
-                              TimeMs from, TimeMs to, F&& on_event) const {
+                              TimeMs from, TimeMs to, const PropertyFilter* property, F&& on_event) const {
     auto t = tenants_.find(tenant_id);
     if (t == tenants_.end()) return;
     std::optional<uint32_t> name_id;
@@ -72,31 +150,38 @@ void EventStore::ForEachMatch(int64_t tenant_id, const std::vector<int64_t>& cus
         if (n == t->second.name_ids.end()) return;
         name_id = n->second;
     }
+    std::vector<bool> sets;
+    if (property != nullptr) {
+        sets = SetsWith(t->second, *property);
+        if (sets.empty()) return;
+    }
     for (int64_t customer : customer_ids) {
         auto idx = t->second.customer_index.find(customer);
         if (idx == t->second.customer_index.end()) continue;
         const auto& list = t->second.events[idx->second];
-        auto begin = std::lower_bound(list.begin(), list.end(), from,
-                                      [](const CompactEvent& x, TimeMs ts) { return x.timestamp < ts; });
-        for (auto it = begin; it != list.end() && it->timestamp < to; ++it) {
-            if (!name_id || it->name_id == *name_id) on_event(t->second, *it);
+        auto begin = std::lower_bound(list.begin(), list.end(), from, Before);
+        for (auto it = begin; it != list.end() && it->timestamp() < to; ++it) {
+            if (name_id && it->name_id() != *name_id) continue;
+            if (property != nullptr && !sets[it->property_set]) continue;
+            on_event(t->second, *it);
         }
     }
 }
 
 int64_t EventStore::CountEvents(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
-                                TimeMs from, TimeMs to) const {
+                                TimeMs from, TimeMs to, const PropertyFilter* property) const {
     std::shared_lock lock(mu_);
     int64_t count = 0;
-    ForEachMatch(tenant_id, customer_ids, name, from, to, [&](const Tenant&, const CompactEvent&) { ++count; });
+    ForEachMatch(tenant_id, customer_ids, name, from, to, property,
+                 [&](const Tenant&, const CompactEvent&) { ++count; });
     return count;
 }
 
 int64_t EventStore::SumAmounts(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name,
-                               TimeMs from, TimeMs to) const {
+                               TimeMs from, TimeMs to, const PropertyFilter* property) const {
     std::shared_lock lock(mu_);
     int64_t sum = 0;
-    ForEachMatch(tenant_id, customer_ids, name, from, to, [&](const Tenant& t, const CompactEvent& e) {
+    ForEachMatch(tenant_id, customer_ids, name, from, to, property, [&](const Tenant& t, const CompactEvent& e) {
         if (e.amount != CompactEvent::kNoAmount) sum += t.amounts[e.amount];
     });
     return sum;
@@ -108,22 +193,24 @@ std::vector<EventCount> EventStore::CountByName(int64_t tenant_id, TimeMs from, 
     auto t = tenants_.find(tenant_id);
     if (t == tenants_.end()) return out;
     const Tenant& tenant = t->second;
-    std::vector<int64_t> events(tenant.names.size()), customers(tenant.names.size());
-    std::vector<uint32_t> seen_by(tenant.names.size(), UINT32_MAX);
+    size_t n = tenant.names.size() + 1;
+    std::vector<int64_t> events(n), customers(n);
+    std::vector<uint32_t> seen_by(n, UINT32_MAX);
     for (uint32_t c = 0; c < tenant.events.size(); ++c) {
         const auto& list = tenant.events[c];
-        auto begin = std::lower_bound(list.begin(), list.end(), from,
-                                      [](const CompactEvent& x, TimeMs ts) { return x.timestamp < ts; });
-        for (auto it = begin; it != list.end() && it->timestamp < to; ++it) {
-            ++events[it->name_id];
-            if (seen_by[it->name_id] != c) {
-                seen_by[it->name_id] = c;
-                ++customers[it->name_id];
+        auto begin = std::lower_bound(list.begin(), list.end(), from, Before);
+        for (auto it = begin; it != list.end() && it->timestamp() < to; ++it) {
+            uint32_t id = std::min<uint32_t>(it->name_id(), static_cast<uint32_t>(n - 1));
+            ++events[id];
+            if (seen_by[id] != c) {
+                seen_by[id] = c;
+                ++customers[id];
             }
         }
     }
-    for (size_t i = 0; i < tenant.names.size(); ++i) {
-        if (events[i] > 0) out.push_back(EventCount{tenant.names[i], events[i], customers[i]});
+    for (size_t i = 0; i < n; ++i) {
+        if (events[i] == 0) continue;
+        out.push_back(EventCount{i < tenant.names.size() ? tenant.names[i] : "(other)", events[i], customers[i]});
     }
     std::sort(out.begin(), out.end(), [](const EventCount& a, const EventCount& b) {
         return a.events != b.events ? a.events > b.events : a.name < b.name;
@@ -145,6 +232,9 @@ EngineStats EventStore::Stats() const {
         s.memory_bytes +=
             static_cast<int64_t>(t.events.capacity() * sizeof(std::vector<CompactEvent>) +
                                  t.customer_ids.capacity() * sizeof(int64_t) + t.customer_index.size() * 32);
+        for (const auto& [text, sid] : t.set_ids) s.memory_bytes += static_cast<int64_t>(text.size() + 48);
+        for (const auto& pairs : t.set_pairs) s.memory_bytes += static_cast<int64_t>(24 + pairs.size() * 4);
+        for (const auto& [text, pid] : t.pair_ids) s.memory_bytes += static_cast<int64_t>(text.size() + 48);
     }
     return s;
 }

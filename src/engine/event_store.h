@@ -14,15 +14,28 @@
 
 namespace siyu::engine {
 
-// One event as the engine keeps it: 16 bytes, no strings. Amounts, which most events lack,
-// live in a side table of the tenant, so they cost 8 more bytes only where present.
+// One event as the engine keeps it: 16 bytes, no strings. The time (milliseconds, 48 bits)
+// and the event-name id (16 bits) share one word, so ordering by it orders by time. The
+// event's indexed properties are one id in the tenant's dictionary of property sets (events
+// with the same product, category and channel share it). Amounts, which most events lack,
+// live in a side table, so they cost 8 more bytes only where present.
 struct CompactEvent {
-    TimeMs timestamp;
-    uint32_t name_id;  // index into the tenant's event-name dictionary
-    uint32_t amount;   // index into the tenant's amounts, or kNoAmount
+    uint64_t time_and_name;
+    uint32_t property_set;  // 0: no indexed properties
+    uint32_t amount;        // index into the tenant's amounts, or kNoAmount
     static constexpr uint32_t kNoAmount = UINT32_MAX;
+    static constexpr uint32_t kMaxNames = 0xFFFF;  // the last id collects any further names
+
+    TimeMs timestamp() const { return static_cast<TimeMs>(time_and_name >> 16); }
+    uint32_t name_id() const { return static_cast<uint32_t>(time_and_name & 0xFFFF); }
 };
 static_assert(sizeof(CompactEvent) == 16, "the engine's event encoding is 16 bytes");
+
+// An equality condition on an event property, e.g. category = 护肤.
+struct PropertyFilter {
+    std::string key;
+    std::string value;  // strings as they are; numbers in decimal; true / false
+};
 
 // An event to add, as committed to the database. `name` is the event name of a track call and
 // "$page", "$screen", "$identify", "$group" or "$alias" for the other calls.
@@ -32,6 +45,7 @@ struct EventInput {
     std::string_view name;
     TimeMs timestamp;
     std::optional<int64_t> revenue;
+    std::string_view properties = {};  // the event's properties as a JSON object, if any
 };
 
 struct EventCount {
@@ -48,9 +62,9 @@ struct EngineStats {
 };
 
 // The in-memory event index derived from the database: per tenant, a dense index of
-// customers, each with its events sorted by time, and a dictionary of event names. Rebuilt
-// at start-up (LoadFrom) and appended to after every commit. Thread-safe: appends take a
-// writer lock, queries a reader lock.
+// customers, each with its events sorted by time, and dictionaries of event names and of
+// property sets. Rebuilt at start-up (LoadFrom) and appended to after every commit.
+// Thread-safe: appends take a writer lock, queries a reader lock.
 class EventStore {
   public:
     // Reads every event of every tenant from `db`. Call before serving.
@@ -59,18 +73,23 @@ class EventStore {
     void Append(const std::vector<EventInput>& events);
 
     // Events of `customer_ids` (a customer and those merged into it) named `name` in
-    // [from, to); an empty name counts every event.
+    // [from, to); an empty name counts every event. With `property`, only events whose
+    // indexed properties include it.
     int64_t CountEvents(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name, TimeMs from,
-                        TimeMs to) const;
+                        TimeMs to, const PropertyFilter* property = nullptr) const;
 
     // Sum of the amounts (minor units) of those events; events without one add nothing.
     int64_t SumAmounts(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name, TimeMs from,
-                       TimeMs to) const;
+                       TimeMs to, const PropertyFilter* property = nullptr) const;
 
     // Per event name: events and distinct customers in [from, to), most frequent first.
     std::vector<EventCount> CountByName(int64_t tenant_id, TimeMs from, TimeMs to) const;
 
     EngineStats Stats() const;
+
+    // Properties indexed for filtering: top-level strings, integers and booleans of up to 64
+    // characters, except identifiers unique to one event (order_id, ...) and amounts.
+    static bool IsIndexedProperty(std::string_view key);
 
   private:
     struct Tenant {
@@ -80,15 +99,23 @@ class EventStore {
         std::unordered_map<std::string, uint32_t> name_ids;
         std::vector<std::string> names;
         std::vector<int64_t> amounts;  // revenue in minor units, by CompactEvent::amount
+        // Property sets: canonical text → id (0 is the empty set), each set's key=value ids,
+        // and the key=value dictionary ("key\x1fvalue" → id).
+        std::unordered_map<std::string, uint32_t> set_ids;
+        std::vector<std::vector<uint32_t>> set_pairs;
+        std::unordered_map<std::string, uint32_t> pair_ids;
         int64_t event_count = 0;
     };
 
     void AppendLocked(const EventInput& e);
+    static uint32_t NameId(Tenant& t, std::string_view name);
+    static uint32_t PropertySetId(Tenant& t, std::string_view properties_json);
+    // Marks the property sets that contain `filter`; empty when none does.
+    static std::vector<bool> SetsWith(const Tenant& t, const PropertyFilter& filter);
     // Calls on_event(tenant, event) for the matching events; the caller holds mu_.
     template <typename F>
     void ForEachMatch(int64_t tenant_id, const std::vector<int64_t>& customer_ids, std::string_view name, TimeMs from,
-                      TimeMs to, F&& on_event) const;
-    static uint32_t NameId(Tenant& t, std::string_view name);
+                      TimeMs to, const PropertyFilter* property, F&& on_event) const;
 
     mutable std::shared_mutex mu_;
     std::unordered_map<int64_t, Tenant> tenants_;  // GUARDED_BY(mu_)

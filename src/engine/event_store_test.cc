@@ -60,3 +60,31 @@ TEST(EventStore, MemoryStaysUnderTwentyFourBytesPerEventForLongHistories) {
 }
 
 }  // namespace siyu::engine
+
+namespace siyu::engine {
+
+TEST(EventStore, FiltersByIndexedPropertiesAndSkipsOrderIds) {
+    EventStore store;
+    store.Append({{1, 10, "Product Viewed", 1000, std::nullopt, R"({"category":"护肤","product_id":"SK-1"})"},
+                  {1, 10, "Product Viewed", 2000, std::nullopt, R"({"category":"彩妆","product_id":"MU-1"})"},
+                  {1, 11, "Product Viewed", 3000, std::nullopt, R"({"product_id":"SK-1","category":"护肤"})"},
+                  {1, 11, "Order Completed", 4000, 900, R"({"order_id":"o-1","category":"护肤","revenue":9})"}});
+    PropertyFilter skincare{"category", "护肤"};
+    EXPECT_EQ(store.CountEvents(1, {10, 11}, "Product Viewed", 0, 10'000, &skincare), 2);
+    EXPECT_EQ(store.CountEvents(1, {10, 11}, "", 0, 10'000, &skincare), 3);
+    EXPECT_EQ(store.SumAmounts(1, {11}, "Order Completed", 0, 10'000, &skincare), 900);
+    PropertyFilter order{"order_id", "o-1"};
+    EXPECT_EQ(store.CountEvents(1, {11}, "", 0, 10'000, &order), 0);
+    PropertyFilter unknown{"category", "香氛"};
+    EXPECT_EQ(store.CountEvents(1, {10, 11}, "", 0, 10'000, &unknown), 0);
+}
+
+TEST(EventStore, TimeAndNameShareOneWordWithoutLosingEither) {
+    EventStore store;
+    TimeMs far = 4'102'444'800'000;  // 2100-01-01
+    store.Append({{1, 10, "A", far, std::nullopt}, {1, 10, "B", far - 1, std::nullopt}});
+    EXPECT_EQ(store.CountEvents(1, {10}, "A", far, far + 1), 1);
+    EXPECT_EQ(store.CountEvents(1, {10}, "B", far - 1, far), 1);
+}
+
+}  // namespace siyu::engine
