@@ -20,25 +20,73 @@ std::string FormatRfc3339(TimeMs ms) {
     return date::format("%FT%TZ", tp);
 }
 
-std::optional<TimeMs> ParseRfc3339(std::string_view text) {
-    using namespace std::chrono;
-    std::string s(text);
-    if (s.size() < 20) return std::nullopt;
-    for (char& c : s) {
-        if (c == 't') c = 'T';
-        if (c == 'z') c = 'Z';
+namespace {
+
+// Reads `n` digits at `*pos`; false when any is not a digit.
+bool Digits(std::string_view s, size_t* pos, size_t n, int* out) {
+    if (*pos + n > s.size()) return false;
+    int v = 0;
+    for (size_t i = 0; i < n; ++i) {
+        char c = s[*pos + i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
     }
-    std::istringstream in(s);
-    sys_time<milliseconds> tp;
-    if (s.back() == 'Z') {
-        in >> date::parse("%FT%TZ", tp);
+    *pos += n;
+    *out = v;
+    return true;
+}
+
+bool Expect(std::string_view s, size_t* pos, char c) {
+    if (*pos >= s.size() || (s[*pos] != c && s[*pos] != (c == 'T' ? 't' : c == 'Z' ? 'z' : c))) return false;
+    ++*pos;
+    return true;
+}
+
+}  // namespace
+
+// Hand-written: the tracking API parses one or more timestamps per message.
+std::optional<TimeMs> ParseRfc3339(std::string_view s) {
+    size_t pos = 0;
+    int year, month, day, hour, minute, second;
+    if (!Digits(s, &pos, 4, &year) || !Expect(s, &pos, '-') || !Digits(s, &pos, 2, &month) || !Expect(s, &pos, '-') ||
+        !Digits(s, &pos, 2, &day) || !Expect(s, &pos, 'T') || !Digits(s, &pos, 2, &hour) || !Expect(s, &pos, ':') ||
+        !Digits(s, &pos, 2, &minute) || !Expect(s, &pos, ':') || !Digits(s, &pos, 2, &second)) {
+        return std::nullopt;
+    }
+    int64_t millis = 0;
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        size_t start = pos;
+        int64_t scale = 100;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            millis += (s[pos] - '0') * scale;
+            scale /= 10;
+            ++pos;
+        }
+        if (pos == start) return std::nullopt;
+    }
+    int64_t offset_minutes = 0;
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        int sign = s[pos] == '-' ? -1 : 1;
+        ++pos;
+        int oh, om;
+        if (!Digits(s, &pos, 2, &oh) || !Expect(s, &pos, ':') || !Digits(s, &pos, 2, &om) || oh > 23 || om > 59) {
+            return std::nullopt;
+        }
+        offset_minutes = sign * (oh * 60 + om);
     } else {
-        in >> date::parse("%FT%T%Ez", tp);
+        return std::nullopt;
     }
-    if (in.fail()) return std::nullopt;
-    in.peek();
-    if (!in.eof()) return std::nullopt;
-    return tp.time_since_epoch().count();
+    if (pos != s.size()) return std::nullopt;
+    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    date::year_month_day ymd{date::year(year), date::month(static_cast<unsigned>(month)),
+                             date::day(static_cast<unsigned>(day))};
+    if (!ymd.ok()) return std::nullopt;
+    int64_t days = date::sys_days(ymd).time_since_epoch().count();
+    int64_t seconds = days * 86'400 + hour * 3'600 + minute * 60 + std::min(second, 59) - offset_minutes * 60;
+    return seconds * 1000 + millis;
 }
 
 bool IsValidTimeZone(const std::string& name) {

@@ -12,7 +12,17 @@ TEST(Rfc3339, ParsesZuluAndOffsets) {
     EXPECT_EQ(ParseRfc3339("2023-11-15T06:13:20+08:00").value(), 1'700'000'000'000);
 }
 
+TEST(Rfc3339, AcceptsLowerCaseMicrosecondsAndNegativeOffsets) {
+    EXPECT_EQ(ParseRfc3339("2023-11-14t22:13:20.123456z").value(), 1'700'000'000'123);
+    EXPECT_EQ(ParseRfc3339("2023-11-14T17:13:20-05:00").value(), 1'700'000'000'000);
+    EXPECT_EQ(ParseRfc3339("2024-02-29T00:00:00Z").value(), 1'709'164'800'000);
+}
+
 TEST(Rfc3339, RejectsGarbage) {
+    EXPECT_FALSE(ParseRfc3339("2023-02-30T00:00:00Z").has_value());
+    EXPECT_FALSE(ParseRfc3339("2023-11-14T25:00:00Z").has_value());
+    EXPECT_FALSE(ParseRfc3339("2023-11-14T22:13:20").has_value());
+    EXPECT_FALSE(ParseRfc3339("2023-11-14T22:13:20.Z").has_value());
     EXPECT_FALSE(ParseRfc3339("2023-11-14").has_value());
     EXPECT_FALSE(ParseRfc3339("yesterday").has_value());
     EXPECT_FALSE(ParseRfc3339("2023-11-14T22:13:20Zjunk").has_value());

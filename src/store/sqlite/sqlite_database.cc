@@ -104,6 +104,9 @@ class SqliteConnection final : public Connection {
     }
 
     static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options, bool reader) {
+        // Memory statistics take a global mutex on every allocation; siyu does not use them.
+        static std::once_flag configured;
+        std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
         auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection());
         int flags = SQLITE_OPEN_NOMUTEX |
                     (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
