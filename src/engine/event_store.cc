@@ -91,12 +91,9 @@ std::vector<bool> EventStore::SetsWith(const Tenant& t, const PropertyFilter& fi
 
 void EventStore::AppendLocked(const EventInput& e) {
     Tenant& t = tenants_[e.tenant_id];
-    auto [it, inserted] = t.customer_index.try_emplace(e.customer_id, static_cast<uint32_t>(t.customer_ids.size()));
-    if (inserted) {
-        t.customer_ids.push_back(e.customer_id);
-        t.events.emplace_back();
-    }
-    std::vector<CompactEvent>& list = t.events[it->second];
+    uint32_t index = t.customer_index.Insert(e.customer_id, static_cast<uint32_t>(t.events.size()));
+    if (index == t.events.size()) t.events.emplace_back();
+    std::vector<CompactEvent>& list = t.events[index];
     uint32_t amount = CompactEvent::kNoAmount;
     if (e.revenue) {
         amount = static_cast<uint32_t>(t.amounts.size());
@@ -134,6 +131,7 @@ Status EventStore::LoadFrom(store::Database& db) {
     });
     for (auto& [id, t] : tenants_) {
         for (auto& list : t.events) list.shrink_to_fit();
+        t.events.shrink_to_fit();
         t.amounts.shrink_to_fit();
     }
     return st;
@@ -156,9 +154,9 @@ void EventStore::ForEachMatch(int64_t tenant_id, const std::vector<int64_t>& cus
         if (sets.empty()) return;
     }
     for (int64_t customer : customer_ids) {
-        auto idx = t->second.customer_index.find(customer);
-        if (idx == t->second.customer_index.end()) continue;
-        const auto& list = t->second.events[idx->second];
+        uint32_t idx = t->second.customer_index.Find(customer);
+        if (idx == CustomerIndex::kMissing) continue;
+        const auto& list = t->second.events[idx];
         auto begin = std::lower_bound(list.begin(), list.end(), from, Before);
         for (auto it = begin; it != list.end() && it->timestamp() < to; ++it) {
             if (name_id && it->name_id() != *name_id) continue;
@@ -223,15 +221,14 @@ EngineStats EventStore::Stats() const {
     EngineStats s;
     s.tenants = static_cast<int64_t>(tenants_.size());
     for (const auto& [id, t] : tenants_) {
-        s.customers += static_cast<int64_t>(t.customer_ids.size());
+        s.customers += static_cast<int64_t>(t.events.size());
         s.events += t.event_count;
         for (const auto& list : t.events) {
             s.memory_bytes += static_cast<int64_t>(list.capacity() * sizeof(CompactEvent));
         }
         s.memory_bytes += static_cast<int64_t>(t.amounts.capacity() * sizeof(int64_t));
-        s.memory_bytes +=
-            static_cast<int64_t>(t.events.capacity() * sizeof(std::vector<CompactEvent>) +
-                                 t.customer_ids.capacity() * sizeof(int64_t) + t.customer_index.size() * 32);
+        s.memory_bytes += static_cast<int64_t>(t.events.capacity() * sizeof(std::vector<CompactEvent>) +
+                                               t.customer_index.MemoryBytes());
         for (const auto& [text, sid] : t.set_ids) s.memory_bytes += static_cast<int64_t>(text.size() + 48);
         for (const auto& pairs : t.set_pairs) s.memory_bytes += static_cast<int64_t>(24 + pairs.size() * 4);
         for (const auto& [text, pid] : t.pair_ids) s.memory_bytes += static_cast<int64_t>(text.size() + 48);

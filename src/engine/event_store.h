@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "engine/customer_index.h"
 #include "store/database.h"
 
 namespace siyu::engine {
@@ -93,9 +94,8 @@ class EventStore {
 
   private:
     struct Tenant {
-        std::unordered_map<int64_t, uint32_t> customer_index;  // customer id → dense index
-        std::vector<int64_t> customer_ids;                     // dense index → customer id
-        std::vector<std::vector<CompactEvent>> events;         // per dense index, by time
+        CustomerIndex customer_index;                   // customer id → dense index
+        std::vector<std::vector<CompactEvent>> events;  // per dense index, by time
         std::unordered_map<std::string, uint32_t> name_ids;
         std::vector<std::string> names;
         std::vector<int64_t> amounts;  // revenue in minor units, by CompactEvent::amount

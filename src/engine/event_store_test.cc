@@ -88,3 +88,16 @@ TEST(EventStore, TimeAndNameShareOneWordWithoutLosingEither) {
 }
 
 }  // namespace siyu::engine
+
+namespace siyu::engine {
+
+TEST(CustomerIndex, FindsEveryIdAcrossGrowthAndMissesOthers) {
+    CustomerIndex index;
+    for (int64_t id = 1; id <= 100'000; ++id) EXPECT_EQ(index.Insert(id * 7919, static_cast<uint32_t>(id)), id);
+    EXPECT_EQ(index.Insert(7919, 12345), 1u);  // present: keeps its value
+    for (int64_t id = 1; id <= 100'000; ++id) ASSERT_EQ(index.Find(id * 7919), static_cast<uint32_t>(id));
+    EXPECT_EQ(index.Find(3), CustomerIndex::kMissing);
+    EXPECT_EQ(index.size(), 100'000u);
+}
+
+}  // namespace siyu::engine
