@@ -11,6 +11,7 @@
 #include "base/phone.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "cdp/merge_set.h"
 
 namespace siyu::cdp {
 
@@ -268,21 +269,7 @@ class CustomerImport {
     // The surviving customer (merges followed) that holds identifier (type, value), if any.
     Result<std::optional<int64_t>> Owner(Connection& c, const char* type, const std::optional<std::string>& value) {
         if (!value) return std::optional<int64_t>();
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT customer_id FROM customer_identifiers WHERE tenant_id = ? "
-                                                   "AND type = ? AND value = ?"));
-        stmt.Bind(1, opts_.tenant_id).Bind(2, type).Bind(3, *value);
-        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (!row) return std::optional<int64_t>();
-        int64_t id = stmt.Int(0);
-        stmt.Reset();
-        for (int hops = 0; hops < 64; ++hops) {
-            SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("SELECT merged_into FROM customers WHERE id = ?"));
-            up.Bind(1, id);
-            SIYU_ASSIGN_OR_RETURN(bool found, up.Step());
-            if (!found || up.IsNull(0)) return std::optional<int64_t>(id);
-            id = up.Int(0);
-        }
-        return Status::Internal("merge chain too deep at customer " + std::to_string(id));
+        return IdentifierSurvivor(c, opts_.tenant_id, type, *value);
     }
 
     Status AddIdentifier(Connection& c, int64_t customer, const char* type, const std::string& value) {
@@ -378,10 +365,9 @@ class CustomerImport {
 
         // Identifiers of the customer and of everyone merged into it.
         std::map<std::string, std::set<std::string>> held;
-        SIYU_ASSIGN_OR_RETURN(auto ids, c.Prepare("WITH RECURSIVE s(id) AS (SELECT ?1 UNION SELECT c.id FROM "
-                                                  "customers c JOIN s ON c.merged_into = s.id) SELECT type, value "
-                                                  "FROM customer_identifiers WHERE customer_id IN s AND type IN "
-                                                  "('phone', 'member_no', 'email')"));
+        SIYU_ASSIGN_OR_RETURN(auto ids, c.Prepare(std::string(kMergeSetCte) +
+                                                  "SELECT type, value FROM customer_identifiers WHERE customer_id "
+                                                  "IN s AND type IN ('phone', 'member_no', 'email')"));
         ids.Bind(1, id);
         SIYU_RETURN_IF_ERROR(ids.ForEachRow([&] { held[ids.Text(0)].insert(ids.Text(1)); }));
         auto differs = [&](const char* type, const std::optional<std::string>& column,

@@ -5,6 +5,7 @@
 
 #include "base/phone.h"
 #include "base/strings.h"
+#include "cdp/merge_set.h"
 
 namespace siyu::cdp {
 
@@ -43,12 +44,8 @@ Customer ReadCustomer(const store::Statement& s) {
     return c;
 }
 
-// The customers merged into `root`, directly or through others.
-constexpr char kMergeSet[] =
-    "WITH RECURSIVE s(id) AS (SELECT ?1 UNION SELECT c.id FROM customers c JOIN s ON c.merged_into = s.id) ";
-
 Status LoadIdentifiers(Connection& conn, Customer* c) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(std::string(kMergeSet) +
+    SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(std::string(kMergeSetCte) +
                                                   "SELECT type, value, created_at FROM customer_identifiers WHERE "
                                                   "customer_id IN s ORDER BY created_at, type, value"));
     stmt.Bind(1, c->id);
@@ -115,12 +112,12 @@ constexpr char kFindSql[] =
 
 // For a customer that others were merged into: every member of the set and the summed stats.
 Status LoadMergedSet(Connection& conn, int64_t dormant_days, Customer* c) {
-    SIYU_ASSIGN_OR_RETURN(auto members, conn.Prepare(std::string(kMergeSet) + "SELECT id FROM s WHERE id <> ?1"));
+    SIYU_ASSIGN_OR_RETURN(auto members, conn.Prepare(std::string(kMergeSetCte) + "SELECT id FROM s WHERE id <> ?1"));
     members.Bind(1, c->id);
     c->merged_ids.clear();
     SIYU_RETURN_IF_ERROR(members.ForEachRow([&] { c->merged_ids.push_back(members.Int(0)); }));
     SIYU_ASSIGN_OR_RETURN(
-        auto stmt, conn.Prepare(std::string(kMergeSet) +
+        auto stmt, conn.Prepare(std::string(kMergeSetCte) +
                                 "SELECT min(first_seen), max(last_seen), coalesce(sum(order_count), 0), "
                                 "coalesce(sum(order_total), 0), max(last_order_at), coalesce(sum(refund_count), 0), "
                                 "coalesce(sum(refund_total), 0), coalesce(max(registered), 0) FROM customer_stats "
@@ -378,8 +375,8 @@ Status CustomerRepository::Delete(int64_t tenant_id, int64_t id, const Visibilit
                                                       "tenant_id = ? AND id = ?"));
         TimeMs now = NowMs();
         SIYU_RETURN_IF_ERROR(stmt.Bind(1, now).Bind(2, now).Bind(3, tenant_id).Bind(4, id).Run());
-        SIYU_ASSIGN_OR_RETURN(
-            auto ids, conn.Prepare(std::string(kMergeSet) + "DELETE FROM customer_identifiers WHERE customer_id IN s"));
+        SIYU_ASSIGN_OR_RETURN(auto ids, conn.Prepare(std::string(kMergeSetCte) +
+                                                     "DELETE FROM customer_identifiers WHERE customer_id IN s"));
         SIYU_RETURN_IF_ERROR(ids.Bind(1, id).Run());
         Json details = {{"name", found->name.value_or("")}};
         return auth::AppendAudit(conn, tenant_id, actor, "customer.delete", "customer", std::to_string(id),

@@ -8,6 +8,7 @@
 #include "base/phone.h"
 #include "base/strings.h"
 #include "cdp/identity_settings.h"
+#include "cdp/merge_set.h"
 
 namespace siyu::cdp {
 
@@ -15,8 +16,6 @@ using store::Connection;
 using Json = nlohmann::json;
 
 namespace {
-
-constexpr int kMaxMergeDepth = 64;
 
 // One write transaction's view of the identity graph of a tenant.
 class IdentityTx {
@@ -26,53 +25,18 @@ class IdentityTx {
 
     const IdentitySettings& settings() const { return settings_; }
 
-    Result<std::optional<int64_t>> Owner(const Identifier& id) {
-        SIYU_ASSIGN_OR_RETURN(auto owner, OwnerAndParent(id));
-        if (!owner) return std::optional<int64_t>();
-        return std::optional<int64_t>(owner->first);
-    }
-
-    // The identifier's customer and the survivor it has been merged into, in one lookup.
+    // The survivor of the customer holding `id`, if any customer does.
     Result<std::optional<int64_t>> OwnerRoot(const Identifier& id) {
-        SIYU_ASSIGN_OR_RETURN(auto owner, OwnerAndParent(id));
-        if (!owner) return std::optional<int64_t>();
-        if (!owner->second) return std::optional<int64_t>(owner->first);
-        SIYU_ASSIGN_OR_RETURN(int64_t root, Root(*owner->second));
-        return std::optional<int64_t>(root);
-    }
-
-    Result<std::optional<std::pair<int64_t, std::optional<int64_t>>>> OwnerAndParent(const Identifier& id) {
-        using R = std::optional<std::pair<int64_t, std::optional<int64_t>>>;
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("SELECT i.customer_id, c.merged_into FROM customer_identifiers i "
-                                                    "JOIN customers c ON c.id = i.customer_id WHERE i.tenant_id = ? "
-                                                    "AND i.type = ? AND i.value = ?"));
-        stmt.Bind(1, tenant_).Bind(2, id.type).Bind(3, id.value);
-        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (!row) return R();
-        R out = std::make_pair(stmt.Int(0), stmt.OptInt(1));
-        stmt.Reset();
-        return out;
-    }
-
-    // Follows merged_into to the surviving customer.
-    Result<int64_t> Root(int64_t id) {
-        for (int depth = 0; depth < kMaxMergeDepth; ++depth) {
-            SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("SELECT merged_into FROM customers WHERE id = ?"));
-            stmt.Bind(1, id);
-            SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row || stmt.IsNull(0)) return id;
-            id = stmt.Int(0);
-        }
-        return Status::Internal("merge chain too deep at customer " + std::to_string(id));
+        return IdentifierSurvivor(c_, tenant_, id.type, id.value);
     }
 
     // Values of unique identifier types held by `root` and everything merged into it.
     Result<std::map<std::string, std::set<std::string>>> UniqueValues(int64_t root) {
         std::map<std::string, std::set<std::string>> out;
         SIYU_ASSIGN_OR_RETURN(auto stmt,
-                              c_.Prepare("WITH RECURSIVE s(id) AS (SELECT ?1 UNION SELECT c.id FROM customers c JOIN s "
-                                         "ON c.merged_into = s.id) SELECT type, value FROM customer_identifiers WHERE "
-                                         "customer_id IN s AND type IN (SELECT value FROM json_each(?2))"));
+                              c_.Prepare(std::string(kMergeSetCte) +
+                                         "SELECT type, value FROM customer_identifiers WHERE customer_id IN s AND "
+                                         "type IN (SELECT value FROM json_each(?2))"));
         stmt.Bind(1, root).Bind(2, unique_json_);
         SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { out[stmt.Text(0)].insert(stmt.Text(1)); }));
         return out;
@@ -320,7 +284,7 @@ Result<int64_t> Resolve(IdentityTx& tx, const TrackingMessage& m) {
     }
     if (m.previous_id) {
         Identifier prev{"user_id", *m.previous_id, 0};
-        SIYU_ASSIGN_OR_RETURN(auto as_user, tx.Owner(prev));
+        SIYU_ASSIGN_OR_RETURN(auto as_user, tx.OwnerRoot(prev));
         if (!as_user) prev.type = "anonymous_id";
         ids.push_back(prev);
     }

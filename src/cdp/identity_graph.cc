@@ -2,14 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cdp/merge_set.h"
+
 namespace siyu::cdp {
 
 using store::Connection;
-
-namespace {
-constexpr char kMergeSet[] =
-    "WITH RECURSIVE s(id) AS (SELECT ?1 UNION SELECT c.id FROM customers c JOIN s ON c.merged_into = s.id) ";
-}
 
 Result<std::vector<MergeRecord>> IdentityGraph::MergesInto(int64_t tenant_id, int64_t customer_id) {
     std::vector<MergeRecord> out;
@@ -77,7 +74,7 @@ Result<std::vector<EventRecord>> IdentityGraph::Timeline(int64_t tenant_id, int6
     SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(
             auto stmt,
-            c.Prepare(std::string(kMergeSet) +
+            c.Prepare(std::string(kMergeSetCte) +
                       "SELECT id, customer_id, message_id, type, name, ts, received_at, properties, context, revenue, "
                       "currency FROM events WHERE customer_id IN s AND tenant_id = ?2 "
                       "AND (?3 IS NULL OR ts < ?3 OR (ts = ?3 AND id < ?4)) AND (?5 IS NULL OR name = ?5) "
