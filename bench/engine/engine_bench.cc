@@ -27,7 +27,7 @@ std::vector<EventInput> MakeEvents(size_t n, int64_t customers) {
         x ^= x >> 7;
         x ^= x << 17;
         const char* name = kNames[x % 5];
-        out.push_back(EventInput{1, static_cast<int64_t>(x % customers), name,
+        out.push_back(EventInput{1, static_cast<int64_t>(x % customers), "track", name,
                                  1'700'000'000'000 + static_cast<int64_t>(i),
                                  name[0] == 'O' ? std::optional<int64_t>(19990) : std::nullopt});
     }

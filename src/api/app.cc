@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <deque>
-
 #include "api/permissions.h"
 #include "api/routes.h"
 #include "base/strings.h"
@@ -83,12 +81,10 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     : services_(std::make_unique<Services>(db, config, engine)), router_(std::make_unique<http::Router>()) {
     services_->ingestor.SetListener([engine](const std::vector<cdp::StoredEvent>& events) {
         std::vector<engine::EventInput> inputs;
-        std::deque<std::string> names;  // keeps the names the inputs point at alive
         inputs.reserve(events.size());
         for (const auto& e : events) {
-            names.push_back(e.type == "track" ? e.name : "$" + e.type);
             inputs.push_back(
-                engine::EventInput{e.tenant_id, e.customer_id, names.back(), e.timestamp, e.revenue, e.properties});
+                engine::EventInput{e.tenant_id, e.customer_id, e.type, e.name, e.timestamp, e.revenue, e.properties});
         }
         engine->Append(inputs);
     });

@@ -100,7 +100,8 @@ void EventStore::AppendLocked(const EventInput& e) {
         t.amounts.push_back(*e.revenue);
     }
     uint64_t ts = static_cast<uint64_t>(std::max<TimeMs>(0, e.timestamp)) & 0xFFFF'FFFF'FFFFULL;
-    CompactEvent ev{(ts << 16) | NameId(t, e.name), PropertySetId(t, e.properties), amount};
+    uint32_t name_id = e.type == "track" ? NameId(t, e.name) : NameId(t, "$" + std::string(e.type));
+    CompactEvent ev{(ts << 16) | name_id, PropertySetId(t, e.properties), amount};
     if (list.empty() || list.back().timestamp() <= ev.timestamp()) {
         list.push_back(ev);
     } else {
@@ -120,13 +121,11 @@ Status EventStore::LoadFrom(store::Database& db) {
     std::unique_lock lock(mu_);
     tenants_.clear();
     Status st = db.Read([&](store::Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id, customer_id, CASE type WHEN 'track' THEN name "
-                                                   "ELSE '$' || type END, ts, revenue, properties FROM events "
-                                                   "ORDER BY id"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id, customer_id, type, name, ts, revenue, "
+                                                   "properties FROM events ORDER BY id"));
         return stmt.ForEachRow([&] {
-            std::string name = stmt.Text(2);
-            std::string properties = stmt.Text(5);
-            AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), name, stmt.Int(3), stmt.OptInt(4), properties});
+            std::string type = stmt.Text(2), name = stmt.Text(3), properties = stmt.Text(6);
+            AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), type, name, stmt.Int(4), stmt.OptInt(5), properties});
         });
     });
     for (auto& [id, t] : tenants_) {

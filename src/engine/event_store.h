@@ -38,12 +38,13 @@ struct PropertyFilter {
     std::string value;  // strings as they are; numbers in decimal; true / false
 };
 
-// An event to add, as committed to the database. `name` is the event name of a track call and
-// "$page", "$screen", "$identify", "$group" or "$alias" for the other calls.
+// An event to add, as committed to the database. The engine names a track call by its event
+// and the other calls "$page", "$screen", "$identify", "$group" or "$alias".
 struct EventInput {
     int64_t tenant_id;
     int64_t customer_id;
-    std::string_view name;
+    std::string_view type;  // track, page, ...
+    std::string_view name;  // the event name of a track call
     TimeMs timestamp;
     std::optional<int64_t> revenue;
     std::string_view properties = {};  // the event's properties as a JSON object, if any
