@@ -35,11 +35,11 @@ uint32_t EventStore::NameId(Tenant& t, std::string_view name) {
     return id;
 }
 
-uint32_t EventStore::PropertySetId(Tenant& t, std::string_view properties_json) {
-    if (properties_json.size() <= 2) return 0;
+std::string EventStore::CanonicalProperties(std::string_view properties_json) {
+    if (properties_json.size() <= 2) return {};
     thread_local simdjson::dom::parser parser;
     simdjson::dom::object object;
-    if (parser.parse(properties_json.data(), properties_json.size()).get(object) != simdjson::SUCCESS) return 0;
+    if (parser.parse(properties_json.data(), properties_json.size()).get(object) != simdjson::SUCCESS) return {};
     std::vector<std::pair<std::string_view, std::string>> pairs;
     for (auto [key, value] : object) {
         if (!IsIndexedProperty(key)) continue;
@@ -53,28 +53,36 @@ uint32_t EventStore::PropertySetId(Tenant& t, std::string_view properties_json) 
         } else {
             continue;
         }
-        if (text.size() > kMaxIndexedValue) continue;
+        if (text.size() > kMaxIndexedValue || text.find(kSeparator) != std::string::npos) continue;
         pairs.emplace_back(key, std::move(text));
     }
-    if (pairs.empty()) return 0;
     std::sort(pairs.begin(), pairs.end());
     std::string canonical;
     for (const auto& [key, value] : pairs) {
         canonical.append(key).push_back(kSeparator);
         canonical.append(value).push_back(kSeparator);
     }
+    return canonical;
+}
+
+uint32_t EventStore::PropertySetId(Tenant& t, const std::string& canonical) {
+    if (canonical.empty()) return 0;
     if (t.set_pairs.empty()) t.set_pairs.emplace_back();  // id 0: no properties
     auto found = t.set_ids.find(canonical);
     if (found != t.set_ids.end()) return found->second;
     std::vector<uint32_t> ids;
-    for (const auto& [key, value] : pairs) {
-        std::string pair = std::string(key) + kSeparator + value;
+    size_t start = 0;
+    while (start < canonical.size()) {
+        size_t key_end = canonical.find(kSeparator, start);
+        size_t value_end = canonical.find(kSeparator, key_end + 1);
+        std::string pair = canonical.substr(start, value_end - start);  // "key\x1fvalue"
         auto [it, inserted] = t.pair_ids.try_emplace(pair, static_cast<uint32_t>(t.pair_ids.size()));
         ids.push_back(it->second);
+        start = value_end + 1;
     }
     auto id = static_cast<uint32_t>(t.set_pairs.size());
     t.set_pairs.push_back(std::move(ids));
-    t.set_ids.emplace(std::move(canonical), id);
+    t.set_ids.emplace(canonical, id);
     return id;
 }
 
@@ -89,7 +97,7 @@ std::vector<bool> EventStore::SetsWith(const Tenant& t, const PropertyFilter& fi
     return out;
 }
 
-void EventStore::AppendLocked(const EventInput& e) {
+void EventStore::AppendLocked(const EventInput& e, const std::string& canonical_properties) {
     Tenant& t = tenants_[e.tenant_id];
     uint32_t index = t.customer_index.Insert(e.customer_id, static_cast<uint32_t>(t.events.size()));
     if (index == t.events.size()) t.events.emplace_back();
@@ -101,7 +109,7 @@ void EventStore::AppendLocked(const EventInput& e) {
     }
     uint64_t ts = static_cast<uint64_t>(std::max<TimeMs>(0, e.timestamp)) & 0xFFFF'FFFF'FFFFULL;
     uint32_t name_id = e.type == "track" ? NameId(t, e.name) : NameId(t, "$" + std::string(e.type));
-    CompactEvent ev{(ts << 16) | name_id, PropertySetId(t, e.properties), amount};
+    CompactEvent ev{(ts << 16) | name_id, PropertySetId(t, canonical_properties), amount};
     if (list.empty() || list.back().timestamp() <= ev.timestamp()) {
         list.push_back(ev);
     } else {
@@ -113,8 +121,12 @@ void EventStore::AppendLocked(const EventInput& e) {
 }
 
 void EventStore::Append(const std::vector<EventInput>& events) {
+    // Parse properties before taking the lock: request threads append concurrently.
+    std::vector<std::string> canonical;
+    canonical.reserve(events.size());
+    for (const auto& e : events) canonical.push_back(CanonicalProperties(e.properties));
     std::unique_lock lock(mu_);
-    for (const auto& e : events) AppendLocked(e);
+    for (size_t i = 0; i < events.size(); ++i) AppendLocked(events[i], canonical[i]);
 }
 
 Status EventStore::LoadFrom(store::Database& db) {
@@ -125,7 +137,8 @@ Status EventStore::LoadFrom(store::Database& db) {
                                                    "properties FROM events ORDER BY id"));
         return stmt.ForEachRow([&] {
             std::string type = stmt.Text(2), name = stmt.Text(3), properties = stmt.Text(6);
-            AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), type, name, stmt.Int(4), stmt.OptInt(5), properties});
+            AppendLocked(EventInput{stmt.Int(0), stmt.Int(1), type, name, stmt.Int(4), stmt.OptInt(5), properties},
+                         CanonicalProperties(properties));
         });
     });
     for (auto& [id, t] : tenants_) {

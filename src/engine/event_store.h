@@ -108,9 +108,11 @@ class EventStore {
         int64_t event_count = 0;
     };
 
-    void AppendLocked(const EventInput& e);
+    void AppendLocked(const EventInput& e, const std::string& canonical_properties);
     static uint32_t NameId(Tenant& t, std::string_view name);
-    static uint32_t PropertySetId(Tenant& t, std::string_view properties_json);
+    // The indexed properties of a JSON object as sorted "key\x1fvalue\x1f" text; needs no lock.
+    static std::string CanonicalProperties(std::string_view properties_json);
+    static uint32_t PropertySetId(Tenant& t, const std::string& canonical);
     // Marks the property sets that contain `filter`; empty when none does.
     static std::vector<bool> SetsWith(const Tenant& t, const PropertyFilter& filter);
     // Calls on_event(tenant, event) for the matching events; the caller holds mu_.
