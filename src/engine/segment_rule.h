@@ -36,6 +36,7 @@ enum class Op {
 
 // A literal: a string, a number (kept as a double and, when integral, as an integer) or a
 // boolean. Money-like numbers in rules are in major units (¥) and converted by the evaluator.
+// Dates ("YYYY-MM-DD" or RFC 3339) stay strings, as written.
 struct Value {
     enum class Kind { kString, kNumber, kBool } kind = Kind::kString;
     std::string text;  // the string, or the number / boolean as written canonically
@@ -69,6 +70,8 @@ struct PropertyCondition {
 
 // Aggregate of a behaviour condition: count of events, or sum / avg / min / max of a property
 // ("revenue" is the event's amount in minor units; others are indexed integer properties).
+// The rule writes "revenue" in major units (¥1000 is 1000) and `cmp` keeps it as written: the
+// evaluator multiplies by 100 before comparing with stored minor units.
 struct Aggregate {
     enum class Fn { kCount, kSum, kAvg, kMin, kMax } fn = Fn::kCount;
     std::string property;  // empty for count
@@ -138,9 +141,14 @@ struct Node {
     int64_t within_ms = 0;
 
     // kLifecycle / kRfm: the stages or classes (codes), kept in `cmp` (in / not_in).
+    // kStore / kSegment: in / not in is `cmp.op` (kIn / kNotIn) over `ids`.
+    // kIdentifier: `cmp.op` is kExists or kNotExists.
+    // kAttribute: order_total / refund_total values are in major units, as for revenue.
 };
 
-// Parses a rule from JSON text. Errors are kInvalidArgument with the JSON path in the field.
+// Parses a rule from JSON text. Errors are kInvalidArgument with the JSON path in the field,
+// kUnknownField for a key a condition does not take (the field is that key's path), and
+// kInvalidJson when the text is not JSON.
 Result<NodePtr> ParseRule(std::string_view json);
 
 // The ids a rule refers to, for existence checks and dependency tracking.
