@@ -99,8 +99,7 @@ std::vector<bool> EventStore::SetsWith(const Tenant& t, const PropertyFilter& fi
 
 void EventStore::AppendLocked(const EventInput& e, const std::string& canonical_properties) {
     Tenant& t = tenants_[e.tenant_id];
-    uint32_t index = t.customer_index.Insert(e.customer_id, static_cast<uint32_t>(t.events.size()));
-    if (index == t.events.size()) t.events.emplace_back();
+    uint32_t index = DenseIndex(t, e.customer_id);
     std::vector<CompactEvent>& list = t.events[index];
     uint32_t amount = CompactEvent::kNoAmount;
     if (e.revenue) {
@@ -110,6 +109,8 @@ void EventStore::AppendLocked(const EventInput& e, const std::string& canonical_
     uint64_t ts = static_cast<uint64_t>(std::max<TimeMs>(0, e.timestamp)) & 0xFFFF'FFFF'FFFFULL;
     uint32_t name_id = e.type == "track" ? NameId(t, e.name) : NameId(t, "$" + std::string(e.type));
     CompactEvent ev{(ts << 16) | name_id, PropertySetId(t, canonical_properties), amount};
+    if (t.name_customers.size() <= name_id) t.name_customers.resize(name_id + 1);
+    t.name_customers[name_id].add(index);
     if (list.empty() || list.back().timestamp() <= ev.timestamp()) {
         list.push_back(ev);
     } else {
@@ -118,6 +119,24 @@ void EventStore::AppendLocked(const EventInput& e, const std::string& canonical_
         list.insert(pos, ev);
     }
     ++t.event_count;
+}
+
+uint32_t EventStore::DenseIndex(Tenant& t, int64_t customer_id) {
+    uint32_t index = t.customer_index.Insert(customer_id, static_cast<uint32_t>(t.events.size()));
+    if (index == t.events.size()) {
+        t.events.emplace_back();
+        t.ids.push_back(customer_id);
+    }
+    return index;
+}
+
+std::vector<uint32_t> EventStore::EnsureCustomers(int64_t tenant_id, const std::vector<int64_t>& customer_ids) {
+    std::vector<uint32_t> out;
+    out.reserve(customer_ids.size());
+    std::unique_lock lock(mu_);
+    Tenant& t = tenants_[tenant_id];
+    for (int64_t id : customer_ids) out.push_back(DenseIndex(t, id));
+    return out;
 }
 
 void EventStore::Append(const std::vector<EventInput>& events) {
@@ -143,7 +162,9 @@ Status EventStore::LoadFrom(store::Database& db) {
     });
     for (auto& [id, t] : tenants_) {
         for (auto& list : t.events) list.shrink_to_fit();
+        for (auto& b : t.name_customers) b.runOptimize(), b.shrinkToFit();
         t.events.shrink_to_fit();
+        t.ids.shrink_to_fit();
         t.amounts.shrink_to_fit();
     }
     return st;
@@ -239,6 +260,8 @@ EngineStats EventStore::Stats() const {
             s.memory_bytes += static_cast<int64_t>(list.capacity() * sizeof(CompactEvent));
         }
         s.memory_bytes += static_cast<int64_t>(t.amounts.capacity() * sizeof(int64_t));
+        s.memory_bytes += static_cast<int64_t>(t.ids.capacity() * sizeof(int64_t));
+        for (const auto& b : t.name_customers) s.memory_bytes += static_cast<int64_t>(b.getSizeInBytes(false));
         s.memory_bytes += static_cast<int64_t>(t.events.capacity() * sizeof(std::vector<CompactEvent>) +
                                                t.customer_index.MemoryBytes());
         for (const auto& [text, sid] : t.set_ids) s.memory_bytes += static_cast<int64_t>(text.size() + 48);

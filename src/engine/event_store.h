@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <roaring/roaring.hh>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -93,10 +94,12 @@ class EventStore {
     // characters, except identifiers unique to one event (order_id, ...) and amounts.
     static bool IsIndexedProperty(std::string_view key);
 
-  private:
+    // A tenant's events as the segment engine reads them (under ReadTenant's lock).
     struct Tenant {
         CustomerIndex customer_index;                   // customer id → dense index
+        std::vector<int64_t> ids;                       // dense index → customer id
         std::vector<std::vector<CompactEvent>> events;  // per dense index, by time
+        std::vector<Roaring> name_customers;            // per event-name id: who ever did it
         std::unordered_map<std::string, uint32_t> name_ids;
         std::vector<std::string> names;
         std::vector<int64_t> amounts;  // revenue in minor units, by CompactEvent::amount
@@ -106,8 +109,46 @@ class EventStore {
         std::vector<std::vector<uint32_t>> set_pairs;
         std::unordered_map<std::string, uint32_t> pair_ids;
         int64_t event_count = 0;
+
+        std::optional<uint32_t> NameId(std::string_view name) const {
+            auto it = name_ids.find(std::string(name));
+            if (it == name_ids.end()) return std::nullopt;
+            return it->second;
+        }
+        // Marks the property sets having `key` with a value for which `match(value)` holds.
+        template <typename Match>
+        std::vector<bool> SetsWhere(std::string_view key, Match&& match) const {
+            std::vector<bool> pair_match(pair_ids.size(), false);
+            for (const auto& [text, id] : pair_ids) {
+                size_t sep = text.find('\x1f');
+                if (std::string_view(text).substr(0, sep) == key)
+                    pair_match[id] = match(std::string_view(text).substr(sep + 1));
+            }
+            std::vector<bool> out(std::max<size_t>(set_pairs.size(), 1), false);
+            for (size_t i = 0; i < set_pairs.size(); ++i) {
+                for (uint32_t p : set_pairs[i]) {
+                    if (pair_match[p]) {
+                        out[i] = true;
+                        break;
+                    }
+                }
+            }
+            return out;
+        }
     };
 
+    // Dense indexes of customers, assigned on first sight (events or profiles).
+    std::vector<uint32_t> EnsureCustomers(int64_t tenant_id, const std::vector<int64_t>& customer_ids);
+    // Calls f(const Tenant*) under the reader lock; nullptr when the tenant has nothing yet.
+    template <typename F>
+    decltype(auto) ReadTenant(int64_t tenant_id, F&& f) const {
+        std::shared_lock lock(mu_);
+        auto it = tenants_.find(tenant_id);
+        return f(it == tenants_.end() ? static_cast<const Tenant*>(nullptr) : &it->second);
+    }
+
+  private:
+    static uint32_t DenseIndex(Tenant& t, int64_t customer_id);
     void AppendLocked(const EventInput& e, const std::string& canonical_properties);
     static uint32_t NameId(Tenant& t, std::string_view name);
     // The indexed properties of a JSON object as sorted "key\x1fvalue\x1f" text; needs no lock.
