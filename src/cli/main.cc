@@ -15,6 +15,7 @@
 #include "base/logging.h"
 #include "cli/command_support.h"
 #include "cli/demo_data.h"
+#include "cli/gen_command.h"
 #include "cli/import_command.h"
 #include "engine/event_store.h"
 #include "http/metrics.h"
@@ -273,6 +274,8 @@ int Run(int argc, char** argv) {
 
     ImportFlags import_flags;
     AddImportCommands(app, &import_flags);
+    GenFlags gen_flags;
+    AddGenCommand(app, &gen_flags);
 
     app.add_subcommand("version", "Print the version");
 
@@ -305,6 +308,7 @@ int Run(int argc, char** argv) {
     }
     InitLogging("warn", "text");
     if (import_flags.parsed()) return RunImport(import_flags);
+    if (gen_flags.parsed()) return RunGen(gen_flags);
     if (migrate->parsed()) {
         Config c = LoadConfig(migrate_flags, {});
         auto db = OpenDatabase(c, 1);
