@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <queue>
+#include <thread>
 #include <unordered_set>
 
 namespace siyu::engine {
@@ -273,6 +274,9 @@ struct SegmentEngine::Impl {
         const std::vector<CompactEvent>& EventsOf(uint32_t c);
         bool Match(const Node& n, uint32_t c, TimeMs* h);
         bool MatchTrait(const Node& n, uint32_t c, TimeMs* h);
+        void DecideCode(const Node& n, Leaf& leaf, const Column& col, uint32_t code);
+        // Builds every cache a rule's evaluation reads, so that copies can run in parallel.
+        void Warm(const Node& n);
         bool MatchEvent(const Node& n, uint32_t c, TimeMs* h);
         bool MatchFirstLast(const Node& n, uint32_t c, TimeMs* h);
         bool MatchSequence(const Node& n, uint32_t c);
@@ -326,6 +330,7 @@ struct SegmentEngine::Impl {
     ChangeListener listener;
     StoreSubtree subtree;
     std::function<TimeMs()> clock = [] { return NowMs(); };
+    int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
     std::unordered_map<int64_t, TenantState> tenants;  // GUARDED_BY(mu)
 };
 
@@ -553,27 +558,9 @@ bool SegmentEngine::Impl::Eval::DateMatch(TimeMs t, const Node& n, const Compari
     return CompareNumber(static_cast<double>(t), ms);
 }
 
-bool SegmentEngine::Impl::Eval::MatchTrait(const Node& n, uint32_t c, TimeMs* h) {
-    if (n.field == "created_at") {
-        if (c >= ts->created_at.size()) return false;
-        return DateMatch(ts->created_at[c], n, n.cmp, h);
-    }
-    if (n.field == "store_id") {
-        int64_t store = c < ts->store.size() ? ts->store[c] : 0;
-        if (n.cmp.op == Op::kNotExists) return store == 0;
-        if (store == 0) return false;
-        return CompareText(std::to_string(store), n.cmp);
-    }
-    auto col = ts->columns.find(n.field);
-    uint32_t code = col == ts->columns.end() ? 0 : col->second.Code(c);
-    if (code == 0) return n.relative == RelativeDate::kNone && n.cmp.op == Op::kNotExists;
-    Leaf& leaf = LeafOf(n);
-    if (leaf.dict_match.size() < col->second.dict.size()) {
-        leaf.dict_match.resize(col->second.dict.size(), -1);
-        leaf.dict_horizon.resize(col->second.dict.size(), kNever);
-    }
-    if (leaf.dict_match[code] < 0) {
-        const std::string& text = col->second.dict[code];
+void SegmentEngine::Impl::Eval::DecideCode(const Node& n, Leaf& leaf, const Column& col, uint32_t code) {
+    {
+        const std::string& text = col.dict[code];
         TimeMs hz = kNever;
         bool m = false;
         if (n.relative == RelativeDate::kWithinNextDays) {
@@ -602,6 +589,28 @@ bool SegmentEngine::Impl::Eval::MatchTrait(const Node& n, uint32_t c, TimeMs* h)
         leaf.dict_match[code] = m ? 1 : 0;
         leaf.dict_horizon[code] = hz;
     }
+}
+
+bool SegmentEngine::Impl::Eval::MatchTrait(const Node& n, uint32_t c, TimeMs* h) {
+    if (n.field == "created_at") {
+        if (c >= ts->created_at.size()) return false;
+        return DateMatch(ts->created_at[c], n, n.cmp, h);
+    }
+    if (n.field == "store_id") {
+        int64_t store = c < ts->store.size() ? ts->store[c] : 0;
+        if (n.cmp.op == Op::kNotExists) return store == 0;
+        if (store == 0) return false;
+        return CompareText(std::to_string(store), n.cmp);
+    }
+    auto col = ts->columns.find(n.field);
+    uint32_t code = col == ts->columns.end() ? 0 : col->second.Code(c);
+    if (code == 0) return n.relative == RelativeDate::kNone && n.cmp.op == Op::kNotExists;
+    Leaf& leaf = LeafOf(n);
+    if (leaf.dict_match.size() < col->second.dict.size()) {
+        leaf.dict_match.resize(col->second.dict.size(), -1);
+        leaf.dict_horizon.resize(col->second.dict.size(), kNever);
+    }
+    if (leaf.dict_match[code] < 0) DecideCode(n, leaf, col->second, code);
     if (leaf.dict_horizon[code] > now && leaf.dict_horizon[code] < *h) *h = leaf.dict_horizon[code];
     return leaf.dict_match[code] == 1;
 }
@@ -851,14 +860,52 @@ Roaring SegmentEngine::Impl::Eval::NameCustomers(std::optional<uint32_t> name) c
     return ts->Canonical(ev->name_customers[*name]);
 }
 
-Roaring SegmentEngine::Impl::Eval::PerCustomer(const Node& n, const Roaring& cand) {
-    std::vector<uint32_t> hits;
-    TimeMs ignored = kNever;
-    for (uint32_t c : cand) {
-        if (Match(n, c, &ignored)) hits.push_back(c);
+void SegmentEngine::Impl::Eval::Warm(const Node& n) {
+    for (const auto& child : n.children) Warm(*child);
+    Leaf& leaf = LeafOf(n);
+    if (n.kind != Node::Kind::kTrait) return;
+    auto col = ts->columns.find(n.field);
+    if (col == ts->columns.end()) return;
+    leaf.dict_match.resize(col->second.dict.size(), -1);
+    leaf.dict_horizon.resize(col->second.dict.size(), kNever);
+    for (uint32_t code = 1; code < col->second.dict.size(); ++code) {
+        if (leaf.dict_match[code] < 0) DecideCode(n, leaf, col->second, code);
     }
+}
+
+Roaring SegmentEngine::Impl::Eval::PerCustomer(const Node& n, const Roaring& cand) {
+    constexpr uint64_t kParallelFrom = 20'000;
+    const uint64_t total = cand.cardinality();
+    const int threads = static_cast<int>(std::min<uint64_t>(impl->threads, total / (kParallelFrom / 2) + 1));
     Roaring r;
-    r.addMany(hits.size(), hits.data());
+    if (threads <= 1 || total < kParallelFrom) {
+        std::vector<uint32_t> hits;
+        TimeMs ignored = kNever;
+        for (uint32_t c : cand) {
+            if (Match(n, c, &ignored)) hits.push_back(c);
+        }
+        r.addMany(hits.size(), hits.data());
+        return r;
+    }
+    // Each worker evaluates a slice on its own copy of the warmed caches.
+    Warm(n);
+    std::vector<uint32_t> ids(total);
+    cand.toUint32Array(ids.data());
+    std::vector<std::vector<uint32_t>> hits(static_cast<size_t>(threads));
+    auto work = [&](int t) {
+        Eval local = *this;
+        TimeMs ignored = kNever;
+        size_t lo = total * static_cast<size_t>(t) / static_cast<size_t>(threads);
+        size_t hi = total * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+        for (size_t i = lo; i < hi; ++i) {
+            if (local.Match(n, ids[i], &ignored)) hits[static_cast<size_t>(t)].push_back(ids[i]);
+        }
+    };
+    std::vector<std::thread> workers;
+    for (int t = 1; t < threads; ++t) workers.emplace_back(work, t);
+    work(0);
+    for (auto& w : workers) w.join();
+    for (const auto& h : hits) r.addMany(h.size(), h.data());
     return r;
 }
 
@@ -1177,6 +1224,11 @@ void SegmentEngine::SetChangeListener(ChangeListener listener) {
 void SegmentEngine::SetStoreSubtree(StoreSubtree subtree) {
     std::unique_lock lock(impl_->mu);
     impl_->subtree = std::move(subtree);
+}
+
+void SegmentEngine::SetThreads(int threads) {
+    std::unique_lock lock(impl_->mu);
+    impl_->threads = std::max(1, threads);
 }
 
 void SegmentEngine::SetClock(std::function<TimeMs()> clock) {

@@ -28,8 +28,8 @@ struct ProfileInput {
     TimeMs created_at = 0;
     std::optional<int64_t> store_id;
     std::string name, phone, email, gender, birthday, member_no;  // birthday: YYYY-MM-DD or empty
-    std::string traits;                                            // JSON object text
-    std::vector<std::string> identifier_types;                     // user_id, phone, wecom, ...
+    std::string traits;                                           // JSON object text
+    std::vector<std::string> identifier_types;                    // user_id, phone, wecom, ...
     std::optional<int64_t> merged_into;
     bool deleted = false;
 };
@@ -82,6 +82,8 @@ class SegmentEngine {
 
     void SetChangeListener(ChangeListener listener);
     void SetStoreSubtree(StoreSubtree subtree);
+    // Threads a large evaluation may use (default: the machine's cores, at most 8).
+    void SetThreads(int threads);
     // The clock the evaluator uses for "now" (tests advance it).
     void SetClock(std::function<TimeMs()> clock);
 

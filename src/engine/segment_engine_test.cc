@@ -198,6 +198,37 @@ TEST(SegmentEngine, StoreScopedPreviewsCountOnlyVisibleStores) {
     EXPECT_EQ(Query(f.seg, R"({"store":"in","ids":[100]})"), (std::vector<int64_t>{1, 2}));
 }
 
+TEST(SegmentEngine, ParallelEvaluationOfLargeCandidateSetsMatchesTheSerialOne) {
+    Fixture f;
+    std::vector<ProfileInput> profiles;
+    std::vector<EventInput> events;
+    std::vector<std::string> props = {R"({"category":"护肤"})", R"({"category":"彩妆"})"};
+    for (int id = 1; id <= 30'000; ++id) {
+        ProfileInput p;
+        p.customer_id = id;
+        p.created_at = kNow - 400 * kDay;
+        p.traits = id % 3 == 0 ? R"({"city":"上海"})" : R"({"city":"北京"})";
+        profiles.push_back(p);
+        for (int e = 0; e < id % 5; ++e) {
+            events.push_back(
+                {kTenant, id, "track", "Order Completed", kNow - (id % 40 + e) * kDay, 1000 * e, props[e % 2]});
+        }
+    }
+    f.events.Append(events);
+    f.seg.UpsertProfiles(kTenant, profiles);
+    auto rule = Rule(
+        R"({"or":[{"and":[{"trait":"city","op":"eq","value":"上海"},{"event":"Order Completed","window":{"last_days":20}}]},
+                              {"event":"Order Completed","where":[{"property":"category","op":"eq","value":"彩妆"}],"count":{"op":"gte","value":2}}]})");
+    f.seg.SetThreads(1);
+    auto serial = f.seg.Preview(kTenant, *rule, 50);
+    f.seg.SetThreads(4);
+    auto parallel = f.seg.Preview(kTenant, *rule, 50);
+    ASSERT_TRUE(serial.ok() && parallel.ok());
+    EXPECT_GT(serial->count, 5'000);
+    EXPECT_EQ(serial->count, parallel->count);
+    EXPECT_EQ(serial->sample, parallel->sample);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property: after every step of a random stream of events, profile and tag changes, merges and
 // clock advances, the incrementally maintained membership of every segment equals a
