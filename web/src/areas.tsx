@@ -1,8 +1,9 @@
 import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
-import { DashboardOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import { DashboardOutlined, SettingOutlined, TagsOutlined, TeamOutlined } from '@ant-design/icons';
 import type { Permission, SessionInfo } from './api/types';
 import type { MessageKey } from './i18n';
 import { hasPermission, isTenantWide } from './session/SessionContext';
+import { AUDIENCE_PAGES } from './pages/audience/nav';
 import { CUSTOMERS_PAGES } from './pages/customers/nav';
 import { SETTINGS_PAGES } from './pages/settings/nav';
 
@@ -47,6 +48,14 @@ export const AREAS: readonly Area[] = [
     permission: 'customers.read',
     children: CUSTOMERS_PAGES,
     component: lazy(() => import('./pages/customers')),
+  },
+  {
+    key: 'audience',
+    path: '/audience',
+    labelKey: 'nav.audience',
+    icon: <TagsOutlined />,
+    children: AUDIENCE_PAGES,
+    component: lazy(() => import('./pages/audience')),
   },
   {
     key: 'settings',

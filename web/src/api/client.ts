@@ -101,9 +101,38 @@ export async function request<T>(method: string, path: string, options: RequestO
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A file the API answers, such as a CSV export. */
+export interface DownloadedFile {
+  blob: Blob;
+  /** From `Content-Disposition`, when the server names the file. */
+  filename: string | null;
+}
+
+function filenameOf(disposition: string | null): string | null {
+  const match = disposition ? /filename="?([^";]+)"?/i.exec(disposition) : null;
+  return match ? match[1] : null;
+}
+
+/** GETs a file; failures are `ApiError`s as for JSON calls. */
+export async function requestFile(path: string, query?: Query): Promise<DownloadedFile> {
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, query), { credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, { code: 'network', message: 'network' });
+  }
+  if (!response.ok) {
+    const error = await parseError(response);
+    if (response.status === 401) listeners.forEach((listener) => listener());
+    throw error;
+  }
+  return { blob: await response.blob(), filename: filenameOf(response.headers.get('Content-Disposition')) };
+}
+
 export const api = {
   get: <T>(path: string, query?: Query) => request<T>('GET', path, { query }),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body }),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
-  delete: (path: string) => request<void>('DELETE', path),
+  delete: (path: string, query?: Query) => request<void>('DELETE', path, { query }),
 };

@@ -17,7 +17,14 @@ export type Permission =
   | 'customers.read'
   | 'customers.write'
   | 'customers.delete'
-  | 'pii';
+  | 'pii'
+  | 'analytics.read'
+  | 'tags.read'
+  | 'tags.manage'
+  | 'tags.apply'
+  | 'segments.read'
+  | 'segments.manage'
+  | 'segments.export';
 
 export interface Page<T> {
   data: T[];
@@ -131,6 +138,8 @@ export interface Customer {
   computed?: ComputedAttributes;
   /** Customers merged into this one; single reads only. */
   merged_ids?: number[];
+  /** The RFM class; single reads only, null without an order in the RFM period. */
+  rfm?: CustomerRfm | null;
   created_at: string;
   updated_at: string;
 }
@@ -268,3 +277,259 @@ export const IDENTIFIER_TYPES = [
   'wechat_openid',
   'taobao_ouid',
 ] as const;
+
+export const RFM_CLASSES = [
+  'important_value',
+  'important_develop',
+  'important_keep',
+  'important_retain',
+  'general_value',
+  'general_develop',
+  'general_keep',
+  'general_retain',
+] as const;
+
+export type RfmClass = (typeof RFM_CLASSES)[number];
+
+/** Money in minor units; recency in days since the last order. */
+export interface CustomerRfm {
+  code: RfmClass;
+  name: string;
+  recency_days: number;
+  frequency: number;
+  monetary: number;
+}
+
+/** A customer as lists of segment members and previews show it: no identifiers, PII masked without `pii`. */
+export interface CustomerSummary {
+  id: number;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  gender: Gender;
+  birthday: string | null;
+  store_id: number | null;
+  member_no: string | null;
+  created_at: string;
+}
+
+/** A segment rule: one JSON condition (docs/segments.md). */
+export type SegmentRule = Record<string, unknown>;
+
+export interface Segment {
+  id: number;
+  name: string;
+  description: string;
+  rule: SegmentRule | null;
+  /** Current members; for store roles, of their stores only. */
+  size: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SegmentInput {
+  name: string;
+  description?: string;
+  rule: SegmentRule;
+}
+
+export interface SegmentPreview {
+  count: number;
+  sample: CustomerSummary[];
+}
+
+export interface SegmentMemberPage extends Page<CustomerSummary> {
+  total: number;
+}
+
+export interface SegmentSizes {
+  segment_id: number;
+  from: string;
+  to: string;
+  data: { date: string; size: number }[];
+}
+
+export interface CustomerSegments {
+  customer_id: number;
+  data: { id: number; name: string }[];
+}
+
+export const SEGMENT_EXPORT_FIELDS = [
+  'id',
+  'name',
+  'phone',
+  'email',
+  'gender',
+  'birthday',
+  'store_id',
+  'member_no',
+  'created_at',
+] as const;
+
+export type SegmentExportField = (typeof SEGMENT_EXPORT_FIELDS)[number];
+
+export type ThresholdSource = 'setting' | 'mean';
+
+export interface RfmSummary {
+  period_days: number;
+  customers_with_orders: number;
+  /** Minor units. */
+  monetary_total: number;
+  thresholds: {
+    recency_days: number;
+    frequency: number;
+    /** Minor units. */
+    monetary: number;
+    source: { recency_days: ThresholdSource; frequency: ThresholdSource; monetary: ThresholdSource };
+  };
+  classes: {
+    code: RfmClass;
+    name: string;
+    customers: number;
+    share: number;
+    monetary: number;
+    monetary_share: number;
+  }[];
+}
+
+/** Thresholds null: the tenant's mean. Monetary in minor units. */
+export interface RfmSettings {
+  period_days: number;
+  recency_days: number | null;
+  frequency: number | null;
+  monetary: number | null;
+}
+
+export interface TagGroup {
+  id: number;
+  name: string;
+  /** `#RRGGBB`, or null for the default colour. */
+  color: string | null;
+  sort_order: number;
+  /** The WeCom corp tag group id, once synchronised. */
+  wecom_group_id: string | null;
+  tag_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TagGroupInput {
+  name?: string;
+  color?: string | null;
+  sort_order?: number;
+  wecom_group_id?: string | null;
+}
+
+export type TagKind = 'manual' | 'rule';
+
+export interface Tag {
+  id: number;
+  group_id: number;
+  name: string;
+  kind: TagKind;
+  color: string | null;
+  sort_order: number;
+  description: string;
+  /** A segment rule: customers matching it hold the tag; null for tags applied explicitly. */
+  rule: SegmentRule | null;
+  wecom_tag_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TagInput {
+  group_id?: number;
+  name?: string;
+  color?: string | null;
+  sort_order?: number;
+  description?: string;
+  rule?: SegmentRule | null;
+  wecom_tag_id?: string | null;
+}
+
+export type TagSource = 'manual' | 'rule' | 'import' | 'questionnaire' | 'api';
+
+export const TAG_SOURCES: readonly TagSource[] = ['manual', 'rule', 'import', 'questionnaire', 'api'];
+
+/** Who did something: a console user, an API key, the CLI or siyu itself. */
+export interface Actor {
+  type: string;
+  id: number | null;
+  name: string;
+}
+
+/** A tag a customer holds, with where it came from; rule tags carry no actor or time. */
+export interface CustomerTag {
+  tag_id: number;
+  name: string;
+  group_id: number;
+  color: string | null;
+  kind: TagKind;
+  source: TagSource;
+  applied_by: Actor | null;
+  applied_at: string | null;
+  /** The record holding it: the customer, or one merged into it. */
+  customer_id: number;
+}
+
+export interface CustomerTags {
+  customer_id: number;
+  data: CustomerTag[];
+}
+
+export interface TagHistoryEntry {
+  id: number;
+  customer_id: number;
+  tag_id: number;
+  tag_name: string;
+  action: 'added' | 'removed';
+  source: TagSource;
+  actor: Actor;
+  job_id: number | null;
+  at: string;
+}
+
+export interface QuestionChoice {
+  id?: string;
+  label: string;
+  tag_ids: number[];
+  codes: string[];
+}
+
+export type QuestionType = 'single' | 'multiple';
+
+export interface Question {
+  id?: string;
+  title: string;
+  type: QuestionType;
+  required: boolean;
+  choices: QuestionChoice[];
+}
+
+export interface Questionnaire {
+  id: number;
+  name: string;
+  description: string;
+  questions: Question[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface QuestionnaireInput {
+  name?: string;
+  description?: string;
+  questions?: Question[];
+}
+
+export interface QuestionnaireAnswer {
+  id: number;
+  questionnaire_id: number;
+  questionnaire_name: string;
+  customer_id: number;
+  answers: { question_id: string; question: string; choice_ids: string[]; choices: string[] }[];
+  tag_ids: number[];
+  codes: string[];
+  submitted_by: Actor;
+  submitted_at: string;
+}

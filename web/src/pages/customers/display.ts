@@ -1,8 +1,11 @@
 import type { Customer } from '../../api/types';
 import { isMessageKey, type Translate } from '../../i18n';
 
+/** The fields naming a customer, held by full customers and by summaries alike. */
+type Named = Pick<Customer, 'id' | 'name' | 'phone' | 'email' | 'member_no'>;
+
 /** The best human label of a customer: the name, else a contact, else the id. */
-export function displayName(customer: Customer, t: Translate): string {
+export function displayName(customer: Named, t: Translate): string {
   return (
     customer.name ||
     customer.phone ||

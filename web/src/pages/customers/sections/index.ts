@@ -4,6 +4,10 @@ import { ComputedSection } from './ComputedSection';
 import { IdentifiersSection } from './IdentifiersSection';
 import { MergesSection } from './MergesSection';
 import { ProfileSection } from './ProfileSection';
+import { QuestionnaireAnswersSection } from './QuestionnaireAnswersSection';
+import { RfmSection } from './RfmSection';
+import { SegmentsSection } from './SegmentsSection';
+import { TagsSection } from './TagsSection';
 import { TimelineSection } from './TimelineSection';
 import { TraitsSection } from './TraitsSection';
 import type { CustomerSectionProps } from './types';
@@ -24,6 +28,10 @@ export interface CustomerSection {
 export const CUSTOMER_SECTIONS: readonly CustomerSection[] = [
   { key: 'profile', component: ProfileSection },
   { key: 'computed', component: ComputedSection },
+  { key: 'tags', component: TagsSection, permission: 'tags.read', half: true },
+  { key: 'segments', component: SegmentsSection, permission: 'segments.read', half: true },
+  { key: 'rfm', component: RfmSection, half: true },
+  { key: 'questionnaires', component: QuestionnaireAnswersSection, permission: 'tags.read', half: true },
   { key: 'identifiers', component: IdentifiersSection, half: true },
   { key: 'traits', component: TraitsSection, half: true },
   { key: 'merges', component: MergesSection },
