@@ -54,6 +54,7 @@ bench: deps deps-test
 	bench/ingest/run.sh 100000 500 4
 	bench/ingest/import_compare.sh
 	./build/release/bench/engine/engine_bench
+	bench/segments/run.sh small
 
 build/fuzz/build.ninja:
 	CXX=clang++-14 cmake -S . -B build/fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DSIYU_FUZZ=ON -DSIYU_BUILD_TESTS=OFF

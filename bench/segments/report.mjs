@@ -43,7 +43,7 @@ for (const e of engines) {
       `${l.customers.toLocaleString('en')} customers, ${l.events.toLocaleString('en')} events`,
       `engine memory ${mb(l.memory_bytes)} (event store ${mb(l.event_store_bytes)} + segment engine ${mb(l.segment_engine_bytes)})`,
       `process RSS ${mb(l.rss_bytes)}`,
-      'queries on 1 thread',
+      `${l.threads} threads`,
     );
   } else if (e === 'duckdb') {
     parts.push(`in-memory tables ${mb(l.memory_bytes)}`, `${l.threads} threads`);
@@ -116,11 +116,11 @@ if (inc) {
 const verify = other('siyu', 'verify');
 if (verify) {
   if (verify.mismatches === 0) {
-    console.log(`verify: the ${verify.segments} active segments' maintained sizes equal recomputation from scratch`);
+    console.log(`verify: the ${verify.segments} active segments' maintained sizes equal a fresh evaluation of their rules`);
   } else {
     failed = true;
     console.log(
-      `FAIL verify: ${verify.mismatches} of ${verify.segments} active segments differ from recomputation; ` +
+      `FAIL verify: ${verify.mismatches} of ${verify.segments} active segments differ from a fresh evaluation; ` +
         `first: ${JSON.stringify(verify.first_mismatch)}`,
     );
   }

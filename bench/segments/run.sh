@@ -8,7 +8,7 @@
 #
 # Usage: bench/segments/run.sh [tiny|small|large] [runs]      (default: small 5)
 # Environment:
-#   SIYU_BENCH_THREADS  DuckDB threads and PostgreSQL processes per query (default 2)
+#   SIYU_BENCH_THREADS  threads per query: siyu and DuckDB threads, PostgreSQL processes (default 2)
 #   SIYU_BENCH_SEED     generator seed (default 1)
 #   SIYU_BENCH_ENGINES  which engines to run (default "siyu duckdb postgres")
 #   SIYU_BENCH_DATA     where generated data sets are kept and reused (default build/bench-segments)
@@ -59,9 +59,9 @@ data="$(cd "$data" && pwd)"
 
 # --- siyu ---------------------------------------------------------------------------------------
 if has siyu; then
-  note "siyu: loading and running the queries"
+  note "siyu: loading and running the queries ($threads threads)"
   build/release/bench/segments/segment_bench --data "$data" --queries bench/segments/queries.json --runs "$runs" \
-    >"$results/siyu.jsonl"
+    --threads "$threads" >"$results/siyu.jsonl"
 fi
 
 # --- DuckDB -------------------------------------------------------------------------------------
