@@ -1,15 +1,15 @@
-// Loads a `siyu gen` data set into native tables of an in-memory DuckDB database and runs the
-// query set: one warm-up, then RUNS timed runs of each query. Prints JSON lines: first
+// Loads a `siyu gen` data set into native tables of a DuckDB database (in memory unless a file
+// is given) and runs the query set: one warm-up, then RUNS timed runs of each query. Prints JSON lines: first
 // {"engine":"duckdb","load_s":..,"memory_bytes":..}, then one per query with its count and the
 // median, min and max milliseconds.
-// Usage: node duckdb_run.mjs DATA_DIR THREADS RUNS
+// Usage: node duckdb_run.mjs DATA_DIR THREADS RUNS [DATABASE_FILE]
 import { DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { queriesFor, readNow } from './sql.mjs';
 
-const [dir, threadsArg, runsArg] = process.argv.slice(2);
+const [dir, threadsArg, runsArg, database = ':memory:'] = process.argv.slice(2);
 if (!dir || !threadsArg || !runsArg) {
-  console.error('usage: node duckdb_run.mjs DATA_DIR THREADS RUNS');
+  console.error('usage: node duckdb_run.mjs DATA_DIR THREADS RUNS [DATABASE_FILE]');
   process.exit(2);
 }
 const threads = Number(threadsArg);
@@ -41,7 +41,7 @@ const tables = {
 };
 
 const quote = (s) => `'${s.replaceAll("'", "''")}'`;
-const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+const instance = await DuckDBInstance.create(database, { threads: String(threads) });
 const connection = await instance.connect();
 
 const loadStarted = performance.now();

@@ -46,7 +46,7 @@ for (const e of engines) {
       `${l.threads} threads`,
     );
   } else if (e === 'duckdb') {
-    parts.push(`in-memory tables ${mb(l.memory_bytes)}`, `${l.threads} threads`);
+    parts.push(`memory ${mb(l.memory_bytes)}`, `${l.threads} threads`);
   } else {
     parts.push(`indexes ${l.index_s} s`, `tables and indexes ${mb(l.disk_bytes)}`, `${l.threads} processes per query`);
   }
