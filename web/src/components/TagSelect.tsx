@@ -35,6 +35,7 @@ export function TagSelect({
     .map((group) => ({
       label: group.name,
       title: group.name,
+      search: group.name.toLowerCase(),
       options: (data?.tags ?? [])
         .filter((tag) => tag.group_id === group.id)
         .filter((tag) => !(explicitOnly && tag.kind === 'rule') && !excludeIds?.includes(tag.id))

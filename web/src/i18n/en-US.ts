@@ -531,6 +531,8 @@ export const enUS: Record<MessageKey, string> = {
   'segments.sizes.title': 'Size over time',
   'segments.sizes.series': 'Customers',
   'segments.sizes.days': '{days} days',
+  'segments.sizes.oneDay':
+    'One day recorded so far: {count} customers on {date}. The size is recorded daily; the trend shows from the second day.',
   'segments.sizes.empty': 'No size history yet. The size is recorded once a day.',
   'segments.export.button': 'Export',
   'segments.export.title': 'Export "{name}"',
@@ -671,7 +673,8 @@ export const enUS: Record<MessageKey, string> = {
   'builder.window.last_hours': 'last N hours',
   'builder.window.range': 'between dates',
   'builder.window.since_registration': 'since sign-up',
-  'builder.measureLabel': 'where',
+  'builder.windowLabel': 'when',
+  'builder.measureLabel': 'measure',
   'builder.measure.count': 'count',
   'builder.measure.sum': 'sum of',
   'builder.measure.avg': 'average of',

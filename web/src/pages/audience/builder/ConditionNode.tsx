@@ -195,6 +195,7 @@ export function AddButtons({ onAdd, parent }: { onAdd: (node: RuleNode) => void;
             ),
           })),
           onClick: ({ key }) => onAdd(newCondition(key as AddableKind)),
+          className: 'siyu-add-menu',
         }}
       >
         <Button size="small" icon={<PlusOutlined />} data-testid="builder-add">
@@ -310,7 +311,7 @@ export function ConditionNode({ node, path, onChange, onRemove, negated }: NodeP
       data-path={path}
     >
       <Flex gap={8} align="flex-start">
-        <Flex vertical gap={4} align="flex-start" style={{ flex: 'none', width: 84 }}>
+        <Flex vertical gap={4} align="flex-start" style={{ flex: 'none', minWidth: 52 }}>
           <Tag color={KIND_COLORS[kind]} style={{ marginInlineEnd: 0 }}>
             {t(`builder.kind.${kind}`)}
           </Tag>

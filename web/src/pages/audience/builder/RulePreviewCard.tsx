@@ -1,4 +1,4 @@
-import { Alert, Card, Empty, Flex, List, Spin, Typography } from 'antd';
+import { Alert, Card, Empty, Flex, List, Skeleton, Spin, Typography } from 'antd';
 import { TeamOutlined } from '@ant-design/icons';
 import { Link } from 'react-router-dom';
 import { describeError } from '../../../components/errors';
@@ -51,7 +51,9 @@ export function RulePreviewCard({ preview }: { preview: RulePreviewState }) {
       <Typography.Text strong style={{ display: 'block', marginTop: 16 }}>
         {t('builder.preview.sample')}
       </Typography.Text>
-      {sample.length ? (
+      {!data && loading ? (
+        <Skeleton active title={false} paragraph={{ rows: 4 }} style={{ marginTop: 8 }} />
+      ) : !data ? null : sample.length ? (
         <List
           size="small"
           dataSource={sample}

@@ -38,7 +38,7 @@ interface SingleProps {
 }
 
 /** One value of a type: text, number, date, yes/no, gender or store. */
-function SingleValue({ type, value, onChange, money, width = 160, testId }: SingleProps) {
+function SingleValue({ type, value, onChange, money, width, testId }: SingleProps) {
   const t = useT();
   const { readOnly } = useBuilder();
   switch (type) {
@@ -49,7 +49,7 @@ function SingleValue({ type, value, onChange, money, width = 160, testId }: Sing
           onChange={(next) => onChange(next ?? undefined)}
           prefix={money ? '¥' : undefined}
           placeholder={t('builder.value')}
-          style={{ width }}
+          style={{ width: width ?? 120 }}
           disabled={readOnly}
           data-testid={testId}
         />
@@ -59,7 +59,7 @@ function SingleValue({ type, value, onChange, money, width = 160, testId }: Sing
         <DatePicker
           value={typeof value === 'string' && dayjs(value.slice(0, 10)).isValid() ? dayjs(value.slice(0, 10)) : null}
           onChange={(next) => onChange(next ? next.format(DAY) : undefined)}
-          style={{ width }}
+          style={{ width: width ?? 150 }}
           disabled={readOnly}
         />
       );
@@ -72,7 +72,7 @@ function SingleValue({ type, value, onChange, money, width = 160, testId }: Sing
             { value: true, label: t('builder.true') },
             { value: false, label: t('builder.false') },
           ]}
-          style={{ width }}
+          style={{ width: width ?? 160 }}
           disabled={readOnly}
         />
       );
@@ -83,7 +83,7 @@ function SingleValue({ type, value, onChange, money, width = 160, testId }: Sing
           onChange={onChange}
           options={GENDERS.map((gender) => ({ value: gender, label: t(`gender.${gender}`) }))}
           placeholder={t('builder.value')}
-          style={{ width }}
+          style={{ width: width ?? 160 }}
           disabled={readOnly}
         />
       );
@@ -102,7 +102,7 @@ function SingleValue({ type, value, onChange, money, width = 160, testId }: Sing
           value={typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value)}
           onChange={(event) => onChange(event.target.value)}
           placeholder={t('builder.value')}
-          style={{ width }}
+          style={{ width: width ?? 160 }}
           disabled={readOnly}
           data-testid={testId}
         />
@@ -273,7 +273,7 @@ export function Comparison({ node, onChange, type, ops, relative = [], money, te
         options={options}
         placeholder={t('builder.opPlaceholder')}
         popupMatchSelectWidth={false}
-        style={{ width: 130 }}
+        style={{ width: 124 }}
         disabled={readOnly}
       />
       {input}

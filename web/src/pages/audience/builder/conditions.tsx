@@ -363,7 +363,7 @@ function WindowInput({ window, onChange }: { window: unknown; onChange: (window:
           value={typeof current[mode] === 'number' ? (current[mode] as number) : null}
           onChange={(value) => onChange({ [mode]: value ?? undefined })}
           addonAfter={t(mode === 'last_days' ? 'builder.days' : 'builder.hours')}
-          style={{ width: 130 }}
+          style={{ width: 124 }}
           disabled={readOnly}
         />
       ) : null}
@@ -407,7 +407,7 @@ function MeasureInput({ node, onChange }: EditorProps) {
         onChange={choose}
         options={(['count', ...AGGREGATES] as const).map((value) => ({ value, label: t(`builder.measure.${value}`) }))}
         popupMatchSelectWidth={false}
-        style={{ width: 100 }}
+        style={{ width: 96 }}
         disabled={readOnly}
         data-testid="builder-measure"
       />
@@ -464,6 +464,9 @@ export function EventEditor({ node, onChange }: EditorProps) {
           onChange={(event) => onChange({ ...node, event })}
           testId="builder-event"
         />
+      </Flex>
+      <Flex gap={6} wrap align="center">
+        <Word>{t('builder.windowLabel')}</Word>
         <WindowInput window={node.window} onChange={(window) => onChange(set(node, 'window', window))} />
       </Flex>
       {did ? (
@@ -529,7 +532,7 @@ export function FirstLastEditor({ node, onChange }: EditorProps) {
           { value: 'days_ago', label: t('builder.atDaysAgo') },
           { value: 'date', label: t('builder.atDate') },
         ]}
-        style={{ width: 110 }}
+        style={{ width: 124 }}
         disabled={readOnly}
       />
       {relative ? (

@@ -98,6 +98,7 @@ export function EventNamePicker({ value, onChange, testId }: EventPickerProps) {
         setSearch('');
         onChange(next);
       }}
+      labelRender={({ value: name }) => eventNameLabel(String(name), t)}
       popupMatchSelectWidth={320}
       style={{ width: 220 }}
       data-testid={testId}

@@ -1,20 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import {
-  Alert,
-  App,
-  Button,
-  Card,
-  Col,
-  Descriptions,
-  Form,
-  InputNumber,
-  Modal,
-  Row,
-  Skeleton,
-  Table,
-  Tag,
-  Typography,
-} from 'antd';
+import { Alert, App, Button, Card, Col, Form, InputNumber, Modal, Row, Skeleton, Table, Tag, Typography } from 'antd';
 import { SettingOutlined } from '@ant-design/icons';
 import { analyticsApi } from '../../../api/analytics';
 import type { RfmSettings, RfmSummary, ThresholdSource } from '../../../api/types';
@@ -50,6 +35,7 @@ function chartOption(summary: RfmSummary, t: Translate): ChartOption {
       {
         name: t('rfm.customerShare'),
         type: 'bar',
+        itemStyle: { color: '#1677ff' },
         data: summary.classes.map((row) => ({
           value: Number((row.share * 100).toFixed(2)),
           itemStyle: { color: RFM_COLORS[row.code] },
@@ -168,48 +154,40 @@ function SettingsModal({ open, onClose, onSaved }: { open: boolean; onClose: () 
   );
 }
 
+function Threshold({ label, value, source }: { label: string; value: string; source?: ThresholdSource }) {
+  return (
+    <Col xs={12} lg={6}>
+      <Typography.Text type="secondary">{label}</Typography.Text>
+      <div className="siyu-threshold-value">
+        {value}
+        {source ? <SourceTag source={source} /> : null}
+      </div>
+    </Col>
+  );
+}
+
 function Thresholds({ summary, format }: { summary: RfmSummary; format: Formatters }) {
   const t = useT();
   const { thresholds } = summary;
   return (
-    <Descriptions
-      column={{ xs: 1, sm: 2, lg: 4 }}
-      size="small"
-      data-testid="rfm-thresholds"
-      items={[
-        { key: 'period', label: t('rfm.periodDays'), children: t('rfm.daysValue', { days: summary.period_days }) },
-        {
-          key: 'recency',
-          label: t('rfm.recencyThreshold'),
-          children: (
-            <>
-              {t('rfm.daysValue', { days: format.number(Math.round(thresholds.recency_days * 10) / 10) })}
-              <SourceTag source={thresholds.source.recency_days} />
-            </>
-          ),
-        },
-        {
-          key: 'frequency',
-          label: t('rfm.frequencyThreshold'),
-          children: (
-            <>
-              {t('rfm.ordersValue', { count: format.number(Math.round(thresholds.frequency * 100) / 100) })}
-              <SourceTag source={thresholds.source.frequency} />
-            </>
-          ),
-        },
-        {
-          key: 'monetary',
-          label: t('rfm.monetaryThreshold'),
-          children: (
-            <>
-              {format.money(Math.round(thresholds.monetary))}
-              <SourceTag source={thresholds.source.monetary} />
-            </>
-          ),
-        },
-      ]}
-    />
+    <Row gutter={[16, 16]} data-testid="rfm-thresholds">
+      <Threshold label={t('rfm.periodDays')} value={t('rfm.daysValue', { days: summary.period_days })} />
+      <Threshold
+        label={t('rfm.recencyThreshold')}
+        value={t('rfm.daysValue', { days: format.number(Math.round(thresholds.recency_days * 10) / 10) })}
+        source={thresholds.source.recency_days}
+      />
+      <Threshold
+        label={t('rfm.frequencyThreshold')}
+        value={t('rfm.ordersValue', { count: format.number(Math.round(thresholds.frequency * 100) / 100) })}
+        source={thresholds.source.frequency}
+      />
+      <Threshold
+        label={t('rfm.monetaryThreshold')}
+        value={format.money(Math.round(thresholds.monetary))}
+        source={thresholds.source.monetary}
+      />
+    </Row>
   );
 }
 
@@ -268,7 +246,7 @@ export default function RfmPage() {
                 rowKey="code"
                 dataSource={data.classes}
                 pagination={false}
-                scroll={{ x: 560 }}
+                scroll={{ x: 500 }}
                 data-testid="rfm-table"
                 columns={[
                   {
@@ -284,17 +262,25 @@ export default function RfmPage() {
                   {
                     title: t('rfm.customers'),
                     dataIndex: 'customers',
+                    width: 72,
                     align: 'right',
                     render: (n: number) => format.number(n),
                   },
-                  { title: t('rfm.customerShare'), dataIndex: 'share', align: 'right', render: percent },
+                  { title: t('rfm.customerShare'), dataIndex: 'share', width: 80, align: 'right', render: percent },
                   {
                     title: t('rfm.monetary'),
                     dataIndex: 'monetary',
+                    width: 116,
                     align: 'right',
                     render: (m: number) => format.money(m),
                   },
-                  { title: t('rfm.monetaryShare'), dataIndex: 'monetary_share', align: 'right', render: percent },
+                  {
+                    title: t('rfm.monetaryShare'),
+                    dataIndex: 'monetary_share',
+                    width: 80,
+                    align: 'right',
+                    render: percent,
+                  },
                 ]}
                 summary={() => (
                   <Table.Summary.Row>

@@ -166,7 +166,7 @@ function SegmentEditor({ segment }: { segment?: Segment }) {
         extra={extra.length ? extra : undefined}
       />
       <Row gutter={[16, 16]}>
-        <Col xs={24} xl={16}>
+        <Col xs={24} xl={17}>
           <Card>
             <Form<Values>
               form={form}
@@ -208,7 +208,7 @@ function SegmentEditor({ segment }: { segment?: Segment }) {
             />
           </Card>
         </Col>
-        <Col xs={24} xl={8}>
+        <Col xs={24} xl={7}>
           <div className="siyu-sticky">
             <RulePreviewCard preview={preview} />
           </div>

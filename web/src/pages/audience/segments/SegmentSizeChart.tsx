@@ -51,7 +51,15 @@ export function SegmentSizeChart({ segmentId, version }: { segmentId: number; ve
   if (error) body = <ErrorAlert error={error} onRetry={reload} />;
   else if (loading && !data) body = <Skeleton active paragraph={{ rows: 5 }} />;
   else if (!data?.data.length) body = <Empty description={t('segments.sizes.empty')} style={{ padding: '32px 0' }} />;
-  else body = option ? <EChart option={option} height={260} testId="chart-segment-sizes" /> : null;
+  else if (data.data.length === 1) {
+    const [only] = data.data;
+    body = (
+      <Empty
+        description={t('segments.sizes.oneDay', { date: only.date, count: format.number(only.size) })}
+        style={{ padding: '32px 0' }}
+      />
+    );
+  } else body = option ? <EChart option={option} height={260} testId="chart-segment-sizes" /> : null;
   return (
     <Card
       title={t('segments.sizes.title')}
