@@ -1,9 +1,108 @@
 #include "api/routes.h"
+#include "api/segment_sync.h"
 #include "base/json_writer.h"
 
 namespace siyu::api {
 
+namespace {
+
+Json OptNumber(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+Json RfmSettingsJson(const cdp::RfmSettings& s) {
+    return {{"period_days", s.period_days},
+            {"recency_days", OptNumber(s.recency_days)},
+            {"frequency", OptNumber(s.frequency)},
+            {"monetary", OptNumber(s.monetary)}};
+}
+
+double Share(int64_t part, int64_t whole) { return whole > 0 ? static_cast<double>(part) / whole : 0.0; }
+
+Result<http::Response> RfmSummary(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(auto settings, c.svc.segments->repository().GetRfmSettings(c.tenant()));
+    engine::RfmSummary sum = c.svc.segment_engine.RfmSummaryOf(c.tenant());
+    int64_t monetary_total = 0;
+    for (const auto& k : sum.classes) monetary_total += k.monetary;
+    Json classes = Json::array();
+    for (size_t i = 0; i < std::size(engine::kRfmClasses); ++i) {
+        const auto& k = sum.classes[i];
+        classes.push_back({{"code", engine::kRfmClasses[i].code},
+                           {"name", engine::kRfmClasses[i].name},
+                           {"customers", k.customers},
+                           {"share", Share(k.customers, sum.customers_with_orders)},
+                           {"monetary", k.monetary},
+                           {"monetary_share", Share(k.monetary, monetary_total)}});
+    }
+    auto source = [](const std::optional<double>& v) { return v ? "setting" : "mean"; };
+    return JsonResponse(200, {{"period_days", settings.period_days},
+                              {"customers_with_orders", sum.customers_with_orders},
+                              {"monetary_total", monetary_total},
+                              {"thresholds",
+                               {{"recency_days", sum.recency_threshold},
+                                {"frequency", sum.frequency_threshold},
+                                {"monetary", sum.monetary_threshold},
+                                {"source",
+                                 {{"recency_days", source(settings.recency_days)},
+                                  {"frequency", source(settings.frequency)},
+                                  {"monetary", source(settings.monetary)}}}}},
+                              {"classes", classes}});
+}
+
+// A threshold: absent or null leaves it to the tenant's mean; otherwise a positive number.
+Result<std::optional<double>> Threshold(const Json& body, const char* field, bool allow_zero) {
+    SIYU_ASSIGN_OR_RETURN(auto v, NullableDouble(body, field));
+    if (!v || !*v) return std::optional<double>();
+    if (**v < 0 || (!allow_zero && **v == 0) || **v > 1e15) {
+        return Status::InvalidArgument(field,
+                                       allow_zero ? "must be a number ≥ 0 or null" : "must be a number > 0 or null");
+    }
+    return *v;
+}
+
+Result<http::Response> PutRfmSettings(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
+    SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"period_days", "recency_days", "frequency", "monetary"}));
+    cdp::RfmSettings s;
+    SIYU_ASSIGN_OR_RETURN(auto period, OptInt(body, "period_days"));
+    if (period) {
+        if (*period < 1 || *period > 3650) return Status::InvalidArgument("period_days", "must be 1 to 3650");
+        s.period_days = *period;
+    }
+    SIYU_ASSIGN_OR_RETURN(s.recency_days, Threshold(body, "recency_days", false));
+    SIYU_ASSIGN_OR_RETURN(s.frequency, Threshold(body, "frequency", false));
+    SIYU_ASSIGN_OR_RETURN(s.monetary, Threshold(body, "monetary", true));
+    SIYU_RETURN_IF_ERROR(c.svc.segments->repository().PutRfmSettings(c.tenant(), s, c.actor));
+    SIYU_RETURN_IF_ERROR(c.svc.segments->ReloadTenant(c.tenant()));
+    return JsonResponse(200, RfmSettingsJson(s));
+}
+
+}  // namespace
+
 void AddAnalyticsRoutes(RouteTable& t) {
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/analytics/rfm",
+           .summary = "Customers and order value per RFM class, with the thresholds used",
+           .tag = "Analytics",
+           .permission = "analytics.read",
+           .response_schema = "RfmSummary"},
+          RfmSummary);
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/analytics/rfm/settings",
+           .summary = "The RFM period and thresholds",
+           .tag = "Analytics",
+           .permission = "analytics.read",
+           .response_schema = "RfmSettings"},
+          [](Ctx& c) -> Result<http::Response> {
+              SIYU_ASSIGN_OR_RETURN(auto s, c.svc.segments->repository().GetRfmSettings(c.tenant()));
+              return JsonResponse(200, RfmSettingsJson(s));
+          });
+    t.Api({.method = "PUT",
+           .pattern = "/api/v1/analytics/rfm/settings",
+           .summary = "Set the RFM period and thresholds (null: the tenant's mean)",
+           .tag = "Analytics",
+           .permission = "segments.manage",
+           .request_schema = "RfmSettings",
+           .response_schema = "RfmSettings"},
+          PutRfmSettings);
     t.Api({.method = "GET",
            .pattern = "/api/v1/analytics/events",
            .summary = "Events and distinct customers per event name in a date range (tenant time zone)",

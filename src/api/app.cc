@@ -2,11 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "api/permissions.h"
 #include "api/routes.h"
+#include "api/segment_sync.h"
 #include "base/strings.h"
 
 namespace siyu::api {
+
+Services::~Services() = default;
 
 bool Ctx::Can(std::string_view permission) const { return HasPermission(principal.role, permission); }
 
@@ -79,7 +84,12 @@ void RouteTable::Public(http::RouteSpec spec, PublicHandler handler) {
 
 App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     : services_(std::make_unique<Services>(db, config, engine)), router_(std::make_unique<http::Router>()) {
-    services_->ingestor.SetListener([engine](const std::vector<cdp::StoredEvent>& events) {
+    SegmentSyncOptions segment_options;
+    segment_options.refresh_seconds = config.segments_refresh_seconds;
+    services_->segments = std::make_unique<SegmentSync>(db, engine, &services_->segment_engine, &services_->tags,
+                                                        &services_->stores, segment_options);
+    SegmentSync* segments = services_->segments.get();
+    services_->ingestor.SetListener([engine, segments](const std::vector<cdp::StoredEvent>& events) {
         std::vector<engine::EventInput> inputs;
         inputs.reserve(events.size());
         for (const auto& e : events) {
@@ -87,7 +97,25 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
                 engine::EventInput{e.tenant_id, e.customer_id, e.type, e.name, e.timestamp, e.revenue, e.properties});
         }
         engine->Append(inputs);
+        segments->OnEvents(events);
     });
+    services_->tags.SetRuleListener(
+        [segments](const std::vector<cdp::RuleTagChange>& changes) { segments->OnRuleTagChanges(changes); });
+    services_->tags.SetChangeListener([segments](const std::vector<cdp::CustomerTagChange>&) { segments->Wake(); });
+    services_->segment_members = [svc = services_.get()](int64_t tenant_id,
+                                                         int64_t segment_id) -> Result<std::vector<int64_t>> {
+        std::vector<int64_t> ids;
+        int64_t after = 0;
+        while (true) {
+            constexpr size_t kPage = 10'000;
+            SIYU_ASSIGN_OR_RETURN(auto page, svc->segment_engine.Members(tenant_id, segment_id, after, kPage));
+            ids.insert(ids.end(), page.sample.begin(), page.sample.end());
+            if (page.sample.size() < kPage) return ids;
+            after = page.sample.back();
+        }
+    };
+    if (Status st = segments->Load(); !st.ok()) throw std::runtime_error("loading segments: " + st.ToString());
+    segments->Start();
     RouteTable table(router_.get(), services_.get());
     AddOpsRoutes(table, *router_);
     AddAuthRoutes(table);
@@ -98,17 +126,23 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddAnalyticsRoutes(table);
     AddIdentityRoutes(table);
     AddImportRoutes(table);
+    AddSegmentRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",
                                 [engine] { return static_cast<double>(engine->Stats().events); });
     services_->metrics.AddGauge("siyu_engine_memory_bytes", "Memory of the engine's event storage.",
                                 [engine] { return static_cast<double>(engine->Stats().memory_bytes); });
+    services_->metrics.AddGauge(
+        "siyu_segment_engine_memory_bytes", "Memory of the segment engine.",
+        [svc = services_.get()] { return static_cast<double>(svc->segment_engine.MemoryBytes()); });
     services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",
                                 [] { return 1.0; });
 }
 
 App::~App() = default;
+
+void App::Shutdown() { services_->segments->Stop(); }
 
 http::Metrics& App::metrics() { return services_->metrics; }
 const http::Router& App::router() const { return *router_; }

@@ -29,6 +29,9 @@ class App {
     ~App();
 
     http::Response Dispatch(http::Request& request);
+    // Stops background work (the segment sync) after it has written what it queued. Call once
+    // the server has stopped and before the database is closed.
+    void Shutdown();
 
     http::Metrics& metrics();
     const http::Router& router() const;

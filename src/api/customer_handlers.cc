@@ -12,8 +12,23 @@ void WriteOpt(JsonWriter& w, std::string_view key, const std::optional<std::stri
     v ? w.String(*v) : w.Null();
 }
 
-// Customers are the hottest read, so they are written without a JSON DOM.
-void WriteCustomer(JsonWriter& w, const cdp::Customer& c, bool pii) {
+// The customer's RFM class and values (`null` without an order in the RFM period).
+void WriteRfm(JsonWriter& w, const std::optional<engine::RfmScore>& rfm) {
+    w.Key("rfm");
+    if (!rfm || rfm->rfm_class < 0 || rfm->rfm_class >= static_cast<int>(std::size(engine::kRfmClasses))) {
+        w.Null();
+        return;
+    }
+    const auto& k = engine::kRfmClasses[rfm->rfm_class];
+    w.BeginObject().Key("code").String(k.code).Key("name").String(k.name);
+    w.Key("recency_days").Int(rfm->recency_days).Key("frequency").Int(rfm->frequency);
+    w.Key("monetary").Int(rfm->monetary).EndObject();
+}
+
+// Customers are the hottest read, so they are written without a JSON DOM. With `rfm`, the
+// customer's RFM class is added (single-customer answers).
+void WriteCustomer(JsonWriter& w, const cdp::Customer& c, bool pii,
+                   const std::optional<engine::RfmScore>* rfm = nullptr) {
     auto mask = [&](const std::string& type, const std::string& value) -> std::string {
         if (pii) return value;
         if (type == "phone") return MaskPhone(value);
@@ -56,14 +71,17 @@ void WriteCustomer(JsonWriter& w, const cdp::Customer& c, bool pii) {
         for (int64_t id : c.merged_ids) w.Int(id);
         w.EndArray();
     }
+    if (rfm != nullptr) WriteRfm(w, *rfm);
     w.Key("created_at").String(FormatRfc3339(c.created_at));
     w.Key("updated_at").String(FormatRfc3339(c.updated_at));
     w.EndObject();
 }
 
-http::Response CustomerResponse(int status, const cdp::Customer& c, bool pii) {
+// One customer with computed attributes and RFM class, as reads and writes answer it.
+http::Response CustomerResponse(Ctx& ctx, int status, const cdp::Customer& c) {
+    std::optional<engine::RfmScore> rfm = ctx.svc.segment_engine.Rfm(ctx.tenant(), c.id);
     JsonWriter w;
-    WriteCustomer(w, c, pii);
+    WriteCustomer(w, c, ctx.Can("pii"), &rfm);
     return http::Response::Json(status, w.Take());
 }
 
@@ -225,7 +243,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_RETURN_IF_ERROR(CheckDeclaredIdentifierTypes(c.svc, c.tenant(), in));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Create(c.tenant(), in, vis));
-              return CustomerResponse(201, cu, c.Can("pii"));
+              return CustomerResponse(c, 201, cu);
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/customers/lookup",
@@ -240,7 +258,7 @@ void AddCustomerRoutes(RouteTable& t) {
               if (!value || value->empty()) return Status::InvalidArgument("value", "is required");
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Lookup(c.tenant(), *type, *value, vis));
-              return CustomerResponse(200, cu, c.Can("pii"));
+              return CustomerResponse(c, 200, cu);
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/customers/{id}",
@@ -252,7 +270,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Get(c.tenant(), id, vis));
-              return CustomerResponse(200, cu, c.Can("pii"));
+              return CustomerResponse(c, 200, cu);
           });
     t.Api({.method = "PATCH",
            .pattern = "/api/v1/customers/{id}",
@@ -267,7 +285,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_RETURN_IF_ERROR(CheckDeclaredIdentifierTypes(c.svc, c.tenant(), in));
               SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
               SIYU_ASSIGN_OR_RETURN(auto cu, c.svc.customers.Update(c.tenant(), id, in, vis));
-              return CustomerResponse(200, cu, c.Can("pii"));
+              return CustomerResponse(c, 200, cu);
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/customers/{id}/events",
@@ -311,7 +329,7 @@ void AddCustomerRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto customer, c.svc.customers.Get(c.tenant(), id, vis));
               SIYU_RETURN_IF_ERROR(c.svc.identity.Unmerge(c.tenant(), customer.id, merge_id, c.actor));
               SIYU_ASSIGN_OR_RETURN(auto after, c.svc.customers.Get(c.tenant(), customer.id, vis));
-              return CustomerResponse(200, after, c.Can("pii"));
+              return CustomerResponse(c, 200, after);
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/identity/conflicts",

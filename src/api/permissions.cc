@@ -25,6 +25,10 @@ const std::vector<PermissionRow>& PermissionMatrix() {
         {"pii", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager}},
         {"analytics.read", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst}},
         {"imports.manage", {Role::kOwner, Role::kAdmin, Role::kOperator}},
+        {"segments.read",
+         {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
+        {"segments.manage", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst}},
+        {"segments.export", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager}},
     };
     return kMatrix;
 }

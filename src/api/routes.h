@@ -3,10 +3,13 @@
 // Internal to the api module: what handler files share.
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "api/segment_sync.h"
 #include "auth/accounts.h"
 #include "auth/login_throttle.h"
 #include "base/config.h"
@@ -14,7 +17,9 @@
 #include "cdp/event_ingestor.h"
 #include "cdp/identity_graph.h"
 #include "cdp/identity_settings.h"
+#include "cdp/tags.h"
 #include "engine/event_store.h"
+#include "engine/segment_engine.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -23,6 +28,9 @@
 namespace siyu::api {
 
 using Json = nlohmann::json;
+
+// Parses a tag's rule (the segment rule language) and answers what it refers to.
+Result<cdp::TagRuleRefs> CheckTagRule(std::string_view rule_json);
 
 // Long-lived services the handlers use. Each member is thread-safe.
 struct Services {
@@ -36,7 +44,10 @@ struct Services {
           ingestor(database),
           identity(database),
           identity_settings(database),
+          tags(database, CheckTagRule),
+          segment_engine(event_store),
           static_files(cfg.web_dir) {}
+    ~Services();
 
     store::Database* db;
     engine::EventStore* engine;
@@ -47,10 +58,17 @@ struct Services {
     cdp::EventIngestor ingestor;
     cdp::IdentityGraph identity;
     cdp::IdentitySettingsStore identity_settings;
+    cdp::TagRepository tags;
+    engine::SegmentEngine segment_engine;
     auth::LoginThrottle email_throttle{5};
     auth::LoginThrottle ip_throttle{50};
     http::Metrics metrics;
     http::StaticFiles static_files;
+    // The customers of a saved segment (the segment engine's members); empty: segments are
+    // not available.
+    std::function<Result<std::vector<int64_t>>(int64_t tenant_id, int64_t segment_id)> segment_members;
+    // Saved segments and the thread keeping the segment engine current (set up by App).
+    std::unique_ptr<SegmentSync> segments;
 };
 
 // One authenticated API call.
@@ -94,6 +112,7 @@ void AddIdentityRoutes(RouteTable& t);
 // 400 when the input uses a custom identifier type the tenant has not declared.
 Status CheckDeclaredIdentifierTypes(Services& svc, int64_t tenant_id, const cdp::CustomerInput& input);
 void AddImportRoutes(RouteTable& t);
+void AddSegmentRoutes(RouteTable& t);
 
 // The OpenAPI document for the routes in `router`.
 Json BuildOpenApi(const http::Router& router);

@@ -27,6 +27,7 @@ const std::vector<Config::Setting>& Config::Settings() {
         {"admin.email", "e-mail of the owner account created on first start"},
         {"tracking.max_message_bytes", "largest tracking message in bytes (413 beyond)"},
         {"tracking.max_batch_bytes", "largest tracking batch in bytes after decompression (413 beyond)"},
+        {"segments.refresh_seconds", "how often time-dependent segments are re-evaluated (seconds)"},
     };
     return kSettings;
 }
@@ -81,6 +82,8 @@ Status SetConfigValue(const std::string& key, const std::string& value, Config* 
     } else if (key == "tracking.max_batch_bytes") {
         SIYU_RETURN_IF_ERROR(ParseIntSetting(key, value, &n));
         c->tracking_max_batch_bytes = n;
+    } else if (key == "segments.refresh_seconds") {
+        return set_int(&c->segments_refresh_seconds);
     } else {
         return Status::InvalidArgument(key, "unknown setting");
     }
@@ -156,6 +159,9 @@ Status ValidateConfig(const Config& c) {
     }
     if (c.tracking_max_batch_bytes > (int64_t{64} << 20)) {
         return Status::InvalidArgument("tracking.max_batch_bytes", "must be at most 64 MiB");
+    }
+    if (c.segments_refresh_seconds < 1 || c.segments_refresh_seconds > 86'400) {
+        return Status::InvalidArgument("segments.refresh_seconds", "must be 1-86400");
     }
     if (c.log_format != "text" && c.log_format != "json") {
         return Status::InvalidArgument("log.format", "must be text or json");

@@ -30,6 +30,7 @@ struct Config {
     std::string admin_email = "admin@siyu.local";
     int64_t tracking_max_message_bytes = 32 * 1024;
     int64_t tracking_max_batch_bytes = 500 * 1024;
+    int segments_refresh_seconds = 300;  // re-evaluation of time-dependent segments
 
     // One line per setting: key, current value and meaning (for --help and docs).
     struct Setting {

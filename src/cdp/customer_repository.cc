@@ -402,6 +402,30 @@ Result<Customer> CustomerRepository::Lookup(int64_t tenant_id, const std::string
     return Get(tenant_id, *id, vis);
 }
 
+Result<std::vector<Customer>> CustomerRepository::Summaries(int64_t tenant_id, const std::vector<int64_t>& ids,
+                                                            const Visibility& vis) {
+    std::vector<Customer> out;
+    if (ids.empty()) return out;
+    std::map<int64_t, Customer> found;
+    SIYU_RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> Status {
+        SIYU_ASSIGN_OR_RETURN(
+            auto stmt,
+            conn.Prepare(std::string(kColumns) + "WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) "
+                                                 "AND deleted_at IS NULL AND merged_into IS NULL"));
+        stmt.Bind(1, tenant_id).Bind(2, Json(ids).dump());
+        return stmt.ForEachRow([&] {
+            Customer c = ReadCustomer(stmt);
+            if (vis.Allows(c.store_id)) found.emplace(c.id, std::move(c));
+        });
+    }));
+    out.reserve(found.size());
+    for (int64_t id : ids) {
+        auto it = found.find(id);
+        if (it != found.end()) out.push_back(std::move(it->second));
+    }
+    return out;
+}
+
 Status CustomerRepository::ImportBatch(int64_t tenant_id, const std::vector<Customer>& customers) {
     return db_->Write([&](Connection& conn) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("INSERT INTO customers(tenant_id, name, phone, email, gender, "

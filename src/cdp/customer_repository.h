@@ -54,6 +54,9 @@ class CustomerRepository {
     Status Delete(int64_t tenant_id, int64_t id, const Visibility& vis, const auth::Actor& actor);
     Result<Customer> Lookup(int64_t tenant_id, const std::string& type, const std::string& value,
                             const Visibility& vis);
+    // The profiles (without identifiers and computed attributes) of `ids`, in that order;
+    // ids that are deleted, merged, invisible or of another tenant are left out.
+    Result<std::vector<Customer>> Summaries(int64_t tenant_id, const std::vector<int64_t>& ids, const Visibility& vis);
     // Inserts complete records (with their own created_at and identifiers) in one
     // transaction: all or none. For imports and demo data.
     Status ImportBatch(int64_t tenant_id, const std::vector<Customer>& customers);

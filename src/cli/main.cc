@@ -143,6 +143,7 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
                 c.data_dir.c_str(), threads);
     std::fflush(stdout);
     server.Wait();
+    app.Shutdown();
     db->Close();
     spdlog::info("stopped cleanly");
     return 0;

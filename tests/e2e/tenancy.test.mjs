@@ -88,6 +88,8 @@ describe('tenant isolation', () => {
       headers: { 'content-type': 'text/csv' },
     });
     expectOk(imported, CREATED);
+    // A segment of tenant 1, for the segment {id} routes.
+    expectOk(await as(owner1).post('/api/v1/segments', { name: `${mark1} segment`, rule: { all: true } }), CREATED);
 
     const t = srv.cli(['tenant', 'add', '--name', `Tenant Two ${mark2}`]);
     assert.equal(t.code, 0, t.stderr);
