@@ -4,9 +4,13 @@ import type {
   Page,
   Questionnaire,
   QuestionnaireAnswer,
+  QuestionnaireAnswerInput,
   QuestionnaireInput,
   Tag,
   TagGroup,
+  TagBulkInput,
+  TagBulkJob,
+  TagBulkResult,
   TagGroupInput,
   TagHistoryEntry,
   TagInput,
@@ -37,6 +41,9 @@ export const tagsApi = {
   /** Takes one tag off the customer (and off customers merged into it); answers the tags afterwards. */
   unapply: (customerId: number, tagId: number) =>
     request<CustomerTags>('DELETE', `/customers/${customerId}/tags/${tagId}`),
+  /** Tags listed customers at once (200), or a segment's members and long lists as a job (202). */
+  bulk: (input: TagBulkInput) => api.post<TagBulkResult | TagBulkJob>('/tags/bulk', input),
+  bulkJob: (id: number) => api.get<TagBulkJob>(`/tags/bulk/${id}`),
   history: (customerId: number, cursor: string | null, limit: number) =>
     api.get<Page<TagHistoryEntry>>(`/customers/${customerId}/tag-history`, { cursor, limit }),
 };
@@ -47,6 +54,9 @@ export const questionnairesApi = {
   create: (input: QuestionnaireInput) => api.post<Questionnaire>('/questionnaires', input),
   update: (id: number, input: QuestionnaireInput) => api.patch<Questionnaire>(`/questionnaires/${id}`, input),
   remove: (id: number) => api.delete(`/questionnaires/${id}`),
+  /** Stores a customer's answers and applies the tags their choices map to. */
+  submit: (id: number, input: QuestionnaireAnswerInput) =>
+    api.post<QuestionnaireAnswer>(`/questionnaires/${id}/answers`, input),
   answersOf: (customerId: number, cursor: string | null, limit: number) =>
     api.get<Page<QuestionnaireAnswer>>(`/customers/${customerId}/questionnaire-answers`, { cursor, limit }),
 };

@@ -533,3 +533,43 @@ export interface QuestionnaireAnswer {
   submitted_by: Actor;
   submitted_at: string;
 }
+
+export type TagBulkAction = 'add' | 'remove';
+
+export interface TagBulkInput {
+  action: TagBulkAction;
+  tag_ids: number[];
+  customer_ids?: number[];
+  segment_id?: number;
+}
+
+/** The answer of tagging up to 1,000 listed customers at once. */
+export interface TagBulkResult {
+  action: TagBulkAction;
+  tag_ids: number[];
+  customers: number;
+  changed: number;
+  unchanged: number;
+}
+
+export type TagBulkStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** A bulk tagging job running in the background (segments and long customer lists). */
+export interface TagBulkJob {
+  id: number;
+  status: TagBulkStatus;
+  action: TagBulkAction;
+  tag_ids: number[];
+  segment_id: number | null;
+  progress: { total: number; processed: number; changed: number; skipped: number; percent: number };
+  error: string | null;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface QuestionnaireAnswerInput {
+  customer_id: number;
+  answers: { question_id: string; choice_ids: string[] }[];
+}

@@ -497,6 +497,13 @@ export const enUS: Record<MessageKey, string> = {
     'Recency of the last order (R), number of orders (F) and amount spent (M), compared with the tenant thresholds, place each customer in one of eight classes.',
   'customerRfm.all': 'RFM classes of all customers',
 
+  'customerAnswers.fill': 'Fill in',
+  'customerAnswers.fillTitle': 'Fill in a questionnaire for the customer',
+  'customerAnswers.pick': 'Questionnaire',
+  'customerAnswers.submit': 'Submit',
+  'customerAnswers.submitted': 'Answers saved; the mapped tags were applied',
+  'customerAnswers.noQuestionnaires':
+    'No questionnaires yet. Colleagues who manage tags create them under Tags & Segments → Questionnaires.',
   'customerAnswers.empty': 'No questionnaire answers yet.',
   'customerAnswers.gave': 'Gave:',
 
@@ -705,6 +712,26 @@ export const enUS: Record<MessageKey, string> = {
   'builder.preview.failed': 'Could not count the customers',
   'builder.preview.sample': 'Some of them',
   'builder.preview.noSample': 'No customer matches',
+
+  'bulkTag.button': 'Tag members',
+  'bulkTag.title': 'Tag the members of "{name}"',
+  'bulkTag.hint':
+    "Adds tags to, or removes them from, the segment's {count} current members in the background; you may close this window.",
+  'bulkTag.action': 'Action',
+  'bulkTag.add': 'Add tags',
+  'bulkTag.remove': 'Remove tags',
+  'bulkTag.tags': 'Tags',
+  'bulkTag.needTag': 'Pick at least one tag',
+  'bulkTag.start': 'Start',
+  'bulkTag.status': 'Status',
+  'bulkTag.status.queued': 'Queued',
+  'bulkTag.status.running': 'Running',
+  'bulkTag.status.succeeded': 'Done',
+  'bulkTag.status.failed': 'Failed',
+  'bulkTag.processed': 'Processed',
+  'bulkTag.changed': 'Changed',
+  'bulkTag.skipped': 'Skipped',
+  'bulkTag.done': 'Bulk tagging done: {count} changes',
 
   'tags.subtitle': 'Customer tags in groups; rule tags are given to every customer who matches their rule',
   'tags.create': 'New tag',

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { App, Badge, Button, Card, Col, Form, Input, Result, Row, Skeleton } from 'antd';
-import { ArrowLeftOutlined, DeleteOutlined, DownloadOutlined, SaveOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DeleteOutlined, DownloadOutlined, SaveOutlined, TagsOutlined } from '@ant-design/icons';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { ApiError } from '../../../api/client';
 import { segmentsApi } from '../../../api/segments';
@@ -18,6 +18,7 @@ import { invalidateSegmentPicker } from '../builder/pickers';
 import { RuleBuilder } from '../builder/RuleBuilder';
 import { RulePreviewCard } from '../builder/RulePreviewCard';
 import { useRulePreview } from '../builder/useRulePreview';
+import { BulkTagModal } from './BulkTagModal';
 import { ExportModal } from './ExportModal';
 import { SegmentMembers } from './SegmentMembers';
 import { SegmentSizeChart } from './SegmentSizeChart';
@@ -59,6 +60,7 @@ function SegmentEditor({ segment }: { segment?: Segment }) {
   const [saveError, setSaveError] = useState<SaveError | null>(null);
   const [version, setVersion] = useState(0);
   const [exporting, setExporting] = useState(false);
+  const [bulkTagging, setBulkTagging] = useState(false);
   const name = Form.useWatch('name', form);
   const description = Form.useWatch('description', form);
   const preview = useRulePreview(rule);
@@ -123,6 +125,13 @@ function SegmentEditor({ segment }: { segment?: Segment }) {
     });
 
   const extra = [];
+  if (saved && can('tags.apply')) {
+    extra.push(
+      <Button key="tag" icon={<TagsOutlined />} onClick={() => setBulkTagging(true)} data-testid="segment-bulk-tag">
+        {t('bulkTag.button')}
+      </Button>,
+    );
+  }
   if (saved && can('segments.export')) {
     extra.push(
       <Button key="export" icon={<DownloadOutlined />} onClick={() => setExporting(true)} data-testid="segment-export">
@@ -225,6 +234,7 @@ function SegmentEditor({ segment }: { segment?: Segment }) {
         ) : null}
       </Row>
       <ExportModal segment={exporting ? (saved ?? null) : null} onClose={() => setExporting(false)} />
+      <BulkTagModal segment={bulkTagging ? (saved ?? null) : null} onClose={() => setBulkTagging(false)} />
     </>
   );
 }

@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import { Button, Card, Descriptions, Empty, Flex, Skeleton, Tag, Typography } from 'antd';
+import { FormOutlined } from '@ant-design/icons';
 import { questionnairesApi } from '../../../api/tags';
 import type { QuestionnaireAnswer } from '../../../api/types';
 import { ErrorAlert } from '../../../components/ErrorAlert';
@@ -6,6 +8,9 @@ import { useFormat } from '../../../format';
 import { useInfiniteList } from '../../../hooks/useInfiniteList';
 import { tagColor, useTags } from '../../../hooks/useTags';
 import { useT } from '../../../i18n';
+import { useCan } from '../../../session/SessionContext';
+import { AnswerModal } from './AnswerModal';
+import { customerTagsChanged } from './tagEvents';
 import type { CustomerSectionProps } from './types';
 
 function AnswerBlock({ answer }: { answer: QuestionnaireAnswer }) {
@@ -57,13 +62,37 @@ function AnswerBlock({ answer }: { answer: QuestionnaireAnswer }) {
 /** The questionnaires the customer answered, newest first, with the tags the answers gave. */
 export function QuestionnaireAnswersSection({ customer }: CustomerSectionProps) {
   const t = useT();
+  const can = useCan();
+  const [filling, setFilling] = useState(false);
+  const [version, setVersion] = useState(0);
   const list = useInfiniteList<QuestionnaireAnswer>(
     (cursor, limit) => questionnairesApi.answersOf(customer.id, cursor, limit),
-    `${customer.id}:${(customer.merged_ids ?? []).join(',')}`,
+    `${customer.id}:${(customer.merged_ids ?? []).join(',')}:${version}`,
     5,
   );
   return (
-    <Card title={t('customer.section.questionnaires')} data-testid="customer-questionnaires" style={{ height: '100%' }}>
+    <Card
+      title={t('customer.section.questionnaires')}
+      data-testid="customer-questionnaires"
+      style={{ height: '100%' }}
+      extra={
+        can('tags.apply') ? (
+          <Button size="small" icon={<FormOutlined />} onClick={() => setFilling(true)} data-testid="customer-answer">
+            {t('customerAnswers.fill')}
+          </Button>
+        ) : null
+      }
+    >
+      <AnswerModal
+        customerId={customer.id}
+        open={filling}
+        onClose={() => setFilling(false)}
+        onSubmitted={() => {
+          setFilling(false);
+          setVersion((value) => value + 1);
+          customerTagsChanged();
+        }}
+      />
       {list.error ? <ErrorAlert error={list.error} onRetry={list.retry} /> : null}
       {list.loading && list.rows.length === 0 ? <Skeleton active paragraph={{ rows: 3 }} /> : null}
       {!list.loading && !list.error && list.rows.length === 0 ? (

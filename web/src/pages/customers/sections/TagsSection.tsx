@@ -12,6 +12,7 @@ import { useInfiniteList } from '../../../hooks/useInfiniteList';
 import { useTags } from '../../../hooks/useTags';
 import { useT, type Translate } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
+import { useCustomerTagsVersion } from './tagEvents';
 import type { CustomerSectionProps } from './types';
 
 const SOURCE_COLORS: Record<TagSource, string> = {
@@ -91,9 +92,10 @@ export function TagsSection({ customer }: CustomerSectionProps) {
   const format = useFormat();
   const { message } = App.useApp();
   const { groupById } = useTags();
+  const tagsVersion = useCustomerTagsVersion();
   const { data, error, loading, reload, setData } = useAsync(
     () => tagsApi.ofCustomer(customer.id),
-    [customer.id, (customer.merged_ids ?? []).join(',')],
+    [customer.id, (customer.merged_ids ?? []).join(','), tagsVersion],
   );
   const [adding, setAdding] = useState(false);
   const [picked, setPicked] = useState<number[]>([]);
