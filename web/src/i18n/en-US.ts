@@ -391,6 +391,8 @@ export const enUS: Record<MessageKey, string> = {
   'event.name.Message Clicked': 'Message Clicked',
   'event.name.Live Code Scanned': 'Live Code Scanned',
 
+  'event.name.Segment Entered': 'Entered segment',
+  'event.name.Segment Exited': 'Left segment',
   'timeline.eventPlaceholder': 'All events, or type a name',
   'timeline.useTyped': 'Filter by “{name}”',
   'timeline.empty': 'No events yet. Events come from the tracking API or imported orders.',

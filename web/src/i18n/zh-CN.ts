@@ -385,6 +385,8 @@ export const zhCN = {
   'event.name.Message Clicked': '点击消息',
   'event.name.Live Code Scanned': '扫描活码',
 
+  'event.name.Segment Entered': '进入分群',
+  'event.name.Segment Exited': '退出分群',
   'timeline.eventPlaceholder': '全部事件，可输入事件名',
   'timeline.useTyped': '按「{name}」筛选',
   'timeline.empty': '暂无事件。通过埋点 API 或导入订单产生事件。',
