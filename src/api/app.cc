@@ -126,6 +126,7 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddAnalyticsRoutes(table);
     AddIdentityRoutes(table);
     AddImportRoutes(table);
+    AddTagRoutes(table);
     AddSegmentRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });

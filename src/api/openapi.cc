@@ -220,9 +220,117 @@ const char kSchemas[] = R"json({
       "monetary": {"type": "integer"}, "monetary_share": {"type": "number"}}}}}}
 })json";
 
+// Tags, bulk tagging and questionnaires (docs/tags.md).
+const char kTagSchemas[] = R"json({
+  "TagGroup": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+    "color": {"type": "string", "nullable": true, "example": "#FF8800"}, "sort_order": {"type": "integer"},
+    "wecom_group_id": {"type": "string", "nullable": true}, "tag_count": {"type": "integer"},
+    "tags": {"type": "array", "description": "only when reading one group",
+      "items": {"$ref": "#/components/schemas/Tag"}},
+    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "TagGroupInput": {"type": "object", "additionalProperties": false, "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 50},
+    "color": {"type": "string", "nullable": true, "pattern": "^#[0-9A-Fa-f]{6}$"}, "sort_order": {"type": "integer"},
+    "wecom_group_id": {"type": "string", "nullable": true}}},
+  "TagGroupList": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/TagGroup"}}}},
+  "Tag": {"type": "object", "properties": {"id": {"type": "integer"}, "group_id": {"type": "integer"},
+    "name": {"type": "string"}, "kind": {"type": "string", "enum": ["manual", "rule"]},
+    "color": {"type": "string", "nullable": true}, "sort_order": {"type": "integer"},
+    "description": {"type": "string"},
+    "rule": {"type": "object", "nullable": true, "description": "a segment rule (docs/segments.md); null for manual tags"},
+    "wecom_tag_id": {"type": "string", "nullable": true},
+    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "TagInput": {"type": "object", "additionalProperties": false, "properties": {"group_id": {"type": "integer"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 50},
+    "color": {"type": "string", "nullable": true, "pattern": "^#[0-9A-Fa-f]{6}$"}, "sort_order": {"type": "integer"},
+    "description": {"type": "string", "maxLength": 500},
+    "rule": {"type": "object", "nullable": true, "description": "a segment rule: makes a rule tag"},
+    "wecom_tag_id": {"type": "string", "nullable": true}}},
+  "TagList": {"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}}}},
+  "TagActor": {"type": "object", "properties": {"type": {"type": "string", "enum": ["user", "api_key", "cli", "system"]},
+    "id": {"type": "integer", "nullable": true}, "name": {"type": "string"}}},
+  "TagSource": {"type": "string", "enum": ["manual", "rule", "import", "questionnaire", "api"]},
+  "CustomerTags": {"type": "object", "properties": {"customer_id": {"type": "integer"},
+    "changed": {"type": "integer", "description": "after a change: customer-tag pairs added or removed"},
+    "unchanged": {"type": "integer"},
+    "data": {"type": "array", "items": {"type": "object", "properties": {"tag_id": {"type": "integer"},
+      "name": {"type": "string"}, "group_id": {"type": "integer"}, "color": {"type": "string", "nullable": true},
+      "kind": {"type": "string", "enum": ["manual", "rule"]}, "source": {"$ref": "#/components/schemas/TagSource"},
+      "applied_by": {"allOf": [{"$ref": "#/components/schemas/TagActor"}], "nullable": true},
+      "applied_at": {"type": "string", "format": "date-time", "nullable": true},
+      "customer_id": {"type": "integer", "description": "the record holding the tag (differs after merges)"}}}}}},
+  "TagIdsInput": {"type": "object", "required": ["tag_ids"], "additionalProperties": false, "properties": {
+    "tag_ids": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "integer"}}}},
+  "TagHistoryPage": {"type": "object", "properties": {"data": {"type": "array", "items": {"type": "object",
+    "properties": {"id": {"type": "integer"}, "customer_id": {"type": "integer"}, "tag_id": {"type": "integer"},
+      "tag_name": {"type": "string"}, "action": {"type": "string", "enum": ["added", "removed"]},
+      "source": {"$ref": "#/components/schemas/TagSource"}, "actor": {"$ref": "#/components/schemas/TagActor"},
+      "job_id": {"type": "integer", "nullable": true}, "at": {"type": "string", "format": "date-time"}}}},
+    "next_cursor": {"type": "string", "nullable": true}}},
+  "TagBulkInput": {"type": "object", "required": ["action", "tag_ids"], "additionalProperties": false,
+    "properties": {"action": {"type": "string", "enum": ["add", "remove"]},
+      "tag_ids": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "integer"}},
+      "customer_ids": {"type": "array", "minItems": 1, "maxItems": 100000, "items": {"type": "integer"}},
+      "segment_id": {"type": "integer", "description": "instead of customer_ids: the segment's members"}}},
+  "TagBulkResult": {"oneOf": [{"type": "object", "description": "200: up to 1,000 customer ids, done at once",
+      "properties": {"action": {"type": "string"}, "tag_ids": {"type": "array", "items": {"type": "integer"}},
+        "customers": {"type": "integer"}, "changed": {"type": "integer"}, "unchanged": {"type": "integer"}}},
+    {"$ref": "#/components/schemas/TagBulkJob"}]},
+  "TagBulkJob": {"type": "object", "description": "202: a background job", "properties": {"id": {"type": "integer"},
+    "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+    "action": {"type": "string", "enum": ["add", "remove"]}, "tag_ids": {"type": "array", "items": {"type": "integer"}},
+    "segment_id": {"type": "integer", "nullable": true},
+    "progress": {"type": "object", "properties": {"total": {"type": "integer"}, "processed": {"type": "integer"},
+      "changed": {"type": "integer"}, "skipped": {"type": "integer"},
+      "percent": {"type": "integer", "minimum": 0, "maximum": 100}}},
+    "error": {"type": "string", "nullable": true}, "created_by": {"type": "string"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "started_at": {"type": "string", "format": "date-time", "nullable": true},
+    "finished_at": {"type": "string", "format": "date-time", "nullable": true}}},
+  "Question": {"type": "object", "required": ["title", "choices"], "properties": {
+    "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$", "description": "default q1, q2, ... by position"},
+    "title": {"type": "string", "maxLength": 200}, "type": {"type": "string", "enum": ["single", "multiple"],
+      "default": "single"}, "required": {"type": "boolean", "default": false},
+    "choices": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "object", "required": ["label"],
+      "properties": {"id": {"type": "string", "description": "default c1, c2, ... by position"},
+        "label": {"type": "string", "maxLength": 100},
+        "tag_ids": {"type": "array", "maxItems": 20, "items": {"type": "integer"}},
+        "codes": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 64}}}}}}},
+  "Questionnaire": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+    "description": {"type": "string"}, "questions": {"type": "array", "items": {"$ref": "#/components/schemas/Question"}},
+    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "QuestionnaireInput": {"type": "object", "additionalProperties": false, "properties": {
+    "name": {"type": "string", "maxLength": 100}, "description": {"type": "string", "maxLength": 1000},
+    "questions": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/Question"}}}},
+  "QuestionnairePage": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/Questionnaire"}}, "next_cursor": {"type": "string", "nullable": true}}},
+  "QuestionnaireAnswerInput": {"type": "object", "required": ["customer_id", "answers"], "additionalProperties": false,
+    "properties": {"customer_id": {"type": "integer"}, "answers": {"type": "array", "items": {"type": "object",
+      "required": ["question_id", "choice_ids"], "properties": {"question_id": {"type": "string"},
+        "choice_ids": {"type": "array", "items": {"type": "string"}}}}}}},
+  "QuestionnaireAnswer": {"type": "object", "properties": {"id": {"type": "integer"},
+    "questionnaire_id": {"type": "integer"}, "questionnaire_name": {"type": "string"},
+    "customer_id": {"type": "integer"}, "answers": {"type": "array", "items": {"type": "object", "properties": {
+      "question_id": {"type": "string"}, "question": {"type": "string"},
+      "choice_ids": {"type": "array", "items": {"type": "string"}},
+      "choices": {"type": "array", "items": {"type": "string"}}}}},
+    "tag_ids": {"type": "array", "items": {"type": "integer"}}, "codes": {"type": "array", "items": {"type": "string"}},
+    "submitted_by": {"$ref": "#/components/schemas/TagActor"},
+    "submitted_at": {"type": "string", "format": "date-time"}}},
+  "QuestionnaireAnswerPage": {"type": "object", "properties": {"data": {"type": "array",
+    "items": {"$ref": "#/components/schemas/QuestionnaireAnswer"}}, "next_cursor": {"type": "string", "nullable": true}}}
+})json";
+
 Json ErrorRef(const char* description) {
     return {{"description", description},
             {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+}
+
+Json Schemas() {
+    Json schemas = Json::parse(kSchemas);
+    schemas.update(Json::parse(kTagSchemas));
+    return schemas;
 }
 
 }  // namespace
@@ -286,7 +394,7 @@ Json BuildOpenApi(const http::Router& router) {
              {{"securitySchemes",
                {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"description", "a secret key, sk_..."}}},
                 {"cookieAuth", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "siyu_session"}}}}},
-              {"schemas", Json::parse(kSchemas)}}}};
+              {"schemas", Schemas()}}}};
 }
 
 }  // namespace siyu::api

@@ -112,6 +112,7 @@ void AddIdentityRoutes(RouteTable& t);
 // 400 when the input uses a custom identifier type the tenant has not declared.
 Status CheckDeclaredIdentifierTypes(Services& svc, int64_t tenant_id, const cdp::CustomerInput& input);
 void AddImportRoutes(RouteTable& t);
+void AddTagRoutes(RouteTable& t);
 void AddSegmentRoutes(RouteTable& t);
 
 // The OpenAPI document for the routes in `router`.

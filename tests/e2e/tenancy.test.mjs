@@ -88,6 +88,17 @@ describe('tenant isolation', () => {
       headers: { 'content-type': 'text/csv' },
     });
     expectOk(imported, CREATED);
+    // A tag group, a tag and a questionnaire of tenant 1, for the tag and questionnaire {id} routes.
+    const tagGroup = expectOk(await as(owner1).post('/api/v1/tag-groups', { name: `${mark1} group` }), CREATED);
+    const tag = expectOk(await as(owner1).post('/api/v1/tags', { group_id: tagGroup.id, name: `${mark1} tag` }), CREATED);
+    expectOk(
+      await as(owner1).post('/api/v1/questionnaires', {
+        name: `${mark1} survey`,
+        questions: [{ title: 'q', choices: [{ label: 'a', tag_ids: [tag.id] }] }],
+      }),
+      CREATED,
+    );
+    expectOk(await as(owner1).post(`/api/v1/customers/${one.customer.id}/tags`, { tag_ids: [tag.id] }));
     // A segment of tenant 1, for the segment {id} routes.
     expectOk(await as(owner1).post('/api/v1/segments', { name: `${mark1} segment`, rule: { all: true } }), CREATED);
 
