@@ -9,7 +9,7 @@ import { applyFieldError, describeError } from '../../../components/errors';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { PageHeader } from '../../../components/PageHeader';
 import { Forbidden } from '../../../components/StatusPages';
-import { emptyRule, type RuleNode } from '../../../domain/segmentRule';
+import { emptyRule, isEmptyRule, type RuleNode } from '../../../domain/segmentRule';
 import { useFormat } from '../../../format';
 import { toApiError, useAsync } from '../../../hooks/useAsync';
 import { useT } from '../../../i18n';
@@ -67,15 +67,22 @@ function SegmentEditor({ segment }: { segment?: Segment }) {
   const canManage = can('segments.manage');
   const ruleKey = JSON.stringify(rule);
   const ruleSaveError = saveError && saveError.ruleKey === ruleKey ? saveError.error : null;
-  const dirty =
-    !saved ||
-    ruleKey !== JSON.stringify(saved.rule) ||
-    (name !== undefined && name !== saved.name) ||
-    (description !== undefined && (description ?? '') !== saved.description);
+  const dirty = !saved
+    ? !isEmptyRule(rule) || Boolean(name?.trim())
+    : ruleKey !== JSON.stringify(saved.rule) ||
+      (name !== undefined && name !== saved.name) ||
+      (description !== undefined && (description ?? '') !== saved.description);
 
   useEffect(() => {
     form.setFieldsValue({ name: segment?.name ?? '', description: segment?.description ?? '' });
   }, [segment, form]);
+
+  useEffect(() => {
+    if (!canManage || !dirty) return undefined;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [canManage, dirty]);
 
   const save = async (values: Values) => {
     const input: SegmentInput = { name: values.name.trim(), description: values.description?.trim() ?? '', rule };
