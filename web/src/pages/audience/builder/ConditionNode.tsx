@@ -7,7 +7,6 @@ import {
   isObject,
   itemPath,
   newCondition,
-  ruleText,
   toggleNot,
   type AddableKind,
   type ConditionKind,
@@ -329,9 +328,4 @@ export function ConditionNode({ node, path, onChange, onRemove, negated }: NodeP
       <RowMessage path={path} />
     </div>
   );
-}
-
-/** The JSON of a rule, shown read-only under a condition that cannot be edited visually. */
-export function RuleJson({ rule }: { rule: RuleNode }) {
-  return <pre className="siyu-json">{ruleText(rule)}</pre>;
 }
