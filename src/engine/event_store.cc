@@ -111,6 +111,8 @@ void EventStore::AppendLocked(const EventInput& e, const std::string& canonical_
     CompactEvent ev{(ts << 16) | name_id, PropertySetId(t, canonical_properties), amount};
     if (t.name_customers.size() <= name_id) t.name_customers.resize(name_id + 1);
     t.name_customers[name_id].add(index);
+    if (t.name_weeks.size() <= name_id) t.name_weeks.resize(name_id + 1);
+    t.name_weeks[name_id][static_cast<int64_t>(ts) / Tenant::kWeekMs].add(index);
     if (list.empty() || list.back().timestamp() <= ev.timestamp()) {
         list.push_back(ev);
     } else {
@@ -163,6 +165,9 @@ Status EventStore::LoadFrom(store::Database& db) {
     for (auto& [id, t] : tenants_) {
         for (auto& list : t.events) list.shrink_to_fit();
         for (auto& b : t.name_customers) b.runOptimize(), b.shrinkToFit();
+        for (auto& weeks : t.name_weeks) {
+            for (auto& [week, b] : weeks) b.runOptimize(), b.shrinkToFit();
+        }
         t.events.shrink_to_fit();
         t.ids.shrink_to_fit();
         t.amounts.shrink_to_fit();
@@ -262,6 +267,9 @@ EngineStats EventStore::Stats() const {
         s.memory_bytes += static_cast<int64_t>(t.amounts.capacity() * sizeof(int64_t));
         s.memory_bytes += static_cast<int64_t>(t.ids.capacity() * sizeof(int64_t));
         for (const auto& b : t.name_customers) s.memory_bytes += static_cast<int64_t>(b.getSizeInBytes(false));
+        for (const auto& weeks : t.name_weeks) {
+            for (const auto& [week, b] : weeks) s.memory_bytes += static_cast<int64_t>(b.getSizeInBytes(false) + 64);
+        }
         s.memory_bytes += static_cast<int64_t>(t.events.capacity() * sizeof(std::vector<CompactEvent>) +
                                                t.customer_index.MemoryBytes());
         for (const auto& [text, sid] : t.set_ids) s.memory_bytes += static_cast<int64_t>(text.size() + 48);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <roaring/roaring.hh>
 #include <shared_mutex>
@@ -100,6 +101,9 @@ class EventStore {
         std::vector<int64_t> ids;                       // dense index → customer id
         std::vector<std::vector<CompactEvent>> events;  // per dense index, by time
         std::vector<Roaring> name_customers;            // per event-name id: who ever did it
+        // Per event-name id and week (time / kWeekMs): who did it that week.
+        static constexpr TimeMs kWeekMs = 7 * 86'400'000LL;
+        std::vector<std::map<int64_t, Roaring>> name_weeks;
         std::unordered_map<std::string, uint32_t> name_ids;
         std::vector<std::string> names;
         std::vector<int64_t> amounts;  // revenue in minor units, by CompactEvent::amount
@@ -114,6 +118,18 @@ class EventStore {
             auto it = name_ids.find(std::string(name));
             if (it == name_ids.end()) return std::nullopt;
             return it->second;
+        }
+        // A superset of the customers who did `name` in [from, to): those who did it in a week
+        // overlapping the range.
+        Roaring CustomersBetween(uint32_t name, TimeMs from, TimeMs to) const {
+            Roaring out;
+            if (name >= name_weeks.size()) return out;
+            const auto& weeks = name_weeks[name];
+            auto it = weeks.lower_bound(from <= 0 ? INT64_MIN : from / kWeekMs);
+            std::vector<const Roaring*> parts;
+            for (; it != weeks.end() && it->first * kWeekMs < to; ++it) parts.push_back(&it->second);
+            if (!parts.empty()) out = Roaring::fastunion(parts.size(), parts.data());
+            return out;
         }
         // Marks the property sets having `key` with a value for which `match(value)` holds.
         template <typename Match>

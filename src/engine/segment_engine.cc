@@ -250,6 +250,7 @@ struct SegmentEngine::Impl {
     // One evaluation: the tenant, "now", and per-rule caches built on first use.
     struct Eval {
         const Impl* impl = nullptr;
+        int64_t tenant_id = 0;
         const TenantState* ts = nullptr;
         const Events* ev = nullptr;  // may be null
         TimeMs now = 0;
@@ -291,15 +292,20 @@ struct SegmentEngine::Impl {
 
         Roaring Bulk(const Node& n, const Roaring& cand);
         Roaring NameCustomers(std::optional<uint32_t> name) const;
+        // Survivors who did `name` in [from, to), as a superset (whole weeks).
+        Roaring NameCustomersBetween(std::optional<uint32_t> name, TimeMs from, TimeMs to) const;
+        // The [from, to) of a behaviour condition's window; since_registration is per customer.
+        std::pair<TimeMs, TimeMs> WindowOf(const Node& n) const;
         Roaring PerCustomer(const Node& n, const Roaring& cand);
         void Relevant(const Node& n, Roaring* out, bool* everyone) const;
     };
 
     explicit Impl(EventStore* e) : events(e) {}
 
-    Eval MakeEval(const TenantState& ts, const Events* ev) const {
+    Eval MakeEval(int64_t tenant_id, const TenantState& ts, const Events* ev) const {
         Eval x;
         x.impl = this;
+        x.tenant_id = tenant_id;
         x.ts = &ts;
         x.ev = ev;
         x.now = clock();
@@ -322,7 +328,7 @@ struct SegmentEngine::Impl {
     void Emit(std::vector<MembershipChange>&& changes) const {
         if (!changes.empty() && listener) listener(changes);
     }
-    Roaring Visible(const TenantState& ts, const std::vector<int64_t>& stores) const;
+    Roaring Visible(int64_t tenant_id, const TenantState& ts, const std::vector<int64_t>& stores) const;
     static void Smallest(const Roaring& b, const Events* ev, int64_t after_id, size_t limit, std::vector<int64_t>* out);
 
     EventStore* events;
@@ -387,7 +393,7 @@ SegmentEngine::Impl::Eval::Leaf& SegmentEngine::Impl::Eval::LeafOf(const Node& n
             for (int64_t id : n.ids) {
                 leaf.stores.insert(id);
                 if (impl->subtree) {
-                    for (int64_t s : impl->subtree(0, id)) leaf.stores.insert(s);
+                    for (int64_t s : impl->subtree(tenant_id, id)) leaf.stores.insert(s);
                 }
             }
             break;
@@ -628,6 +634,16 @@ bool SegmentEngine::Impl::Eval::MatchEvent(const Node& n, uint32_t c, TimeMs* h)
     int64_t valued = 0;
     TimeMs first_in_window = kNever;
     const bool revenue = n.aggregate.property == "revenue";
+    // count >= k / count > k: once k (k + 1) events are seen the answer is known.
+    int64_t enough = 0;
+    if (n.aggregate.fn == Aggregate::Fn::kCount && !n.aggregate.cmp.values.empty()) {
+        double k = n.aggregate.cmp.values[0].number;
+        if (n.aggregate.cmp.op == Op::kGte) enough = static_cast<int64_t>(std::ceil(k));
+        if (n.aggregate.cmp.op == Op::kGt) enough = static_cast<int64_t>(std::floor(k)) + 1;
+        enough = std::max<int64_t>(enough, 1);
+    } else if (n.aggregate.fn == Aggregate::Fn::kCount) {
+        enough = 1;
+    }
     auto begin = std::lower_bound(list.begin(), list.end(), from,
                                   [](const CompactEvent& e, TimeMs t) { return e.timestamp() < t; });
     for (auto it = begin; it != list.end() && it->timestamp() < to; ++it) {
@@ -642,7 +658,10 @@ bool SegmentEngine::Impl::Eval::MatchEvent(const Node& n, uint32_t c, TimeMs* h)
         if (!pass) continue;
         if (first_in_window == kNever) first_in_window = it->timestamp();
         ++count;
-        if (n.aggregate.fn == Aggregate::Fn::kCount) continue;
+        if (n.aggregate.fn == Aggregate::Fn::kCount) {
+            if (enough > 0 && count >= enough) break;  // the answer cannot change any more
+            continue;
+        }
         std::optional<double> x;
         if (revenue) {
             if (it->amount != CompactEvent::kNoAmount) x = static_cast<double>(ev->amounts[it->amount]);
@@ -873,6 +892,21 @@ void SegmentEngine::Impl::Eval::Warm(const Node& n) {
     }
 }
 
+Roaring SegmentEngine::Impl::Eval::NameCustomersBetween(std::optional<uint32_t> name, TimeMs from, TimeMs to) const {
+    if (ev == nullptr || !name) return Roaring();
+    if (from == std::numeric_limits<TimeMs>::min() && to == kNever) return NameCustomers(name);
+    return ts->Canonical(ev->CustomersBetween(*name, from, to));
+}
+
+std::pair<TimeMs, TimeMs> SegmentEngine::Impl::Eval::WindowOf(const Node& n) const {
+    TimeMs from = std::numeric_limits<TimeMs>::min(), to = kNever;
+    if (n.window.last_ms) from = now - *n.window.last_ms;
+    if (n.window.from) from = *n.window.from;
+    if (n.window.to) to = *n.window.to;
+    if (n.window.since_registration) from = std::numeric_limits<TimeMs>::min();
+    return {from, to};
+}
+
 Roaring SegmentEngine::Impl::Eval::PerCustomer(const Node& n, const Roaring& cand) {
     constexpr uint64_t kParallelFrom = 20'000;
     const uint64_t total = cand.cardinality();
@@ -1000,7 +1034,8 @@ Roaring SegmentEngine::Impl::Eval::Bulk(const Node& n, const Roaring& cand) {
             // A customer who never did the event matches only when zero events satisfy the
             // aggregate (count = 0, did not do): decide that once for all of them.
             const Leaf& leaf = LeafOf(n);
-            Roaring did = NameCustomers(leaf.name) & cand;
+            auto [from, to] = WindowOf(n);
+            Roaring did = NameCustomersBetween(leaf.name, from, to) & cand;
             bool zero_matches;
             {
                 TimeMs ignored = kNever;
@@ -1010,30 +1045,61 @@ Roaring SegmentEngine::Impl::Eval::Bulk(const Node& n, const Roaring& cand) {
             if (!zero_matches) return hits;
             return (cand - did) | hits;
         }
-        case Node::Kind::kFirstLast:
         case Node::Kind::kSequence:
             return PerCustomer(n, NameCustomers(LeafOf(n).name) & cand);
+        case Node::Kind::kFirstLast: {
+            // Whole weeks on the wrong side of the moment decide many customers at once.
+            const Leaf& leaf = LeafOf(n);
+            constexpr TimeMs kWeek = Events::kWeekMs;
+            TimeMs m = leaf.moment;
+            TimeMs week_floor = (m >= 0 ? m / kWeek : (m - kWeek + 1) / kWeek) * kWeek;
+            Roaring candidates;
+            if (n.first && n.before) {
+                candidates = NameCustomersBetween(leaf.name, std::numeric_limits<TimeMs>::min() + 1, m);
+            } else if (n.first) {
+                candidates = NameCustomers(leaf.name) -
+                             NameCustomersBetween(leaf.name, std::numeric_limits<TimeMs>::min() + 1, week_floor);
+            } else if (!n.before) {
+                candidates = NameCustomersBetween(leaf.name, m, kNever);
+            } else {
+                candidates = NameCustomers(leaf.name) - NameCustomersBetween(leaf.name, week_floor + kWeek, kNever);
+            }
+            return PerCustomer(n, candidates & cand);
+        }
         case Node::Kind::kRfm: {
             bool negated = n.cmp.op == Op::kNotIn;
-            Roaring buyers = NameCustomers(LeafOf(n).name) & cand;
+            Roaring buyers =
+                NameCustomersBetween(LeafOf(n).name, now - ts->settings.rfm_period_days * kDayMs, kNever) & cand;
             Roaring hits = PerCustomer(n, buyers);
             return negated ? (cand - buyers) | hits : hits;
         }
         case Node::Kind::kTrait: {
-            auto col = ts->columns.find(n.field);
-            if (col == ts->columns.end() || n.field == "created_at" || n.field == "store_id") break;
-            // Decide per distinct value, then keep the customers whose value matched.
-            if (cand.cardinality() * 8 < col->second.codes.size()) break;
-            std::vector<uint32_t> hits;
-            TimeMs ignored = kNever;
-            const auto& codes = col->second.codes;
+            if (n.field == "created_at" || n.field == "store_id") break;
             bool absent_matches = n.relative == RelativeDate::kNone && n.cmp.op == Op::kNotExists;
+            auto col = ts->columns.find(n.field);
+            if (col == ts->columns.end()) return absent_matches ? cand : Roaring();
+            // Decide once per distinct value, then keep the customers whose value matched.
+            Warm(n);
+            const std::vector<int8_t>& decided = LeafOf(n).dict_match;
+            const std::vector<uint32_t>& codes = col->second.codes;
+            auto matches = [&](uint32_t c) {
+                uint32_t code = c < codes.size() ? codes[c] : 0;
+                return code == 0 ? absent_matches : decided[code] == 1;
+            };
+            std::vector<uint32_t> hits;
             Roaring r;
+            if (cand.cardinality() * 8 < codes.size()) {
+                for (uint32_t c : cand) {
+                    if (matches(c)) hits.push_back(c);
+                }
+                r.addMany(hits.size(), hits.data());
+                return r;
+            }
             for (uint32_t c = 0; c < codes.size(); ++c) {
-                if (codes[c] == 0 ? absent_matches : MatchTrait(n, c, &ignored)) hits.push_back(c);
+                if (matches(c)) hits.push_back(c);
             }
             r.addMany(hits.size(), hits.data());
-            if (absent_matches && codes.size() < UINT32_MAX) {
+            if (absent_matches) {
                 Roaring beyond;
                 beyond.addRange(codes.size(), static_cast<uint64_t>(UINT32_MAX) + 1);
                 r |= beyond & cand;
@@ -1053,14 +1119,18 @@ void SegmentEngine::Impl::Eval::Relevant(const Node& n, Roaring* out, bool* ever
     switch (n.kind) {
         case Node::Kind::kEvent:
         case Node::Kind::kFirstLast:
-            if (n.window.last_ms || (n.kind == Node::Kind::kFirstLast && !n.moment.at)) {
-                if (ev != nullptr) {
-                    if (auto id = ev->NameId(n.field)) *out |= NameCustomers(id);
-                }
+            if (ev != nullptr && n.kind == Node::Kind::kEvent && n.window.last_ms) {
+                auto [from, to] = WindowOf(n);
+                *out |= NameCustomersBetween(ev->NameId(n.field), from, to);
+            } else if (ev != nullptr && n.kind == Node::Kind::kFirstLast && !n.moment.at) {
+                *out |= NameCustomers(ev->NameId(n.field));
             }
             break;
         case Node::Kind::kRfm:
-            if (ev != nullptr) *out |= NameCustomers(ev->NameId(ts->settings.order_event));
+            if (ev != nullptr) {
+                *out |= NameCustomersBetween(ev->NameId(ts->settings.order_event),
+                                             now - ts->settings.rfm_period_days * kDayMs, kNever);
+            }
             break;
         case Node::Kind::kTrait:
         case Node::Kind::kAttribute:
@@ -1081,7 +1151,8 @@ void SegmentEngine::Impl::ComputeRfm(TenantState& ts, const Events* ev, Eval& x)
     rfm.computed = true;
     rfm.recency = rfm.frequency = rfm.monetary = 0;
     rfm.customers = 0;
-    Roaring buyers = x.NameCustomers(ev != nullptr ? ev->NameId(ts.settings.order_event) : std::nullopt);
+    Roaring buyers = x.NameCustomersBetween(ev != nullptr ? ev->NameId(ts.settings.order_event) : std::nullopt,
+                                            x.now - ts.settings.rfm_period_days * kDayMs, kNever);
     double r = 0, f = 0, m = 0;
     for (uint32_t c : buyers) {
         RfmScore s = x.ScoreOf(c, nullptr);
@@ -1171,12 +1242,13 @@ void SegmentEngine::Impl::UpdateCustomer(int64_t tenant_id, TenantState& ts, con
     }
 }
 
-Roaring SegmentEngine::Impl::Visible(const TenantState& ts, const std::vector<int64_t>& stores) const {
+Roaring SegmentEngine::Impl::Visible(int64_t tenant_id, const TenantState& ts,
+                                     const std::vector<int64_t>& stores) const {
     std::unordered_set<int64_t> allowed;
     for (int64_t id : stores) {
         allowed.insert(id);
         if (subtree) {
-            for (int64_t s : subtree(0, id)) allowed.insert(s);
+            for (int64_t s : subtree(tenant_id, id)) allowed.insert(s);
         }
     }
     std::vector<uint32_t> hits;
@@ -1401,7 +1473,7 @@ Status SegmentEngine::PutSegment(int64_t tenant_id, int64_t segment_id, NodePtr 
         Impl::Segment& s = ts.segments.at(key);
         if (previous) s.members = std::move(previous->members);
         impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
-            auto x = impl_->MakeEval(ts, ev);
+            auto x = impl_->MakeEval(tenant_id, ts, ev);
             if (s.uses_rfm && !ts.rfm.computed) impl_->ComputeRfm(ts, ev, x);
             impl_->Recompute(tenant_id, ts, s, ev, x, previous ? &changes : nullptr);
             return 0;
@@ -1446,7 +1518,7 @@ void SegmentEngine::Touch(int64_t tenant_id, const std::vector<int64_t>& custome
         std::sort(todo.begin(), todo.end());
         todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
         impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
-            auto x = impl_->MakeEval(ts, ev);
+            auto x = impl_->MakeEval(tenant_id, ts, ev);
             if (!ts.rfm.computed) impl_->ComputeRfm(ts, ev, x);
             for (uint32_t c : todo) impl_->UpdateCustomer(tenant_id, ts, ev, x, c, &changes);
             return 0;
@@ -1461,7 +1533,7 @@ void SegmentEngine::Refresh() {
         std::unique_lock lock(impl_->mu);
         for (auto& [tenant_id, ts] : impl_->tenants) {
             impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
-                auto x = impl_->MakeEval(ts, ev);
+                auto x = impl_->MakeEval(tenant_id, ts, ev);
                 // RFM thresholds move with the tenant's customers: recomputed on every refresh,
                 // and the segments that use them re-evaluated in full when they moved.
                 Impl::Rfm before = ts.rfm;
@@ -1503,7 +1575,7 @@ Result<SegmentEngine::Selection> SegmentEngine::Preview(int64_t tenant_id, const
         }
         if (UsesRfm(rule) && !ts.rfm.computed) {
             impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
-                auto x = impl_->MakeEval(ts, ev);
+                auto x = impl_->MakeEval(tenant_id, ts, ev);
                 impl_->ComputeRfm(ts, ev, x);
                 return 0;
             });
@@ -1512,9 +1584,9 @@ Result<SegmentEngine::Selection> SegmentEngine::Preview(int64_t tenant_id, const
     std::shared_lock lock(impl_->mu);
     const auto& ts = impl_->tenants.at(tenant_id);
     return impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
-        auto x = impl_->MakeEval(ts, ev);
+        auto x = impl_->MakeEval(tenant_id, ts, ev);
         Roaring universe = ts.alive;
-        if (visible_stores != nullptr) universe &= impl_->Visible(ts, *visible_stores);
+        if (visible_stores != nullptr) universe &= impl_->Visible(tenant_id, ts, *visible_stores);
         Roaring hits = x.Bulk(rule, universe);
         Selection out;
         out.count = static_cast<int64_t>(hits.cardinality());
@@ -1532,7 +1604,7 @@ Result<SegmentEngine::Selection> SegmentEngine::Members(int64_t tenant_id, int64
     }
     const auto& ts = t->second;
     Roaring members = ts.segments.at(segment_id).members;
-    if (visible_stores != nullptr) members &= impl_->Visible(ts, *visible_stores);
+    if (visible_stores != nullptr) members &= impl_->Visible(tenant_id, ts, *visible_stores);
     return impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
         Selection out;
         out.count = static_cast<int64_t>(members.cardinality());
@@ -1585,9 +1657,16 @@ std::vector<int64_t> SegmentEngine::EvaluateFromScratch(int64_t tenant_id, int64
     const auto& ts = t->second;
     impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
         std::unordered_map<int64_t, Roaring> scratch;
-        auto x = impl_->MakeEval(ts, ev);
+        auto x = impl_->MakeEval(tenant_id, ts, ev);
         x.scratch = &scratch;
+        // Only the target and what it reads, transitively.
+        std::unordered_set<int64_t> needed = {segment_id};
+        for (auto it = ts.order.rbegin(); it != ts.order.rend(); ++it) {
+            if (!needed.count(*it)) continue;
+            for (int64_t dep : ts.segments.at(*it).deps) needed.insert(dep);
+        }
         for (int64_t key : ts.order) {
+            if (!needed.count(key)) continue;
             x.leaves.clear();
             scratch[key] = x.Bulk(*ts.segments.at(key).rule, ts.alive);
             if (key == segment_id) break;
@@ -1608,7 +1687,7 @@ std::optional<RfmScore> SegmentEngine::Rfm(int64_t tenant_id, int64_t customer_i
         uint32_t c = ev->customer_index.Find(customer_id);
         if (c == CustomerIndex::kMissing) return std::nullopt;
         c = ts.Survivor(c);
-        auto x = impl_->MakeEval(ts, ev);
+        auto x = impl_->MakeEval(tenant_id, ts, ev);
         if (!ts.rfm.computed) impl_->ComputeRfm(ts, ev, x);
         return x.ScoreOf(c, nullptr);
     });
@@ -1619,12 +1698,13 @@ RfmSummary SegmentEngine::RfmSummaryOf(int64_t tenant_id) {
     std::unique_lock lock(impl_->mu);
     auto& ts = impl_->State(tenant_id);
     impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
-        auto x = impl_->MakeEval(ts, ev);
+        auto x = impl_->MakeEval(tenant_id, ts, ev);
         if (!ts.rfm.computed) impl_->ComputeRfm(ts, ev, x);
         out.recency_threshold = ts.rfm.recency;
         out.frequency_threshold = ts.rfm.frequency;
         out.monetary_threshold = ts.rfm.monetary;
-        Roaring buyers = x.NameCustomers(ev != nullptr ? ev->NameId(ts.settings.order_event) : std::nullopt);
+        Roaring buyers = x.NameCustomersBetween(ev != nullptr ? ev->NameId(ts.settings.order_event) : std::nullopt,
+                                                x.now - ts.settings.rfm_period_days * kDayMs, kNever);
         for (uint32_t c : buyers) {
             RfmScore s = x.ScoreOf(c, nullptr);
             if (s.rfm_class < 0) continue;

@@ -52,15 +52,15 @@ struct Comparison {
 
 // A moment: absolute, or relative to "now" when the rule is evaluated.
 struct Moment {
-    std::optional<TimeMs> at;     // absolute
-    int64_t days_ago = 0;         // when `at` is empty: now - days_ago days
+    std::optional<TimeMs> at;  // absolute
+    int64_t days_ago = 0;      // when `at` is empty: now - days_ago days
 };
 
 // The time window of a behaviour condition. Empty (all fields unset) means all time.
 struct Window {
-    std::optional<int64_t> last_ms;         // the last N days / hours, ending now
-    std::optional<TimeMs> from, to;         // [from, to)
-    bool since_registration = false;        // from the customer's creation
+    std::optional<int64_t> last_ms;   // the last N days / hours, ending now
+    std::optional<TimeMs> from, to;   // [from, to)
+    bool since_registration = false;  // from the customer's creation
 };
 
 struct PropertyCondition {
@@ -95,18 +95,18 @@ struct Node {
         kAnd,
         kOr,
         kNot,
-        kTrait,        // field, cmp or relative date
-        kTag,          // tag_op over tag_ids
-        kEvent,        // did / did not do `event`, filters, window, aggregate
-        kFirstLast,    // first / last time `event` was done, before / after a moment
-        kSequence,     // did `event` and then `then_event` within `within_ms`
-        kAttribute,    // computed attribute (order_count, ...) compared to a value
-        kLifecycle,    // lifecycle stage in / not in
-        kRfm,          // RFM class in / not in
-        kStore,        // customer's store (with its subtree) in / not in
-        kIdentifier,   // has / has not an identifier of a type
-        kSegment,      // member / not member of another segment
-        kAll,          // every customer
+        kTrait,       // field, cmp or relative date
+        kTag,         // tag_op over tag_ids
+        kEvent,       // did / did not do `event`, filters, window, aggregate
+        kFirstLast,   // first / last time `event` was done, before / after a moment
+        kSequence,    // did `event` and then `then_event` within `within_ms`
+        kAttribute,   // computed attribute (order_count, ...) compared to a value
+        kLifecycle,   // lifecycle stage in / not in
+        kRfm,         // RFM class in / not in
+        kStore,       // customer's store (with its subtree) in / not in
+        kIdentifier,  // has / has not an identifier of a type
+        kSegment,     // member / not member of another segment
+        kAll,         // every customer
     };
     Kind kind = Kind::kAll;
     std::string path;  // JSON path of this node, for messages ("rule.and[1]")
@@ -168,10 +168,9 @@ struct RfmClassName {
     std::string_view name;
 };
 inline constexpr RfmClassName kRfmClasses[8] = {
-    {"important_value", "重要价值客户"},   {"important_develop", "重要发展客户"},
-    {"important_keep", "重要保持客户"},    {"important_retain", "重要挽留客户"},
-    {"general_value", "一般价值客户"},     {"general_develop", "一般发展客户"},
-    {"general_keep", "一般保持客户"},      {"general_retain", "一般挽留客户"},
+    {"important_value", "重要价值客户"},  {"important_develop", "重要发展客户"}, {"important_keep", "重要保持客户"},
+    {"important_retain", "重要挽留客户"}, {"general_value", "一般价值客户"},     {"general_develop", "一般发展客户"},
+    {"general_keep", "一般保持客户"},     {"general_retain", "一般挽留客户"},
 };
 
 }  // namespace siyu::engine
