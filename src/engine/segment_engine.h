@@ -29,7 +29,7 @@ struct ProfileInput {
     std::optional<int64_t> store_id;
     std::string name, phone, email, gender, birthday, member_no;  // birthday: YYYY-MM-DD or empty
     std::string traits;                                           // JSON object text
-    std::vector<std::string> identifier_types;                    // user_id, phone, wecom, ...
+    std::vector<std::string> identifier_types;                    // as stored: phone, wecom_external_userid, ...
     std::optional<int64_t> merged_into;
     bool deleted = false;
 };
