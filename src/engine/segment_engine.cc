@@ -206,6 +206,10 @@ struct SegmentEngine::Impl {
         std::map<int64_t, Segment> segments;
         std::vector<int64_t> order;  // keys, dependencies first
         Rfm rfm;
+        // Each customer's RFM class (-1: no order in the period) as of the last refresh or the
+        // customer's last change, and the customers of each class.
+        std::vector<int8_t> rfm_class;
+        Roaring rfm_members[8];
         std::vector<uint32_t> dirty;  // customers a profile change affected besides itself
 
         void Grow(uint32_t c) {
@@ -319,10 +323,19 @@ struct SegmentEngine::Impl {
     }
 
     TenantState& State(int64_t tenant_id) { return tenants[tenant_id]; }
-    void ComputeRfm(TenantState& ts, const Events* ev, Eval& x);
+    // Recomputes the thresholds and every customer's class; true when a class changed.
+    bool ComputeRfm(TenantState& ts, const Events* ev, Eval& x);
+    void UpdateRfmClass(TenantState& ts, Eval& x, uint32_t c);
+    static int RfmClassOf(const Rfm& t, const RfmScore& s) {
+        bool r = static_cast<double>(s.recency_days) <= t.recency;
+        bool f = static_cast<double>(s.frequency) >= t.frequency;
+        bool m = static_cast<double>(s.monetary) >= t.monetary;
+        return (m ? 0 : 4) + (r ? 0 : 2) + (f ? 0 : 1);
+    }
     Status Order(TenantState& ts);
-    void Recompute(int64_t tenant_id, TenantState& ts, Segment& s, const Events* ev, Eval& x,
-                   std::vector<MembershipChange>* changes);
+    // Evaluates a segment in full; answers the customers whose membership changed.
+    Roaring Recompute(int64_t tenant_id, TenantState& ts, Segment& s, const Events* ev, Eval& x,
+                      std::vector<MembershipChange>* changes);
     void UpdateCustomer(int64_t tenant_id, TenantState& ts, const Events* ev, Eval& x, uint32_t c,
                         std::vector<MembershipChange>* changes);
     void Emit(std::vector<MembershipChange>&& changes) const {
@@ -851,9 +864,7 @@ RfmScore SegmentEngine::Impl::Eval::ScoreOf(uint32_t c, TimeMs* h) {
     s.recency_days = std::max<int64_t>(0, (now - last) / kDayMs);
     const Rfm& t = ts->rfm;
     bool r = static_cast<double>(s.recency_days) <= t.recency;
-    bool f = static_cast<double>(s.frequency) >= t.frequency;
-    bool m = static_cast<double>(s.monetary) >= t.monetary;
-    s.rfm_class = (m ? 0 : 4) + (r ? 0 : 2) + (f ? 0 : 1);
+    s.rfm_class = RfmClassOf(t, s);
     if (h != nullptr) {
         TimeMs leaves = first + period + 1;
         TimeMs r_flips = r ? last + (static_cast<int64_t>(std::floor(t.recency)) + 1) * kDayMs : kNever;
@@ -864,10 +875,12 @@ RfmScore SegmentEngine::Impl::Eval::ScoreOf(uint32_t c, TimeMs* h) {
     return s;
 }
 
-bool SegmentEngine::Impl::Eval::MatchRfm(const Node& n, uint32_t c, TimeMs* h) {
-    RfmScore s = ScoreOf(c, h);
-    bool in = s.rfm_class >= 0 && std::any_of(n.cmp.values.begin(), n.cmp.values.end(),
-                                              [&](const Value& v) { return v.text == kRfmClasses[s.rfm_class].code; });
+bool SegmentEngine::Impl::Eval::MatchRfm(const Node& n, uint32_t c, TimeMs*) {
+    // The class as of the last refresh or change of this customer: classes move with the
+    // tenant's means, which only the refresh recomputes.
+    int k = c < ts->rfm_class.size() ? ts->rfm_class[c] : -1;
+    bool in = k >= 0 && std::any_of(n.cmp.values.begin(), n.cmp.values.end(),
+                                    [&](const Value& v) { return v.text == kRfmClasses[k].code; });
     return n.cmp.op == Op::kNotIn ? !in : in;
 }
 
@@ -1067,11 +1080,14 @@ Roaring SegmentEngine::Impl::Eval::Bulk(const Node& n, const Roaring& cand) {
             return PerCustomer(n, candidates & cand);
         }
         case Node::Kind::kRfm: {
-            bool negated = n.cmp.op == Op::kNotIn;
-            Roaring buyers =
-                NameCustomersBetween(LeafOf(n).name, now - ts->settings.rfm_period_days * kDayMs, kNever) & cand;
-            Roaring hits = PerCustomer(n, buyers);
-            return negated ? (cand - buyers) | hits : hits;
+            Roaring in;
+            for (int k = 0; k < 8; ++k) {
+                if (std::any_of(n.cmp.values.begin(), n.cmp.values.end(),
+                                [&](const Value& v) { return v.text == kRfmClasses[k].code; })) {
+                    in |= ts->rfm_members[k];
+                }
+            }
+            return n.cmp.op == Op::kNotIn ? cand - in : cand & in;
         }
         case Node::Kind::kTrait: {
             if (n.field == "created_at" || n.field == "store_id") break;
@@ -1126,11 +1142,7 @@ void SegmentEngine::Impl::Eval::Relevant(const Node& n, Roaring* out, bool* ever
                 *out |= NameCustomers(ev->NameId(n.field));
             }
             break;
-        case Node::Kind::kRfm:
-            if (ev != nullptr) {
-                *out |= NameCustomersBetween(ev->NameId(ts->settings.order_event),
-                                             now - ts->settings.rfm_period_days * kDayMs, kNever);
-            }
+        case Node::Kind::kRfm:  // classes change on refresh, not per customer in time
             break;
         case Node::Kind::kTrait:
         case Node::Kind::kAttribute:
@@ -1145,7 +1157,7 @@ void SegmentEngine::Impl::Eval::Relevant(const Node& n, Roaring* out, bool* ever
 // ---------------------------------------------------------------------------------------------
 // Maintenance.
 
-void SegmentEngine::Impl::ComputeRfm(TenantState& ts, const Events* ev, Eval& x) {
+bool SegmentEngine::Impl::ComputeRfm(TenantState& ts, const Events* ev, Eval& x) {
     Rfm& rfm = ts.rfm;
     rfm.day = x.today;
     rfm.computed = true;
@@ -1153,6 +1165,9 @@ void SegmentEngine::Impl::ComputeRfm(TenantState& ts, const Events* ev, Eval& x)
     rfm.customers = 0;
     Roaring buyers = x.NameCustomersBetween(ev != nullptr ? ev->NameId(ts.settings.order_event) : std::nullopt,
                                             x.now - ts.settings.rfm_period_days * kDayMs, kNever);
+    buyers &= ts.alive;
+    std::vector<std::pair<uint32_t, RfmScore>> scores;
+    scores.reserve(buyers.cardinality());
     double r = 0, f = 0, m = 0;
     for (uint32_t c : buyers) {
         RfmScore s = x.ScoreOf(c, nullptr);
@@ -1161,6 +1176,7 @@ void SegmentEngine::Impl::ComputeRfm(TenantState& ts, const Events* ev, Eval& x)
         r += static_cast<double>(s.recency_days);
         f += static_cast<double>(s.frequency);
         m += static_cast<double>(s.monetary);
+        scores.emplace_back(c, s);
     }
     if (rfm.customers > 0) {
         rfm.recency = r / static_cast<double>(rfm.customers);
@@ -1170,6 +1186,37 @@ void SegmentEngine::Impl::ComputeRfm(TenantState& ts, const Events* ev, Eval& x)
     if (ts.settings.rfm_recency_days) rfm.recency = *ts.settings.rfm_recency_days;
     if (ts.settings.rfm_frequency) rfm.frequency = *ts.settings.rfm_frequency;
     if (ts.settings.rfm_monetary) rfm.monetary = *ts.settings.rfm_monetary;
+    // Classes against the new thresholds.
+    std::vector<int8_t> classes(ts.created_at.size(), -1);
+    std::vector<uint32_t> members[8];
+    for (const auto& [c, score] : scores) {
+        int k = RfmClassOf(rfm, score);
+        if (c < classes.size()) classes[c] = static_cast<int8_t>(k);
+        members[k].push_back(c);
+    }
+    bool changed = classes != ts.rfm_class;
+    ts.rfm_class = std::move(classes);
+    for (int k = 0; k < 8; ++k) {
+        ts.rfm_members[k] = Roaring();
+        ts.rfm_members[k].addMany(members[k].size(), members[k].data());
+        ts.rfm_members[k].runOptimize();
+    }
+    return changed;
+}
+
+// A customer's class after a change to its events or profile, with the current thresholds.
+void SegmentEngine::Impl::UpdateRfmClass(TenantState& ts, Eval& x, uint32_t c) {
+    int k = -1;
+    if (ts.alive.contains(c)) {
+        RfmScore s = x.ScoreOf(c, nullptr);
+        if (s.frequency > 0) k = RfmClassOf(ts.rfm, s);
+    }
+    if (ts.rfm_class.size() <= c) ts.rfm_class.resize(c + 1, -1);
+    int old = ts.rfm_class[c];
+    if (old == k) return;
+    if (old >= 0) ts.rfm_members[old].remove(c);
+    if (k >= 0) ts.rfm_members[k].add(c);
+    ts.rfm_class[c] = static_cast<int8_t>(k);
 }
 
 // Orders the tenant's segments so that each comes after those it reads; fails on a cycle.
@@ -1194,11 +1241,12 @@ Status SegmentEngine::Impl::Order(TenantState& ts) {
     return Status::Ok();
 }
 
-void SegmentEngine::Impl::Recompute(int64_t tenant_id, TenantState& ts, Segment& s, const Events* ev, Eval& x,
-                                    std::vector<MembershipChange>* changes) {
+Roaring SegmentEngine::Impl::Recompute(int64_t tenant_id, TenantState& ts, Segment& s, const Events* ev, Eval& x,
+                                       std::vector<MembershipChange>* changes) {
     x.leaves.clear();
     Roaring next = x.Bulk(*s.rule, ts.alive);
     next.runOptimize();
+    Roaring moved = (next - s.members) | (s.members - next);
     if (changes != nullptr && ev != nullptr) {
         for (uint32_t c : next - s.members) {
             changes->push_back({tenant_id, s.key, ev->ids[c], true, x.now});
@@ -1209,7 +1257,7 @@ void SegmentEngine::Impl::Recompute(int64_t tenant_id, TenantState& ts, Segment&
     }
     s.members = std::move(next);
     s.horizons = {};
-    if (!s.time_dependent) return;
+    if (!s.time_dependent) return moved;
     Roaring relevant;
     bool everyone = false;
     x.Relevant(*s.rule, &relevant, &everyone);
@@ -1220,6 +1268,7 @@ void SegmentEngine::Impl::Recompute(int64_t tenant_id, TenantState& ts, Segment&
         x.Match(*s.rule, c, &h);
         if (h != kNever) s.horizons.emplace(h, c);
     }
+    return moved;
 }
 
 void SegmentEngine::Impl::UpdateCustomer(int64_t tenant_id, TenantState& ts, const Events* ev, Eval& x, uint32_t c,
@@ -1520,7 +1569,10 @@ void SegmentEngine::Touch(int64_t tenant_id, const std::vector<int64_t>& custome
         impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
             auto x = impl_->MakeEval(tenant_id, ts, ev);
             if (!ts.rfm.computed) impl_->ComputeRfm(ts, ev, x);
-            for (uint32_t c : todo) impl_->UpdateCustomer(tenant_id, ts, ev, x, c, &changes);
+            for (uint32_t c : todo) {
+                impl_->UpdateRfmClass(ts, x, c);
+                impl_->UpdateCustomer(tenant_id, ts, ev, x, c, &changes);
+            }
             return 0;
         });
     }
@@ -1534,17 +1586,16 @@ void SegmentEngine::Refresh() {
         for (auto& [tenant_id, ts] : impl_->tenants) {
             impl_->events->ReadTenant(tenant_id, [&](const EventStore::Tenant* ev) {
                 auto x = impl_->MakeEval(tenant_id, ts, ev);
-                // RFM thresholds move with the tenant's customers: recomputed on every refresh,
-                // and the segments that use them re-evaluated in full when they moved.
-                Impl::Rfm before = ts.rfm;
-                impl_->ComputeRfm(ts, ev, x);
-                bool rfm_moved = !before.computed || before.recency != ts.rfm.recency ||
-                                 before.frequency != ts.rfm.frequency || before.monetary != ts.rfm.monetary;
+                // RFM thresholds and classes move with the tenant's customers and with time:
+                // recomputed on every refresh, and the segments that use them re-evaluated in
+                // full when a class changed (then every segment for the customers that moved).
+                bool rfm_moved = impl_->ComputeRfm(ts, ev, x);
                 std::vector<uint32_t> due;
                 for (int64_t key : ts.order) {
                     Impl::Segment& s = ts.segments.at(key);
                     if (rfm_moved && s.uses_rfm) {
-                        impl_->Recompute(tenant_id, ts, s, ev, x, &changes);
+                        Roaring moved = impl_->Recompute(tenant_id, ts, s, ev, x, &changes);
+                        for (uint32_t c : moved) due.push_back(c);
                         continue;
                     }
                     while (!s.horizons.empty() && s.horizons.top().first <= x.now) {
@@ -1689,7 +1740,9 @@ std::optional<RfmScore> SegmentEngine::Rfm(int64_t tenant_id, int64_t customer_i
         c = ts.Survivor(c);
         auto x = impl_->MakeEval(tenant_id, ts, ev);
         if (!ts.rfm.computed) impl_->ComputeRfm(ts, ev, x);
-        return x.ScoreOf(c, nullptr);
+        RfmScore score = x.ScoreOf(c, nullptr);
+        score.rfm_class = c < ts.rfm_class.size() ? ts.rfm_class[c] : -1;
+        return score;
     });
 }
 
@@ -1707,6 +1760,7 @@ RfmSummary SegmentEngine::RfmSummaryOf(int64_t tenant_id) {
                                                 x.now - ts.settings.rfm_period_days * kDayMs, kNever);
         for (uint32_t c : buyers) {
             RfmScore s = x.ScoreOf(c, nullptr);
+            s.rfm_class = c < ts.rfm_class.size() ? ts.rfm_class[c] : -1;
             if (s.rfm_class < 0) continue;
             ++out.customers_with_orders;
             ++out.classes[s.rfm_class].customers;

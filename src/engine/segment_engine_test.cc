@@ -253,6 +253,7 @@ const char* const kRules[] = {
     R"({"tag":"has","id":9})",  // 9 is a rule tag
     R"({"and":[{"store":"in","ids":[1]},{"trait":"created_at","more_than_days_ago":12}]})",
     R"({"event":"Order Completed","window":{"last_days":30},"aggregate":{"max":"revenue","op":"gt","value":150}})",
+    R"({"or":[{"segment":"in","id":10},{"segment":"in","id":11}]})",  // over the RFM and lifecycle segments
 };
 
 TEST(SegmentEnginePropertyTest, IncrementalMembershipEqualsFromScratchAfterEveryStep) {
