@@ -301,6 +301,9 @@ struct SegmentEngine::Impl {
         // The [from, to) of a behaviour condition's window; since_registration is per customer.
         std::pair<TimeMs, TimeMs> WindowOf(const Node& n) const;
         Roaring PerCustomer(const Node& n, const Roaring& cand);
+        // Customers who surely did a plain count condition's event often enough in [from, to),
+        // known from the weekly bitmaps alone (a subset; empty when the shortcut does not apply).
+        Roaring SurelyCounted(const Node& n, TimeMs from, TimeMs to);
         void Relevant(const Node& n, Roaring* out, bool* everyone) const;
     };
 
@@ -920,6 +923,35 @@ std::pair<TimeMs, TimeMs> SegmentEngine::Impl::Eval::WindowOf(const Node& n) con
     return {from, to};
 }
 
+Roaring SegmentEngine::Impl::Eval::SurelyCounted(const Node& n, TimeMs from, TimeMs to) {
+    const Aggregate& a = n.aggregate;
+    if (ev == nullptr || !n.where.empty() || n.window.since_registration || a.fn != Aggregate::Fn::kCount) {
+        return Roaring();
+    }
+    int64_t k = 1;
+    if (!a.cmp.values.empty()) {
+        double v = a.cmp.values[0].number;
+        if (a.cmp.op == Op::kGte) {
+            k = static_cast<int64_t>(std::ceil(v));
+        } else if (a.cmp.op == Op::kGt) {
+            k = static_cast<int64_t>(std::floor(v)) + 1;
+        } else {
+            return Roaring();
+        }
+    }
+    const Leaf& leaf = LeafOf(n);
+    if (k < 1 || k > 4 || !leaf.name || *leaf.name >= ev->name_weeks.size()) return Roaring();
+    // levels[j]: customers seen in at least j + 1 of the whole weeks so far.
+    std::vector<Roaring> levels(static_cast<size_t>(k));
+    constexpr TimeMs kWeek = Events::kWeekMs;
+    for (const auto& [week, b] : ev->name_weeks[*leaf.name]) {
+        if (week * kWeek < from || (week + 1) * kWeek > to) continue;
+        for (size_t j = levels.size() - 1; j > 0; --j) levels[j] |= levels[j - 1] & b;
+        levels[0] |= b;
+    }
+    return ts->Canonical(levels.back());
+}
+
 Roaring SegmentEngine::Impl::Eval::PerCustomer(const Node& n, const Roaring& cand) {
     constexpr uint64_t kParallelFrom = 20'000;
     const uint64_t total = cand.cardinality();
@@ -1054,30 +1086,44 @@ Roaring SegmentEngine::Impl::Eval::Bulk(const Node& n, const Roaring& cand) {
                 TimeMs ignored = kNever;
                 zero_matches = Match(n, UINT32_MAX, &ignored);
             }
-            Roaring hits = PerCustomer(n, did);
+            // Customers with events in at least k whole weeks inside the window surely did it
+            // k times: only the others are read event by event.
+            Roaring sure = SurelyCounted(n, from, to) & did;
+            Roaring hits = PerCustomer(n, did - sure);
+            if (n.did) hits |= sure;
             if (!zero_matches) return hits;
             return (cand - did) | hits;
         }
         case Node::Kind::kSequence:
             return PerCustomer(n, NameCustomers(LeafOf(n).name) & cand);
         case Node::Kind::kFirstLast: {
-            // Whole weeks on the wrong side of the moment decide many customers at once.
+            // Whole weeks decide most customers: only those with events in the moment's own
+            // week are read event by event.
             const Leaf& leaf = LeafOf(n);
+            if (!n.where.empty()) return PerCustomer(n, NameCustomers(leaf.name) & cand);
             constexpr TimeMs kWeek = Events::kWeekMs;
-            TimeMs m = leaf.moment;
-            TimeMs week_floor = (m >= 0 ? m / kWeek : (m - kWeek + 1) / kWeek) * kWeek;
-            Roaring candidates;
-            if (n.first && n.before) {
-                candidates = NameCustomersBetween(leaf.name, std::numeric_limits<TimeMs>::min() + 1, m);
-            } else if (n.first) {
-                candidates = NameCustomers(leaf.name) -
-                             NameCustomersBetween(leaf.name, std::numeric_limits<TimeMs>::min() + 1, week_floor);
-            } else if (!n.before) {
-                candidates = NameCustomersBetween(leaf.name, m, kNever);
-            } else {
-                candidates = NameCustomers(leaf.name) - NameCustomersBetween(leaf.name, week_floor + kWeek, kNever);
+            constexpr TimeMs kEver = std::numeric_limits<TimeMs>::min() + 1;
+            const TimeMs m = leaf.moment;
+            const TimeMs wf = (m >= 0 ? m / kWeek : (m - kWeek + 1) / kWeek) * kWeek;  // m's week
+            auto between = [&](TimeMs from, TimeMs to) { return NameCustomersBetween(leaf.name, from, to); };
+            Roaring all = NameCustomers(leaf.name) & cand;
+            Roaring sure, unsure;
+            if (n.first && n.before) {  // first < m
+                sure = between(kEver, wf) & all;
+                unsure = (between(wf, wf + kWeek) & all) - sure;
+            } else if (n.first) {  // first >= m
+                Roaring before_week = between(kEver, wf);
+                sure = all - before_week - between(wf, wf + kWeek);
+                unsure = (all - before_week) - sure;
+            } else if (!n.before) {  // last >= m
+                sure = between(wf + kWeek, kNever) & all;
+                unsure = (between(wf, wf + kWeek) & all) - sure;
+            } else {  // last < m
+                Roaring after_week = between(wf + kWeek, kNever);
+                sure = all - after_week - between(wf, wf + kWeek);
+                unsure = (all - after_week) - sure;
             }
-            return PerCustomer(n, candidates & cand);
+            return sure | PerCustomer(n, unsure);
         }
         case Node::Kind::kRfm: {
             Roaring in;
