@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "cdp/customer_repository.h"
 #include "cdp/event_ingestor.h"
+#include "cdp/questionnaires.h"
+#include "cdp/segment_repository.h"
+#include "cdp/tags.h"
+#include "engine/segment_rule.h"
 #include "scrm/store_directory.h"
 
 namespace siyu::cli {
@@ -98,10 +103,29 @@ const DemoProduct kProducts[] = {
     {"BD-001", "樱花身体乳 250ml", "个护", 9900},     {"GF-001", "节日礼盒（精华+面霜）", "礼盒", 69900},
 };
 
+constexpr TimeMs kMinuteMs = 60'000;
+constexpr TimeMs kHourMs = 3'600'000;
+constexpr TimeMs kDayMs = 86'400'000;
+
+// The part of a demo customer's generated history that its tags follow.
+struct DemoHistory {
+    std::map<std::string, TimeMs> first_viewed;  // category -> first view
+    std::map<std::string, TimeMs> first_bought;  // category -> first order
+    std::vector<TimeMs> activity;                // every event, oldest first
+    int views = 0;
+    int orders = 0;
+    int64_t first_order_revenue = 0;       // fen
+    std::optional<TimeMs> big_spender_at;  // when the orders first added up to ¥2000
+};
+
+constexpr int64_t kVipSpendFen = 200'000;
+
 // Gives each demo customer a plausible history through the real ingest path, so computed
 // attributes, lifecycle stages, timelines and the engine all have something to show.
+// `histories` receives a summary per customer, in the order of `customers`.
 Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vector<cdp::Customer>& customers, Rng& rng,
-                          TimeMs now) {
+                          TimeMs now, std::vector<DemoHistory>* histories) {
+    histories->assign(customers.size(), DemoHistory{});
     cdp::EventIngestor ingestor(db);
     std::vector<cdp::TrackingMessage> batch;
     int total = 0;
@@ -114,6 +138,7 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
     };
     for (size_t i = 0; i < customers.size(); ++i) {
         const cdp::Customer& c = customers[i];
+        DemoHistory& h = (*histories)[i];
         int seq = 0;
         auto message = [&](const char* type, std::string name, TimeMs at, nlohmann::json props) {
             cdp::TrackingMessage m;
@@ -124,6 +149,7 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
             m.properties = props.dump();
             m.context = R"({"source":"demo"})";
             m.identifiers.push_back(cdp::Identifier{"phone", *c.phone, 0});
+            h.activity.push_back(m.timestamp);
             return m;
         };
         TimeMs span = std::max<TimeMs>(now - c.created_at, 3'600'000);
@@ -139,6 +165,8 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
         // Most customers browse; about half buy, some repeatedly; a few refund.
         uint64_t views = rng.Below(8);
         uint64_t orders = rng.Chance(55) ? 1 + std::min(rng.Below(6), rng.Below(6)) : 0;
+        h.views = static_cast<int>(views);
+        h.orders = static_cast<int>(orders);
         for (uint64_t k = 0; k < views; ++k) {
             const DemoProduct& p = Pick(rng, kProducts);
             batch.push_back(message("track", "Product Viewed", at(views, k),
@@ -146,16 +174,21 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
                                      {"name", p.name},
                                      {"category", p.category},
                                      {"price", static_cast<double>(p.price) / 100}}));
+            h.first_viewed.emplace(p.category, batch.back().timestamp);
         }
+        int64_t spent = 0;
         for (uint64_t k = 0; k < orders; ++k) {
             const DemoProduct& p = Pick(rng, kProducts);
             int64_t qty = 1 + static_cast<int64_t>(rng.Below(2));
             std::string order_id = "DEMO-" + std::to_string(i) + "-" + std::to_string(k);
+            // Every demo order holds one product; its category is also on the order, so rules
+            // can filter orders by category.
             cdp::TrackingMessage m =
                 message("track", "Order Completed", at(orders, k),
                         {{"order_id", order_id},
                          {"revenue", static_cast<double>(p.price * qty) / 100},
                          {"currency", "CNY"},
+                         {"category", p.category},
                          {"store_id", c.store_id ? nlohmann::json(*c.store_id) : nlohmann::json(nullptr)},
                          {"products",
                           {{{"product_id", p.id},
@@ -167,6 +200,10 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
             m.currency = "CNY";
             TimeMs ordered_at = m.timestamp;
             batch.push_back(std::move(m));
+            h.first_bought.emplace(p.category, ordered_at);
+            if (k == 0) h.first_order_revenue = p.price * qty;
+            spent += p.price * qty;
+            if (spent >= kVipSpendFen && !h.big_spender_at) h.big_spender_at = ordered_at;
             if (rng.Chance(6)) {
                 cdp::TrackingMessage r = message("track", "Order Refunded", ordered_at + 2 * 86'400'000,
                                                  {{"order_id", order_id},
@@ -177,10 +214,620 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
                 batch.push_back(std::move(r));
             }
         }
+        std::sort(h.activity.begin(), h.activity.end());
         if (batch.size() >= 2000) SIYU_RETURN_IF_ERROR(flush());
     }
     SIYU_RETURN_IF_ERROR(flush());
     return total;
+}
+
+// --- Tags, a questionnaire and saved segments ---------------------------------------------
+
+struct DemoTagGroupSpec {
+    const char* name;
+    const char* color;
+};
+
+const DemoTagGroupSpec kTagGroups[] = {
+    {"兴趣偏好", "#EB2F96"}, {"肤质", "#13C2C2"}, {"客户价值", "#FAAD14"}, {"渠道来源", "#1677FF"}, {"风险", "#8C8C8C"},
+};
+
+struct DemoTagSpec {
+    const char* group;
+    const char* name;
+    const char* color;
+    const char* description;
+    const char* rule;  // null: tagged explicitly
+};
+
+const DemoTagSpec kTags[] = {
+    {"兴趣偏好", "护肤爱好者", "#EB2F96", "买过或常看护肤品", nullptr},
+    {"兴趣偏好", "彩妆达人", "#F5222D", "买过或常看彩妆", nullptr},
+    {"兴趣偏好", "香水控", "#722ED1", "买过或看过香氛", nullptr},
+    {"兴趣偏好", "母婴", "#FA8C16", "家有宝宝，关注母婴护理", nullptr},
+    {"肤质", "干性肌", "#FAAD14", "", nullptr},
+    {"肤质", "油性肌", "#52C41A", "", nullptr},
+    {"肤质", "混合肌", "#13C2C2", "", nullptr},
+    {"肤质", "敏感肌", "#F5222D", "换季或用新品时易泛红、刺痛", nullptr},
+    {"客户价值", "高价值", "#FAAD14", "近 365 天消费满 ¥1000",
+     R"({"event":"Order Completed","window":{"last_days":365},"aggregate":{"sum":"revenue","op":"gte","value":1000}})"},
+    {"客户价值", "近期活跃", "#52C41A", "近 30 天浏览过商品或下过单",
+     R"({"or":[{"event":"Product Viewed","window":{"last_days":30}},{"event":"Order Completed","window":{"last_days":30}}]})"},
+    {"客户价值", "高潜客户", "#FA8C16", "首单金额高或多次浏览未购买，总部运营每周跟进", nullptr},
+    {"客户价值", "VIP", "#D4B106", "累计消费满 ¥2000，随 CRM 会员数据导入", nullptr},
+    {"渠道来源", "门店", "#1677FF", "", nullptr},
+    {"渠道来源", "小程序", "#52C41A", "", nullptr},
+    {"渠道来源", "企业微信", "#13C2C2", "", nullptr},
+    {"风险", "沉睡风险", "#8C8C8C", "90 天没有浏览或下单，总部运营每周标记", nullptr},
+};
+
+// The demo's tag ids by name.
+struct DemoTags {
+    std::map<std::string, int64_t> ids;
+    int64_t Id(const std::string& name) const { return ids.at(name); }
+};
+
+// A rule for a tag or segment, checked as the API checks it.
+Result<std::string> CheckedRule(const std::string& rule) {
+    SIYU_RETURN_IF_ERROR(engine::ParseRule(rule).status());
+    return nlohmann::json::parse(rule).dump();
+}
+
+Result<cdp::TagRuleRefs> CheckTagRule(std::string_view rule_json) {
+    SIYU_ASSIGN_OR_RETURN(engine::NodePtr rule, engine::ParseRule(rule_json));
+    engine::RuleRefs refs = engine::CollectRefs(*rule);
+    return cdp::TagRuleRefs{std::move(refs.tag_ids), std::move(refs.store_ids)};
+}
+
+Result<DemoTags> AddDemoTagDefinitions(cdp::TagRepository& tags, int64_t tenant_id, const auth::Actor& actor) {
+    std::map<std::string, int64_t> group_ids;
+    int64_t order = 0;
+    for (const auto& g : kTagGroups) {
+        cdp::TagGroupInput in;
+        in.name = g.name;
+        in.color = std::optional<std::string>(g.color);
+        in.sort_order = ++order;
+        SIYU_ASSIGN_OR_RETURN(auto group, tags.CreateGroup(tenant_id, in, actor));
+        group_ids[g.name] = group.id;
+    }
+    DemoTags out;
+    order = 0;
+    for (const auto& t : kTags) {
+        cdp::TagInput in;
+        in.group_id = group_ids.at(t.group);
+        in.name = t.name;
+        in.color = std::optional<std::string>(t.color);
+        in.sort_order = ++order;
+        in.description = t.description;
+        if (t.rule) {
+            SIYU_ASSIGN_OR_RETURN(std::string rule, CheckedRule(t.rule));
+            in.rule = std::optional<std::string>(std::move(rule));
+        }
+        SIYU_ASSIGN_OR_RETURN(auto tag, tags.CreateTag(tenant_id, in, actor));
+        out.ids[t.name] = tag.id;
+    }
+    return out;
+}
+
+std::vector<cdp::Question> SkinQuizQuestions(const DemoTags& t) {
+    cdp::Question skin{"skin",
+                       "您的肤质是？",
+                       false,
+                       true,
+                       {{"dry", "干性：洗脸后紧绷、易起皮", {t.Id("干性肌")}, {"skin:dry"}},
+                        {"oily", "油性：全脸易出油、毛孔明显", {t.Id("油性肌")}, {"skin:oily"}},
+                        {"combination", "混合性：T 区出油、两颊偏干", {t.Id("混合肌")}, {"skin:combination"}},
+                        {"normal", "中性：不干不油", {}, {"skin:normal"}}}};
+    cdp::Question sensitive{"sensitive",
+                            "换季或用新产品时，皮肤会泛红、刺痛吗？",
+                            false,
+                            true,
+                            {{"often", "经常", {t.Id("敏感肌")}, {"skin:sensitive"}},
+                             {"sometimes", "偶尔", {}, {"sensitive:sometimes"}},
+                             {"never", "从不", {}, {}}}};
+    cdp::Question concerns{"concerns",
+                           "您最关心哪些肌肤问题？",
+                           true,
+                           false,
+                           {{"hydration", "补水保湿", {}, {"concern:hydration"}},
+                            {"oil", "控油祛痘", {}, {"concern:oil"}},
+                            {"brightening", "美白提亮", {}, {"concern:brightening"}},
+                            {"antiaging", "抗老紧致", {}, {"concern:antiaging"}}}};
+    return {skin, sensitive, concerns};
+}
+
+// Who tags in the demo, and through what.
+struct DemoTagger {
+    cdp::Tagging by;
+    cdp::Visibility vis;
+};
+
+// Indexes into the taggers LoadDemo builds.
+enum DemoTaggerIndex : size_t { kByOperator, kByImport, kByGuideSh, kByGuideBj, kByMiniProgram, kByWecomSync };
+
+// One tagging, or one questionnaire submission, of the demo's past.
+struct DemoTagStep {
+    TimeMs at = 0;
+    size_t customer = 0;  // index into the customers
+    size_t tagger = 0;
+    cdp::TagAction action = cdp::TagAction::kAdd;
+    int64_t tag_id = 0;
+    std::vector<cdp::Answer> answers;  // non-empty: a submission of the skin quiz
+};
+
+enum class Skin { kDry, kOily, kCombination, kNormal };
+
+// Decides which tags the demo customers got, from whom and when, following their histories:
+// guides tag their stores' customers by hand, the mini-program and the WeCom sync tag through
+// the API, the operator imports CRM data every two weeks and reviews customers weekly, and
+// about 200 customers answered the skin quiz (live since `quiz_since`). The schedules start
+// on `first_day`, before the first customer arrived.
+class DemoTagPlanner {
+  public:
+    DemoTagPlanner(const std::vector<cdp::Customer>& customers, const std::vector<DemoHistory>& histories,
+                   const DemoTags& tags, int64_t guide_sh_store, int64_t guide_bj_store, TimeMs first_day,
+                   TimeMs quiz_since, TimeMs now, uint64_t seed)
+        : customers_(customers),
+          histories_(histories),
+          tags_(tags),
+          guide_sh_store_(guide_sh_store),
+          guide_bj_store_(guide_bj_store),
+          quiz_since_(quiz_since),
+          now_(now),
+          first_day_(first_day),
+          rng_(seed) {}
+
+    std::vector<DemoTagStep> Plan() {
+        PlanQuiz();
+        for (size_t i = 0; i < customers_.size(); ++i) {
+            PlanInterests(i);
+            PlanSkin(i);
+            PlanValue(i);
+            PlanChannels(i);
+            PlanRisk(i);
+        }
+        std::stable_sort(steps_.begin(), steps_.end(),
+                         [](const DemoTagStep& a, const DemoTagStep& b) { return a.at < b.at; });
+        return std::move(steps_);
+    }
+
+  private:
+    static constexpr int kQuizAnswers = 200;
+
+    TimeMs Latest() const { return now_ - kMinuteMs; }
+    TimeMs Between(TimeMs from, TimeMs to) {
+        return from + static_cast<TimeMs>(rng_.Below(static_cast<uint64_t>(std::max<TimeMs>(1, to - from))));
+    }
+    // The first moment at or after `t` of a schedule starting at `first` every `period`, if past.
+    std::optional<TimeMs> NextSlot(TimeMs t, TimeMs first, TimeMs period) const {
+        TimeMs slot = t <= first ? first : first + (t - first + period - 1) / period * period;
+        if (slot > Latest()) return std::nullopt;
+        return slot;
+    }
+    // The operator imports CRM data every other week and reviews customers weekly.
+    std::optional<TimeMs> NextImport(TimeMs t) const { return NextSlot(t, first_day_ + 10 * kHourMs, 14 * kDayMs); }
+    std::optional<TimeMs> NextReview(TimeMs t) const {
+        return NextSlot(t, first_day_ + 3 * kDayMs + 5 * kHourMs, 7 * kDayMs);
+    }
+
+    std::optional<size_t> GuideOf(size_t i) const {
+        const auto& store = customers_[i].store_id;
+        if (store == guide_sh_store_) return kByGuideSh;
+        if (store == guide_bj_store_) return kByGuideBj;
+        return std::nullopt;
+    }
+
+    void Add(TimeMs at, size_t i, size_t tagger, const char* tag, cdp::TagAction action = cdp::TagAction::kAdd) {
+        at = std::max(at, customers_[i].created_at + kMinuteMs);
+        if (at > Latest()) return;
+        DemoTagStep step;
+        step.at = at;
+        step.customer = i;
+        step.tagger = tagger;
+        step.action = action;
+        step.tag_id = tags_.Id(tag);
+        steps_.push_back(std::move(step));
+    }
+
+    Skin SkinOf(size_t i) {
+        auto it = skin_.find(i);
+        if (it != skin_.end()) return it->second;
+        uint64_t r = rng_.Below(100);
+        Skin s = r < 22 ? Skin::kDry : r < 44 ? Skin::kOily : r < 80 ? Skin::kCombination : Skin::kNormal;
+        skin_[i] = s;
+        sensitive_[i] = rng_.Chance(20);
+        return s;
+    }
+    static const char* SkinTag(Skin s) {
+        switch (s) {
+            case Skin::kDry:
+                return "干性肌";
+            case Skin::kOily:
+                return "油性肌";
+            case Skin::kCombination:
+                return "混合肌";
+            case Skin::kNormal:
+                break;
+        }
+        return nullptr;
+    }
+
+    bool CaresAboutSkin(size_t i) const {
+        const DemoHistory& h = histories_[i];
+        return h.first_bought.count("护肤") || h.first_viewed.count("护肤");
+    }
+
+    // About 200 customers who bought or browsed skin care answered the quiz after it went live.
+    void PlanQuiz() {
+        std::vector<size_t> candidates;
+        for (size_t i = 0; i < customers_.size(); ++i) {
+            if (CaresAboutSkin(i) && customers_[i].created_at < Latest() - kDayMs) candidates.push_back(i);
+        }
+        for (size_t k = candidates.size(); k > 1; --k) std::swap(candidates[k - 1], candidates[rng_.Below(k)]);
+        candidates.resize(std::min<size_t>(candidates.size(), kQuizAnswers));
+        std::sort(candidates.begin(), candidates.end());
+        for (size_t i : candidates) {
+            Skin skin = SkinOf(i);
+            static const char* const kSkinChoices[] = {"dry", "oily", "combination", "normal"};
+            std::vector<cdp::Answer> answers;
+            answers.push_back({"skin", {kSkinChoices[static_cast<int>(skin)]}});
+            answers.push_back({"sensitive", {sensitive_[i] ? "often" : rng_.Chance(40) ? "sometimes" : "never"}});
+            std::vector<std::string> concerns;
+            concerns.push_back(skin == Skin::kOily ? "oil" : skin == Skin::kDry ? "hydration" : "brightening");
+            static const char* const kConcerns[] = {"hydration", "oil", "brightening", "antiaging"};
+            const char* more = Pick(rng_, kConcerns);
+            if (rng_.Chance(60) && more != concerns.front()) concerns.push_back(more);
+            answers.push_back({"concerns", concerns});
+            DemoTagStep step;
+            step.at = Between(std::max(quiz_since_, customers_[i].created_at) + kHourMs, Latest());
+            step.customer = i;
+            auto guide = GuideOf(i);
+            step.tagger = guide && rng_.Chance(50) ? *guide : kByMiniProgram;
+            step.answers = std::move(answers);
+            quiz_at_[i] = step.at;
+            steps_.push_back(std::move(step));
+        }
+    }
+
+    // Interests follow what the customer bought or browsed: guides tag after a purchase in
+    // their store, the CRM import carries other purchases, the mini-program tags browsing.
+    void PlanInterests(size_t i) {
+        struct Interest {
+            const char* category;
+            const char* tag;
+            int bought, viewed, otherwise;  // percent
+        };
+        static const Interest kInterests[] = {
+            {"护肤", "护肤爱好者", 60, 20, 3}, {"彩妆", "彩妆达人", 55, 15, 2}, {"香氛", "香水控", 60, 12, 2}};
+        const cdp::Customer& c = customers_[i];
+        const DemoHistory& h = histories_[i];
+        auto guide = GuideOf(i);
+        for (const auto& interest : kInterests) {
+            auto bought = h.first_bought.find(interest.category);
+            auto viewed = h.first_viewed.find(interest.category);
+            int percent = bought != h.first_bought.end()   ? interest.bought
+                          : viewed != h.first_viewed.end() ? interest.viewed
+                                                           : interest.otherwise;
+            if (!rng_.Chance(percent)) continue;
+            if (bought != h.first_bought.end()) {
+                if (guide) {
+                    Add(bought->second + kHourMs + Between(0, 2 * kDayMs), i, *guide, interest.tag);
+                } else if (auto slot = NextImport(bought->second)) {
+                    Add(*slot, i, kByImport, interest.tag);
+                }
+            } else if (viewed != h.first_viewed.end()) {
+                Add(viewed->second + kMinuteMs + Between(0, kHourMs), i, kByMiniProgram, interest.tag);
+            } else {
+                Add(Between(c.created_at, Latest()), i, guide ? *guide : kByMiniProgram, interest.tag);
+            }
+        }
+        if ((c.gender == "female" && rng_.Chance(8)) || rng_.Chance(1)) {
+            Add(Between(c.created_at, Latest()), i, guide ? *guide : kByMiniProgram, "母婴");
+        }
+    }
+
+    // Skin types come from the quiz, from guides after a skin-care purchase (now and then
+    // wrong, and corrected once the customer's own answer is in) and from the CRM import.
+    void PlanSkin(size_t i) {
+        const cdp::Customer& c = customers_[i];
+        const DemoHistory& h = histories_[i];
+        auto guide = GuideOf(i);
+        auto bought = h.first_bought.find("护肤");
+        if (guide && bought != h.first_bought.end() && rng_.Chance(65)) {
+            Skin skin = SkinOf(i);
+            if (skin == Skin::kNormal) return;
+            TimeMs at = bought->second + kHourMs + Between(0, 2 * kDayMs);
+            const char* tag = SkinTag(skin);
+            bool wrong = rng_.Chance(15);
+            if (wrong) tag = SkinTag(skin == Skin::kCombination ? Skin::kDry : Skin::kCombination);
+            Add(at, i, *guide, tag);
+            if (sensitive_[i]) Add(at, i, *guide, "敏感肌");
+            auto quiz = quiz_at_.find(i);
+            if (wrong && quiz != quiz_at_.end() && quiz->second > at) {
+                Add(quiz->second + kDayMs + Between(0, 2 * kDayMs), i, *guide, tag, cdp::TagAction::kRemove);
+            }
+            return;
+        }
+        if (!guide && c.member_no && rng_.Chance(8)) {
+            Skin skin = SkinOf(i);
+            auto slot = NextImport(c.created_at + Between(0, 30 * kDayMs));
+            if (skin == Skin::kNormal || !slot) return;
+            Add(*slot, i, kByImport, SkinTag(skin));
+            if (sensitive_[i]) Add(*slot, i, kByImport, "敏感肌");
+        }
+    }
+
+    // VIP comes with the CRM import once spending reaches ¥2000; the operator marks promising
+    // customers weekly and takes the mark off when they become VIP.
+    void PlanValue(size_t i) {
+        const DemoHistory& h = histories_[i];
+        std::optional<TimeMs> vip;
+        if (h.big_spender_at) vip = NextImport(*h.big_spender_at);
+        if (vip) Add(*vip, i, kByImport, "VIP");
+        std::optional<TimeMs> promising;
+        if (h.orders >= 1 && h.orders <= 2 && h.first_order_revenue >= 40'000) {
+            TimeMs first = Latest();
+            for (const auto& [category, at] : h.first_bought) first = std::min(first, at);
+            promising = first;
+        } else if (h.orders == 0 && h.views >= 5) {
+            promising = h.activity[std::min<size_t>(h.activity.size() - 1, 5)];
+        }
+        if (!promising || !rng_.Chance(45)) return;
+        auto review = NextReview(*promising);
+        if (!review) return;
+        Add(*review, i, kByOperator, "高潜客户");
+        if (vip && *vip > *review) Add(*vip + kDayMs, i, kByOperator, "高潜客户", cdp::TagAction::kRemove);
+    }
+
+    void PlanChannels(size_t i) {
+        const cdp::Customer& c = customers_[i];
+        auto guide = GuideOf(i);
+        std::string channel = nlohmann::json::parse(c.traits).value("channel", "");
+        if (channel == "小程序")
+            Add(c.created_at + Between(2 * kMinuteMs, 30 * kMinuteMs), i, kByMiniProgram, "小程序");
+        if (channel == "门店扫码") {
+            if (guide) {
+                Add(c.created_at + Between(10 * kMinuteMs, 2 * kHourMs), i, *guide, "门店");
+            } else if (auto slot = NextImport(c.created_at)) {
+                Add(*slot, i, kByImport, "门店");
+            }
+        }
+        bool wecom = std::any_of(c.identifiers.begin(), c.identifiers.end(),
+                                 [](const cdp::Identifier& id) { return id.type == "wecom_external_userid"; });
+        if (wecom && rng_.Chance(85)) {
+            Add(c.created_at + Between(kHourMs, 3 * kDayMs), i, guide ? *guide : kByWecomSync, "企业微信");
+        }
+    }
+
+    // Every silence of 90 days is marked at the next weekly review and unmarked at the review
+    // after the customer came back.
+    void PlanRisk(size_t i) {
+        const DemoHistory& h = histories_[i];
+        TimeMs previous = customers_[i].created_at;
+        for (size_t k = 0; k <= h.activity.size(); ++k) {
+            std::optional<TimeMs> next;
+            if (k < h.activity.size()) next = h.activity[k];
+            if (next && *next <= previous + 90 * kDayMs) {
+                previous = std::max(previous, *next);
+                continue;
+            }
+            auto flagged = NextReview(previous + 90 * kDayMs);
+            if (flagged && (!next || *flagged < *next) && rng_.Chance(85)) {
+                Add(*flagged, i, kByOperator, "沉睡风险");
+                if (next) {
+                    if (auto back = NextReview(*next)) Add(*back, i, kByOperator, "沉睡风险", cdp::TagAction::kRemove);
+                }
+            }
+            if (next) previous = *next;
+        }
+    }
+
+    const std::vector<cdp::Customer>& customers_;
+    const std::vector<DemoHistory>& histories_;
+    const DemoTags& tags_;
+    std::optional<int64_t> guide_sh_store_, guide_bj_store_;
+    TimeMs quiz_since_;
+    TimeMs now_;
+    TimeMs first_day_;
+    Rng rng_;
+    std::map<size_t, Skin> skin_;
+    std::map<size_t, bool> sensitive_;
+    std::map<size_t, TimeMs> quiz_at_;
+    std::vector<DemoTagStep> steps_;
+};
+
+// Moves what the last change wrote for a customer (stamped with the real time, at or after
+// `since`) back to `at`, when the demo says it happened.
+Status Backdate(store::Connection& c, int64_t customer_id, TimeMs at, TimeMs since) {
+    SIYU_ASSIGN_OR_RETURN(auto tags, c.Prepare("UPDATE customer_tags SET applied_at = ?1 "
+                                               "WHERE customer_id = ?2 AND applied_at >= ?3"));
+    SIYU_RETURN_IF_ERROR(tags.Bind(1, at).Bind(2, customer_id).Bind(3, since).Run());
+    SIYU_ASSIGN_OR_RETURN(auto history,
+                          c.Prepare("UPDATE tag_history SET at = ?1 WHERE customer_id = ?2 AND at >= ?3"));
+    return history.Bind(1, at).Bind(2, customer_id).Bind(3, since).Run();
+}
+
+// Applies tag steps (in the order given) through the repository, many to a transaction, and
+// dates each one.
+Status ApplyTagSteps(store::Database* db, cdp::TagRepository& tags, int64_t tenant_id,
+                     const std::vector<int64_t>& customer_ids, const std::vector<DemoTagger>& taggers,
+                     const std::vector<DemoTagStep>& steps, TimeMs since) {
+    constexpr size_t kStepsPerWrite = 2000;
+    for (size_t begin = 0; begin < steps.size(); begin += kStepsPerWrite) {
+        std::vector<cdp::CustomerTagChange> changes;
+        SIYU_RETURN_IF_ERROR(db->Write([&](store::Connection& c) -> Status {
+            changes.clear();
+            for (size_t k = begin; k < std::min(steps.size(), begin + kStepsPerWrite); ++k) {
+                const DemoTagStep& s = steps[k];
+                const DemoTagger& t = taggers[s.tagger];
+                int64_t customer_id = customer_ids[s.customer];
+                SIYU_RETURN_IF_ERROR(
+                    tags.ApplyIn(c, tenant_id, {customer_id}, {s.tag_id}, s.action, t.by, t.vis, false, &changes)
+                        .status());
+                SIYU_RETURN_IF_ERROR(Backdate(c, customer_id, s.at, since));
+            }
+            return Status::Ok();
+        }));
+        tags.Publish(changes);
+    }
+    return Status::Ok();
+}
+
+// Submits the quiz answers (in the order given) through the questionnaire repository, then
+// dates them and the tags they applied.
+Status SubmitAnswers(store::Database* db, cdp::Questionnaires& quizzes, int64_t tenant_id, int64_t quiz_id,
+                     const std::vector<int64_t>& customer_ids, const std::vector<DemoTagger>& taggers,
+                     const std::vector<DemoTagStep>& steps, TimeMs since) {
+    std::vector<int64_t> answer_ids;
+    for (const DemoTagStep& s : steps) {
+        const DemoTagger& t = taggers[s.tagger];
+        cdp::AnswerInput in{customer_ids[s.customer], s.answers};
+        SIYU_ASSIGN_OR_RETURN(auto answer, quizzes.Submit(tenant_id, quiz_id, in, t.by.actor, t.vis));
+        answer_ids.push_back(answer.id);
+    }
+    return db->Write([&](store::Connection& c) -> Status {
+        for (size_t k = 0; k < steps.size(); ++k) {
+            SIYU_ASSIGN_OR_RETURN(auto stmt,
+                                  c.Prepare("UPDATE questionnaire_answers SET submitted_at = ? WHERE id = ?"));
+            SIYU_RETURN_IF_ERROR(stmt.Bind(1, steps[k].at).Bind(2, answer_ids[k]).Run());
+            SIYU_RETURN_IF_ERROR(Backdate(c, customer_ids[steps[k].customer], steps[k].at, since));
+        }
+        return Status::Ok();
+    });
+}
+
+// Replays the planned steps through the repositories, so customer tags, their history and
+// questionnaire answers are what the product itself writes. Each customer's steps are
+// replayed in time order (histories list by id); the tagging before a customer's quiz answer
+// goes first, then the answers, then the rest, so that a few transactions carry them all.
+Status ReplayTagging(store::Database* db, cdp::TagRepository& tags, cdp::Questionnaires& quizzes, int64_t tenant_id,
+                     int64_t quiz_id, const std::vector<int64_t>& customer_ids, const std::vector<DemoTagger>& taggers,
+                     const std::vector<DemoTagStep>& steps, TimeMs since) {
+    std::map<size_t, TimeMs> answered_at;
+    for (const auto& s : steps) {
+        if (!s.answers.empty()) answered_at[s.customer] = s.at;
+    }
+    std::vector<DemoTagStep> before, answers, after;
+    for (const auto& s : steps) {
+        auto answered = answered_at.find(s.customer);
+        if (!s.answers.empty()) {
+            answers.push_back(s);
+        } else if (answered != answered_at.end() && s.at > answered->second) {
+            after.push_back(s);
+        } else {
+            before.push_back(s);
+        }
+    }
+    SIYU_RETURN_IF_ERROR(ApplyTagSteps(db, tags, tenant_id, customer_ids, taggers, before, since));
+    SIYU_RETURN_IF_ERROR(SubmitAnswers(db, quizzes, tenant_id, quiz_id, customer_ids, taggers, answers, since));
+    return ApplyTagSteps(db, tags, tenant_id, customer_ids, taggers, after, since);
+}
+
+// Dates the tag groups, explicit tags and the quiz from when the brand set them up.
+Status BackdateDefinitions(store::Database* db, int64_t tenant_id, int64_t quiz_id, TimeMs tags_since,
+                           TimeMs quiz_since) {
+    return db->Write([&](store::Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto groups, c.Prepare("UPDATE tag_groups SET created_at = ?1, updated_at = ?1 "
+                                                     "WHERE tenant_id = ?2"));
+        SIYU_RETURN_IF_ERROR(groups.Bind(1, tags_since).Bind(2, tenant_id).Run());
+        SIYU_ASSIGN_OR_RETURN(auto tags, c.Prepare("UPDATE tags SET created_at = ?1, updated_at = ?1 "
+                                                   "WHERE tenant_id = ?2 AND rule IS NULL"));
+        SIYU_RETURN_IF_ERROR(tags.Bind(1, tags_since).Bind(2, tenant_id).Run());
+        SIYU_ASSIGN_OR_RETURN(auto quiz,
+                              c.Prepare("UPDATE questionnaires SET created_at = ?1, updated_at = ?1 WHERE id = ?2"));
+        return quiz.Bind(1, quiz_since).Bind(2, quiz_id).Run();
+    });
+}
+
+// Saved segments of different rule kinds; each rule is checked as the API checks it.
+Status AddDemoSegments(store::Database* db, int64_t tenant_id, const DemoTags& tags, const auth::Actor& actor) {
+    const std::string high_value = std::to_string(tags.Id("高价值"));
+    const cdp::SegmentInput segments[] = {
+        {"上海复购客户", "城市为上海，累计下单 2 次及以上",
+         R"({"and":[{"trait":"city","op":"eq","value":"上海"},{"attribute":"order_count","op":"gte","value":2}]})"},
+        {"30 天未复购的护肤客户", "买过护肤品，近 30 天没有再下单",
+         R"({"and":[{"event":"Order Completed","where":[{"property":"category","op":"eq","value":"护肤"}]},)"
+         R"({"event":"Order Completed","did":false,"window":{"last_days":30}}]})"},
+        {"生日在 7 天内的会员", "未来 7 天内过生日的会员，用于生日礼遇",
+         R"({"and":[{"trait":"birthday","within_next_days":7},{"trait":"member_no","op":"exists"}]})"},
+        {"重要价值客户", "RFM：近期买过、买得多、花得多", R"({"rfm":"in","classes":["重要价值客户"]})"},
+        {"高价值且有企微", "持有「高价值」标签并已添加企业微信，可由导购一对一触达",
+         R"({"and":[{"tag":"has","id":)" + high_value + R"(},{"identifier":"exists","type":"wecom"}]})"},
+        {"沉睡风险客户", "生命周期为沉睡（180 天无互动）", R"({"lifecycle":"in","values":["dormant"]})"},
+    };
+    cdp::SegmentRepository repo(db);
+    for (const auto& s : segments) {
+        SIYU_ASSIGN_OR_RETURN(std::string rule, CheckedRule(s.rule));
+        SIYU_RETURN_IF_ERROR(repo.Create(tenant_id, cdp::SegmentInput{s.name, s.description, rule}, actor).status());
+    }
+    return Status::Ok();
+}
+
+// Looks up the ids the customers got, by their unique demo phone numbers.
+Result<std::vector<int64_t>> DemoCustomerIds(store::Database* db, int64_t tenant_id,
+                                             const std::vector<cdp::Customer>& customers) {
+    std::map<std::string, int64_t> by_phone;
+    SIYU_RETURN_IF_ERROR(db->Read([&](store::Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT id, phone FROM customers WHERE tenant_id = ? "
+                                                   "AND phone IS NOT NULL AND deleted_at IS NULL"));
+        stmt.Bind(1, tenant_id);
+        return stmt.ForEachRow([&] { by_phone[stmt.Text(1)] = stmt.Int(0); });
+    }));
+    std::vector<int64_t> ids;
+    ids.reserve(customers.size());
+    for (const auto& c : customers) {
+        auto it = by_phone.find(*c.phone);
+        if (it == by_phone.end()) return Status::Internal("demo customer " + *c.phone + " was not stored");
+        ids.push_back(it->second);
+    }
+    return ids;
+}
+
+// Tag groups and tags, the skin quiz, a year of tagging consistent with each
+// customer's history (by guides, the operator, imports and two API integrations) and saved
+// segments, all written through the repositories.
+Status AddDemoAudience(store::Database* db, auth::Accounts* accounts, int64_t tenant_id,
+                       const std::vector<cdp::Customer>& customers, const std::vector<DemoHistory>& histories,
+                       const std::map<std::string, auth::Actor>& users, int64_t guide_sh_store, int64_t guide_bj_store,
+                       uint64_t seed, TimeMs now) {
+    const auth::Actor& ops = users.at("operator@demo.siyu.local");
+    cdp::TagRepository tags(db, CheckTagRule);
+    cdp::Questionnaires quizzes(db, &tags);
+    SIYU_ASSIGN_OR_RETURN(DemoTags ids, AddDemoTagDefinitions(tags, tenant_id, ops));
+
+    cdp::QuestionnaireInput quiz_in;
+    quiz_in.name = "肤质测试";
+    quiz_in.description = "3 道题了解肤质和护肤诉求，提交后自动打上肤质标签";
+    quiz_in.questions = SkinQuizQuestions(ids);
+    SIYU_ASSIGN_OR_RETURN(auto quiz, quizzes.Create(tenant_id, quiz_in, ops));
+
+    SIYU_ASSIGN_OR_RETURN(auto mini_program,
+                          accounts->CreateApiKey(tenant_id, "会员小程序", "secret", auth::Role::kOperator, ops));
+    SIYU_ASSIGN_OR_RETURN(auto wecom_sync,
+                          accounts->CreateApiKey(tenant_id, "企业微信同步", "secret", auth::Role::kOperator, ops));
+    std::vector<DemoTagger> taggers(6);
+    taggers[kByOperator] = {cdp::TaggingBy(ops), {}};
+    taggers[kByImport] = {cdp::Tagging{cdp::TagSource::kImport, ops, std::nullopt}, {}};
+    taggers[kByGuideSh] = {cdp::TaggingBy(users.at("guide.sh@demo.siyu.local")),
+                           cdp::Visibility{std::vector<int64_t>{guide_sh_store}}};
+    taggers[kByGuideBj] = {cdp::TaggingBy(users.at("guide.bj@demo.siyu.local")),
+                           cdp::Visibility{std::vector<int64_t>{guide_bj_store}}};
+    taggers[kByMiniProgram] = {
+        cdp::TaggingBy(auth::Actor{"api_key", mini_program.first.id, mini_program.first.name, ""}), {}};
+    taggers[kByWecomSync] = {cdp::TaggingBy(auth::Actor{"api_key", wecom_sync.first.id, wecom_sync.first.name, ""}),
+                             {}};
+
+    // The tags were set up a year ago, the quiz four months ago. Like every demo time these
+    // are relative to now, so that each load holds the same data.
+    TimeMs first_day = now - 366 * kDayMs;
+    TimeMs quiz_since = first_day + 245 * kDayMs;
+    DemoTagPlanner planner(customers, histories, ids, guide_sh_store, guide_bj_store, first_day, quiz_since, now,
+                           seed ^ 0x7461677344656D6FULL);
+    std::vector<DemoTagStep> steps = planner.Plan();
+    SIYU_ASSIGN_OR_RETURN(auto customer_ids, DemoCustomerIds(db, tenant_id, customers));
+    SIYU_RETURN_IF_ERROR(ReplayTagging(db, tags, quizzes, tenant_id, quiz.id, customer_ids, taggers, steps, now));
+    SIYU_RETURN_IF_ERROR(BackdateDefinitions(db, tenant_id, quiz.id, first_day, quiz_since));
+    return AddDemoSegments(db, tenant_id, ids, ops);
 }
 
 }  // namespace
@@ -251,9 +898,11 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         {"guide.sh@demo.siyu.local", "静安导购 李婷", auth::Role::kGuide, {store_by_code["SH-JA"]}},
         {"guide.bj@demo.siyu.local", "三里屯导购 赵磊", auth::Role::kGuide, {store_by_code["BJ-SLT"]}},
     };
+    std::map<std::string, auth::Actor> user_actors;
     for (const auto& u : users) {
         auth::NewMember m{u.email, u.name, u.role, kDemoPassword, u.stores};
-        SIYU_RETURN_IF_ERROR(accounts->AddMember(tenant.id, m, actor).status());
+        SIYU_ASSIGN_OR_RETURN(auto member, accounts->AddMember(tenant.id, m, actor));
+        user_actors[u.email] = auth::Actor{"user", member.user_id, member.email, ""};
         ++summary.users;
     }
     if (owner_email) {
@@ -317,7 +966,10 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         SIYU_RETURN_IF_ERROR(repo.ImportBatch(tenant.id, chunk));
     }
     summary.customers = customer_count;
-    SIYU_ASSIGN_OR_RETURN(summary.events, AddDemoEvents(db, tenant.id, batch, rng, now));
+    std::vector<DemoHistory> histories;
+    SIYU_ASSIGN_OR_RETURN(summary.events, AddDemoEvents(db, tenant.id, batch, rng, now, &histories));
+    SIYU_RETURN_IF_ERROR(AddDemoAudience(db, accounts, tenant.id, batch, histories, user_actors, store_by_code["SH-JA"],
+                                         store_by_code["BJ-SLT"], seed, now));
     return summary;
 }
 

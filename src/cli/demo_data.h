@@ -21,9 +21,12 @@ struct DemoSummary {
 
 // Creates the demo tenant "示例品牌" with stores in several cities, one user per role and
 // `customers` customers with plausible Chinese names, phones and identifiers, and a history
-// of browsing, registrations, orders and refunds for them, all generated
-// deterministically from `seed`. Does nothing when a demo tenant exists. The existing
-// account `owner_email`, when set, also becomes an owner of the demo tenant.
+// of browsing, registrations, orders and refunds for them; tag groups, tags and rule tags,
+// a year of tagging that follows those histories (by hand, import, the skin quiz 肤质测试,
+// which about 200 customers answered, and two API keys whose secrets are not kept) and saved
+// segments of several rule kinds. All is generated deterministically from `seed`, with times
+// relative to now. Does nothing when a demo tenant exists. The existing account
+// `owner_email`, when set, also becomes an owner of the demo tenant.
 Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int customers, uint64_t seed,
                              const std::optional<std::string>& owner_email);
 
