@@ -287,6 +287,18 @@ struct SegmentEngine::Impl {
         bool MatchSequence(const Node& n, uint32_t c);
         bool MatchAttribute(const Node& n, uint32_t c, TimeMs* h);
         bool MatchLifecycle(const Node& n, uint32_t c, TimeMs* h);
+        // Events the server writes itself (Segment Entered / Exited) are not the customer's
+        // activity: they never make anyone seen, active or not dormant.
+        std::optional<uint32_t> entered_id, exited_id;
+        bool IsSystemEvent(const CompactEvent& e) const {
+            return e.name_id() == entered_id || e.name_id() == exited_id;
+        }
+        std::optional<TimeMs> LastActivity(const std::vector<CompactEvent>& list) const {
+            for (auto it = list.rbegin(); it != list.rend(); ++it) {
+                if (!IsSystemEvent(*it)) return it->timestamp();
+            }
+            return std::nullopt;
+        }
         bool MatchRfm(const Node& n, uint32_t c, TimeMs* h);
         bool HasTag(int64_t tag, uint32_t c);
         bool InSegment(int64_t key, uint32_t c);
@@ -312,6 +324,10 @@ struct SegmentEngine::Impl {
     Eval MakeEval(int64_t tenant_id, const TenantState& ts, const Events* ev) const {
         Eval x;
         x.impl = this;
+        if (ev != nullptr) {
+            x.entered_id = ev->NameId("Segment Entered");
+            x.exited_id = ev->NameId("Segment Exited");
+        }
         x.tenant_id = tenant_id;
         x.ts = &ts;
         x.ev = ev;
@@ -784,8 +800,15 @@ bool SegmentEngine::Impl::Eval::MatchAttribute(const Node& n, uint32_t c, TimeMs
     const std::string& f = n.field;
     std::optional<double> value;
     std::optional<TimeMs> when;
-    if (f == "first_seen" || f == "last_seen") {
-        if (!list.empty()) when = f == "first_seen" ? list.front().timestamp() : list.back().timestamp();
+    if (f == "first_seen") {
+        for (const auto& e : list) {
+            if (!IsSystemEvent(e)) {
+                when = e.timestamp();
+                break;
+            }
+        }
+    } else if (f == "last_seen") {
+        when = LastActivity(list);
     } else {
         bool refunds = f == "refund_count" || f == "refund_total";
         std::optional<uint32_t> name = refunds ? leaf.then_name : leaf.name;
@@ -835,7 +858,8 @@ bool SegmentEngine::Impl::Eval::MatchLifecycle(const Node& n, uint32_t c, TimeMs
     } else if (registered) {
         stage = "registered";
     }
-    TimeMs last = list.empty() ? (c < ts->created_at.size() ? ts->created_at[c] : 0) : list.back().timestamp();
+    std::optional<TimeMs> seen = LastActivity(list);
+    TimeMs last = seen ? *seen : (c < ts->created_at.size() ? ts->created_at[c] : 0);
     TimeMs dormant_at = last + ts->settings.dormant_after_days * kDayMs + 1;
     if (now >= dormant_at) {
         stage = "dormant";
