@@ -315,7 +315,7 @@ struct SegmentEngine::Impl {
         Roaring PerCustomer(const Node& n, const Roaring& cand);
         // Customers who surely did a plain count condition's event often enough in [from, to),
         // known from the weekly bitmaps alone (a subset; empty when the shortcut does not apply).
-        Roaring SurelyCounted(const Node& n, TimeMs from, TimeMs to);
+        Roaring SurelyCounted(const Node& n, TimeMs from, TimeMs to, const Roaring& within);
         void Relevant(const Node& n, Roaring* out, bool* everyone) const;
     };
 
@@ -947,7 +947,7 @@ std::pair<TimeMs, TimeMs> SegmentEngine::Impl::Eval::WindowOf(const Node& n) con
     return {from, to};
 }
 
-Roaring SegmentEngine::Impl::Eval::SurelyCounted(const Node& n, TimeMs from, TimeMs to) {
+Roaring SegmentEngine::Impl::Eval::SurelyCounted(const Node& n, TimeMs from, TimeMs to, const Roaring& within) {
     const Aggregate& a = n.aggregate;
     if (ev == nullptr || !n.where.empty() || n.window.since_registration || a.fn != Aggregate::Fn::kCount) {
         return Roaring();
@@ -965,15 +965,18 @@ Roaring SegmentEngine::Impl::Eval::SurelyCounted(const Node& n, TimeMs from, Tim
     }
     const Leaf& leaf = LeafOf(n);
     if (k < 1 || k > 4 || !leaf.name || *leaf.name >= ev->name_weeks.size()) return Roaring();
-    // levels[j]: customers seen in at least j + 1 of the whole weeks so far.
+    // levels[j]: customers of `within` seen in at least j + 1 of the whole weeks so far.
+    // Merged customers count under their own ids here (a subset of the truth either way).
     std::vector<Roaring> levels(static_cast<size_t>(k));
     constexpr TimeMs kWeek = Events::kWeekMs;
+    const bool merges = !ts->merged.isEmpty();
     for (const auto& [week, b] : ev->name_weeks[*leaf.name]) {
         if (week * kWeek < from || (week + 1) * kWeek > to) continue;
-        for (size_t j = levels.size() - 1; j > 0; --j) levels[j] |= levels[j - 1] & b;
-        levels[0] |= b;
+        Roaring mine = merges ? ts->Canonical(b) & within : b & within;
+        for (size_t j = levels.size() - 1; j > 0; --j) levels[j] |= levels[j - 1] & mine;
+        levels[0] |= mine;
     }
-    return ts->Canonical(levels.back());
+    return levels.back();
 }
 
 Roaring SegmentEngine::Impl::Eval::PerCustomer(const Node& n, const Roaring& cand) {
@@ -1112,7 +1115,7 @@ Roaring SegmentEngine::Impl::Eval::Bulk(const Node& n, const Roaring& cand) {
             }
             // Customers with events in at least k whole weeks inside the window surely did it
             // k times: only the others are read event by event.
-            Roaring sure = SurelyCounted(n, from, to) & did;
+            Roaring sure = SurelyCounted(n, from, to, did);
             Roaring hits = PerCustomer(n, did - sure);
             if (n.did) hits |= sure;
             if (!zero_matches) return hits;
