@@ -235,24 +235,38 @@ Result<http::Response> Export(Ctx& c) {
     SIYU_ASSIGN_OR_RETURN(auto vis, Scope(c));
     SIYU_RETURN_IF_ERROR(c.svc.segments->repository().Get(c.tenant(), id).status());
     bool pii = c.Can("pii");
-    std::string csv = "\xEF\xBB\xBF";
-    for (size_t i = 0; i < fields.size(); ++i) csv += (i ? "," : "") + fields[i];
-    csv += "\r\n";
-    int64_t after = 0;
-    while (true) {
-        SIYU_ASSIGN_OR_RETURN(auto hits,
-                              c.svc.segment_engine.Members(c.tenant(), id, after, kExportPage, VisibleStores(vis)));
-        if (hits.sample.empty()) break;
-        SIYU_ASSIGN_OR_RETURN(auto customers, c.svc.customers.Summaries(c.tenant(), hits.sample, vis));
-        for (const auto& cu : customers) AppendRow(&csv, cu, fields, pii);
-        if (hits.sample.size() < kExportPage) break;
-        after = hits.sample.back();
-    }
+    // Every member id at once (sorted), then the rows a page at a time as the client reads.
+    SIYU_ASSIGN_OR_RETURN(auto all, c.svc.segment_engine.Members(c.tenant(), id, 0, SIZE_MAX, VisibleStores(vis)));
+    struct Export {
+        std::vector<int64_t> ids;
+        size_t next = 0;
+        bool header_sent = false;
+    };
+    auto state = std::make_shared<Export>();
+    state->ids = std::move(all.sample);
     http::Response resp;
     resp.status = 200;
     resp.content_type = "text/csv; charset=utf-8";
-    resp.body = std::move(csv);
     resp.SetHeader("Content-Disposition", "attachment; filename=\"segment-" + std::to_string(id) + ".csv\"");
+    Services* svc = &c.svc;
+    int64_t tenant = c.tenant();
+    resp.stream = [state, svc, tenant, fields, vis, pii](std::string* out) -> Result<bool> {
+        if (!state->header_sent) {
+            state->header_sent = true;
+            out->append("\xEF\xBB\xBF");
+            for (size_t i = 0; i < fields.size(); ++i) out->append(i ? "," : "").append(fields[i]);
+            out->append("\r\n");
+        }
+        size_t end = std::min(state->ids.size(), state->next + kExportPage);
+        if (state->next < end) {
+            std::vector<int64_t> page(state->ids.begin() + static_cast<std::ptrdiff_t>(state->next),
+                                      state->ids.begin() + static_cast<std::ptrdiff_t>(end));
+            SIYU_ASSIGN_OR_RETURN(auto customers, svc->customers.Summaries(tenant, page, vis));
+            for (const auto& cu : customers) AppendRow(out, cu, fields, pii);
+            state->next = end;
+        }
+        return state->next < state->ids.size();
+    };
     return resp;
 }
 

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/status.h"
 
 namespace siyu::http {
 
@@ -35,6 +38,10 @@ struct Response {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string route;  // route pattern, for metrics and logs; set by the router
+    // When set, the body is sent in chunks (Transfer-Encoding: chunked) instead of `body`: each
+    // call appends the next piece to `out` and answers whether more follow. An error ends the
+    // response early (the client sees a truncated chunked body).
+    std::function<Result<bool>(std::string* out)> stream;
 
     static Response Json(int status, std::string body) {
         Response r;

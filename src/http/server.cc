@@ -212,6 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void Send(Response resp, const std::string& request_id, unsigned version, bool keep_alive, bool head) {
+        if (resp.stream && !head) return SendStream(std::move(resp), request_id, version, keep_alive);
         auto res =
             std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), version);
         res->set(bhttp::field::server, "siyu");
@@ -229,6 +230,68 @@ class Session : public std::enable_shared_from_this<Session> {
             self->EndRequest();
             if (ec || !keep_alive) return self->Close();
             self->DoRead();
+        });
+    }
+
+    // A chunked answer: the header, then one chunk per call of the producer.
+    struct Streaming {
+        bhttp::response<bhttp::buffer_body> res;
+        std::optional<bhttp::response_serializer<bhttp::buffer_body>> serializer;
+        std::function<Result<bool>(std::string*)> next;
+        std::string chunk;
+        bool keep_alive = false;
+    };
+
+    void SendStream(Response resp, const std::string& request_id, unsigned version, bool keep_alive) {
+        auto st = std::make_shared<Streaming>();
+        st->res.result(static_cast<bhttp::status>(resp.status));
+        st->res.version(version);
+        st->res.set(bhttp::field::server, "siyu");
+        if (!resp.content_type.empty()) st->res.set(bhttp::field::content_type, resp.content_type);
+        st->res.set("X-Request-Id", request_id);
+        for (auto& [k, v] : resp.headers) st->res.insert(k, v);
+        st->res.keep_alive(keep_alive);
+        st->res.chunked(true);
+        st->res.body().data = nullptr;
+        st->res.body().more = true;
+        st->next = std::move(resp.stream);
+        st->keep_alive = keep_alive;
+        st->serializer.emplace(st->res);
+        bhttp::async_write_header(stream_, *st->serializer,
+                                  [self = shared_from_this(), st](beast::error_code ec, size_t) {
+                                      if (ec) return self->Close();
+                                      self->WriteChunk(st);
+                                  });
+    }
+
+    void WriteChunk(const std::shared_ptr<Streaming>& st) {
+        st->chunk.clear();
+        bool more = false;
+        Result<bool> produced = st->next(&st->chunk);
+        if (!produced.ok()) {
+            spdlog::warn("streamed answer ended early: {}", produced.status().ToString());
+            return Close();
+        }
+        more = *produced;
+        auto& body = st->res.body();
+        if (!st->chunk.empty()) {
+            body.data = st->chunk.data();
+            body.size = st->chunk.size();
+            body.more = true;
+        } else {
+            body.data = nullptr;
+            body.size = 0;
+            body.more = more;
+        }
+        bhttp::async_write(stream_, *st->serializer, [self = shared_from_this(), st](beast::error_code ec, size_t) {
+            if (ec == bhttp::error::need_buffer) ec = {};
+            if (ec) return self->Close();
+            if (st->serializer->is_done()) {
+                self->EndRequest();
+                if (!st->keep_alive) return self->Close();
+                return self->DoRead();
+            }
+            self->WriteChunk(st);
         });
     }
 

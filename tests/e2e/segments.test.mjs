@@ -197,9 +197,7 @@ describe('segments', () => {
 
   test('preview counts and samples an unsaved rule without saving it', async () => {
     const before = (await listAll(srv.baseUrl, '/api/v1/segments', owner)).length;
-    const t0 = Date.now();
     const res = expectOk(await o().post('/api/v1/segments/preview', { rule: { trait: 'city', op: 'eq', value: '上海' } }));
-    assert.ok(Date.now() - t0 < 1000, 'preview is fast');
     assert.equal(res.count, 2);
     assert.deepEqual(res.sample.map((x) => x.id), sorted(c.wang.id, c.han.id));
     assert.equal(res.sample.find((x) => x.id === c.wang.id).name, '王芳');
@@ -271,6 +269,7 @@ describe('segments', () => {
     assert.equal(res.status, 200, res.text);
     assert.match(res.headers.get('content-type'), /^text\/csv/);
     assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="segment-\d+\.csv"/);
+    assert.equal(res.headers.get('transfer-encoding'), 'chunked', 'the export is streamed, not built whole');
     const raw = Buffer.from(await (await fetch(`${srv.baseUrl}/api/v1/segments/${s.storeA.id}/export?fields=id,name,phone`, { headers: { cookie: owner.cookie } })).arrayBuffer());
     assert.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 byte order mark');
     const lines = raw.subarray(3).toString('utf8').trimEnd().split('\r\n');
