@@ -112,7 +112,13 @@ void EventStore::AppendLocked(const EventInput& e, const std::string& canonical_
     if (t.name_customers.size() <= name_id) t.name_customers.resize(name_id + 1);
     t.name_customers[name_id].add(index);
     if (t.name_weeks.size() <= name_id) t.name_weeks.resize(name_id + 1);
-    t.name_weeks[name_id][static_cast<int64_t>(ts) / Tenant::kWeekMs].add(index);
+    auto& weeks = t.name_weeks[name_id];
+    int64_t week = static_cast<int64_t>(ts) / Tenant::kWeekMs;
+    if (!weeks.empty() && weeks.rbegin()->first == week) {  // the usual case: this week
+        weeks.rbegin()->second.add(index);
+    } else {
+        weeks[week].add(index);
+    }
     if (list.empty() || list.back().timestamp() <= ev.timestamp()) {
         list.push_back(ev);
     } else {
