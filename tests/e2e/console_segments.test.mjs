@@ -14,18 +14,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { repoRoot, startServer } from './lib/server.mjs';
+import { startServer } from './lib/server.mjs';
+import { givenBaseUrl, launchConsoleBrowser, ownServer, screenshotDir, skipReason, STEP_TIMEOUT_MS, webDist } from './lib/console.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = path.join(here, 'screenshots');
-
-let baseUrl = process.env.SIYU_BASE_URL?.replace(/\/+$/, '');
-const ownServer = !baseUrl;
-const webDist = path.join(repoRoot, 'web', 'dist');
+let baseUrl = givenBaseUrl;
 const DEMO_PASSWORD = 'siyu-demo-2026';
 const admin = ownServer
   ? { email: 'owner@demo.siyu.local', password: DEMO_PASSWORD }
@@ -33,27 +26,8 @@ const admin = ownServer
 const guide = ownServer
   ? { email: 'guide.sh@demo.siyu.local', password: DEMO_PASSWORD }
   : { email: process.env.SIYU_GUIDE_EMAIL, password: process.env.SIYU_GUIDE_PASSWORD };
-const executablePath = process.env.SIYU_CHROMIUM || '/usr/bin/chromium';
 
-const skip = ownServer && !fs.existsSync(path.join(webDist, 'index.html'))
-  ? 'the console is not built (web/dist): run `make web`'
-  : !fs.existsSync(executablePath)
-    ? `no browser at ${executablePath}: install Debian's chromium (scripts/install-deps.sh test)`
-    : !admin.email || !admin.password
-      ? 'SIYU_ADMIN_EMAIL and SIYU_ADMIN_PASSWORD are not set'
-      : false;
-
-const STEP_TIMEOUT_MS = 15_000;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const skip = skipReason(admin);
 
 /** The behaviour condition the builder adds by default: ordered in the last 30 days. */
 const ORDERED_LAST_30_DAYS = { event: 'Order Completed', window: { last_days: 30 } };
@@ -65,10 +39,8 @@ function uniq(prefix) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('console tags and segments', { skip, timeout: 180_000 }, () => {
-  let chromium;
-  let context;
+  let browser;
   let page;
-  let userDataDir;
   let server;
   let step = 0;
   const groupName = uniq('E2E分组');
@@ -155,25 +127,13 @@ describe('console tags and segments', { skip, timeout: 180_000 }, () => {
       server = await startServer({ args: ['--web-dir', webDist, '--demo'] });
       baseUrl = server.baseUrl;
     }
-    ({ chromium } = await import('playwright-core'));
-    fs.mkdirSync(screenshotDir, { recursive: true });
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-console-segments-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-      timeout: STEP_TIMEOUT_MS,
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchConsoleBrowser('siyu-console-segments-');
+    page = browser.page;
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.stop();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   test('the owner creates a tag group and a tag', async () => {
