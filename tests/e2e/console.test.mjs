@@ -14,9 +14,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { startServer } from './lib/server.mjs';
-import { givenBaseUrl, launchConsoleBrowser, ownServer, screenshotDir, skipReason, STEP_TIMEOUT_MS, webDist } from './lib/console.mjs';
+import { consoleSteps, givenBaseUrl, launchConsoleBrowser, ownServer, skipReason, STEP_TIMEOUT_MS, webDist } from './lib/console.mjs';
 
 let baseUrl = givenBaseUrl;
 const admin = ownServer
@@ -59,34 +58,8 @@ describe('web console', { skip, timeout: 90_000 }, () => {
   let customerStore = null;
   let customerId = null;
   let writeKey = null;
-  let step = 0;
 
-  async function shot(name) {
-    step += 1;
-    const file = path.join(screenshotDir, `${String(step).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, fullPage: false });
-  }
-
-  async function login(email, password) {
-    await page.goto(`${baseUrl}/login`);
-    await page.locator('#email').fill(email);
-    await page.locator('#password').fill(password);
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: STEP_TIMEOUT_MS });
-  }
-
-  async function logout() {
-    await page.getByTestId('user-menu').click();
-    await page.getByRole('menuitem', { name: /退出登录|Sign out/ }).click();
-    await page.waitForURL((url) => url.pathname.startsWith('/login'), { timeout: STEP_TIMEOUT_MS });
-  }
-
-  /** Calls the API with the browser's session cookie. */
-  async function api(method, apiPath, data) {
-    const response = await page.request.fetch(`${baseUrl}/api/v1${apiPath}`, { method, data });
-    const text = await response.text();
-    return { status: response.status(), body: text ? JSON.parse(text) : null };
-  }
+  let shot, login, logout, api;
 
   /** Opens a page of the sider's sub-menu, unfolding the sub-menu when it is closed. */
   async function openSubPage(group, label) {
@@ -134,6 +107,7 @@ describe('web console', { skip, timeout: 90_000 }, () => {
     }
     browser = await launchConsoleBrowser('siyu-console-');
     page = browser.page;
+    ({ shot, login, logout, api } = consoleSteps(page, () => baseUrl, ''));
   });
 
   after(async () => {

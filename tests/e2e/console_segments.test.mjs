@@ -14,9 +14,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { startServer } from './lib/server.mjs';
-import { givenBaseUrl, launchConsoleBrowser, ownServer, screenshotDir, skipReason, STEP_TIMEOUT_MS, webDist } from './lib/console.mjs';
+import { consoleSteps, givenBaseUrl, launchConsoleBrowser, ownServer, skipReason, STEP_TIMEOUT_MS, webDist } from './lib/console.mjs';
 
 let baseUrl = givenBaseUrl;
 const DEMO_PASSWORD = 'siyu-demo-2026';
@@ -42,7 +41,6 @@ describe('console tags and segments', { skip, timeout: 180_000 }, () => {
   let browser;
   let page;
   let server;
-  let step = 0;
   const groupName = uniq('E2E分组');
   const tagName = uniq('E2E标签');
   const segmentName = uniq('E2E分群');
@@ -52,32 +50,7 @@ describe('console tags and segments', { skip, timeout: 180_000 }, () => {
   /** A customer who did not, tagged through the API. */
   let idle = null;
 
-  async function shot(name) {
-    step += 1;
-    const file = path.join(screenshotDir, `segments-${String(step).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, fullPage: false });
-  }
-
-  async function login(email, password) {
-    await page.goto(`${baseUrl}/login`);
-    await page.locator('#email').fill(email);
-    await page.locator('#password').fill(password);
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: STEP_TIMEOUT_MS });
-  }
-
-  async function logout() {
-    await page.getByTestId('user-menu').click();
-    await page.getByRole('menuitem', { name: /退出登录|Sign out/ }).click();
-    await page.waitForURL((url) => url.pathname.startsWith('/login'), { timeout: STEP_TIMEOUT_MS });
-  }
-
-  /** Calls the API with the browser's session cookie. */
-  async function api(method, apiPath, data) {
-    const response = await page.request.fetch(`${baseUrl}/api/v1${apiPath}`, { method, data });
-    const text = await response.text();
-    return { status: response.status(), body: text ? JSON.parse(text) : null };
-  }
+  let shot, login, logout, api;
 
   /** The open dropdown of a Select or menu (antd keeps closed ones in the page, hidden). */
   function openDropdown() {
@@ -129,6 +102,7 @@ describe('console tags and segments', { skip, timeout: 180_000 }, () => {
     }
     browser = await launchConsoleBrowser('siyu-console-segments-');
     page = browser.page;
+    ({ shot, login, logout, api } = consoleSteps(page, () => baseUrl, 'segments-'));
   });
 
   after(async () => {

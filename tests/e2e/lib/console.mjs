@@ -57,3 +57,36 @@ export async function launchConsoleBrowser(prefix) {
   };
   return { chromium, context, page, close };
 }
+
+/**
+ * The steps every browser suite takes on `page`: numbered screenshots (`prefix` + NN-name.png),
+ * logging in and out through the form, and API calls with the browser's session cookie.
+ * `baseUrl` is a function, as suites learn the address once their server is up.
+ */
+export function consoleSteps(page, baseUrl, prefix = '') {
+  let step = 0;
+  return {
+    async shot(name) {
+      step += 1;
+      const file = path.join(screenshotDir, `${prefix}${String(step).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file, fullPage: false });
+    },
+    async login(email, password) {
+      await page.goto(`${baseUrl()}/login`);
+      await page.locator('#email').fill(email);
+      await page.locator('#password').fill(password);
+      await page.locator('button[type="submit"]').click();
+      await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: STEP_TIMEOUT_MS });
+    },
+    async logout() {
+      await page.getByTestId('user-menu').click();
+      await page.getByRole('menuitem', { name: /退出登录|Sign out/ }).click();
+      await page.waitForURL((url) => url.pathname.startsWith('/login'), { timeout: STEP_TIMEOUT_MS });
+    },
+    async api(method, apiPath, data) {
+      const response = await page.request.fetch(`${baseUrl()}/api/v1${apiPath}`, { method, data });
+      const text = await response.text();
+      return { status: response.status(), body: text ? JSON.parse(text) : null };
+    },
+  };
+}
