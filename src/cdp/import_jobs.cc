@@ -60,30 +60,14 @@ Json OptionsJson(const ImportJobSpec& spec) {
 
 }  // namespace
 
-ImportJobs::ImportJobs(store::Database* db, EventIngestor* ingestor) : db_(db), ingestor_(ingestor) {
-    Status swept = db_->Write([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("UPDATE import_jobs SET status = 'failed', error = ?, "
-                                                   "finished_at = ? WHERE status IN ('queued', 'running')"));
-        return stmt
-            .Bind(1,
-                  "interrupted: the server stopped before the import finished; start it again (orders already "
-                  "imported are skipped)")
-            .Bind(2, NowMs())
-            .Run();
-    });
-    if (!swept.ok()) spdlog::warn("import jobs: cannot mark interrupted jobs: {}", swept.ToString());
-    worker_ = std::thread([this] { Loop(); });
+ImportJobs::ImportJobs(store::Database* db, EventIngestor* ingestor)
+    : db_(db), ingestor_(ingestor), queue_(kMaxQueued, [this](Pending& job) { Run(job); }) {
+    MarkInterruptedJobs(db_, "import_jobs",
+                        "interrupted: the server stopped before the import finished; start it again (orders "
+                        "already imported are skipped)");
 }
 
-ImportJobs::~ImportJobs() {
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-        queue_.clear();
-    }
-    cv_.notify_all();
-    if (worker_.joinable()) worker_.join();
-}
+ImportJobs::~ImportJobs() = default;
 
 Result<ImportJob> ImportJobs::Start(const ImportJobSpec& spec, std::string body, const auth::Actor& actor) {
     if (spec.kind != "orders" && spec.kind != "customers") {
@@ -100,32 +84,28 @@ Result<ImportJob> ImportJobs::Start(const ImportJobSpec& spec, std::string body,
                                             : ReadCustomerHeader(*csv, spec.mapping);
         SIYU_RETURN_IF_ERROR(header.status());
     }
-    std::unique_lock lock(mu_);
-    if (queue_.size() >= kMaxQueued) {
-        return Status(StatusCode::kResourceExhausted,
-                      std::to_string(kMaxQueued) + " imports are waiting already; try again when one has finished");
-    }
     int64_t id = 0;
     TimeMs now = NowMs();
-    SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO import_jobs(tenant_id, kind, status, file_name, bytes, "
-                                                   "options, created_by, created_at) VALUES (?,?,'queued',?,?,?,?,?)"));
-        SIYU_RETURN_IF_ERROR(stmt.Bind(1, spec.tenant_id)
-                                 .Bind(2, spec.kind)
-                                 .Bind(3, spec.file_name)
-                                 .Bind(4, static_cast<int64_t>(body.size()))
-                                 .Bind(5, OptionsJson(spec).dump())
-                                 .Bind(6, actor.name)
-                                 .Bind(7, now)
-                                 .Run());
-        id = c.LastInsertId();
-        Json details = {{"kind", spec.kind}, {"file_name", spec.file_name}, {"bytes", body.size()}};
-        return auth::AppendAudit(c, spec.tenant_id, actor, "import.start", "import", std::to_string(id),
-                                 details.dump());
+    SIYU_RETURN_IF_ERROR(queue_.Enqueue("imports", [&]() -> Result<Pending> {
+        SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(auto stmt,
+                                  c.Prepare("INSERT INTO import_jobs(tenant_id, kind, status, file_name, bytes, "
+                                            "options, created_by, created_at) VALUES (?,?,'queued',?,?,?,?,?)"));
+            SIYU_RETURN_IF_ERROR(stmt.Bind(1, spec.tenant_id)
+                                     .Bind(2, spec.kind)
+                                     .Bind(3, spec.file_name)
+                                     .Bind(4, static_cast<int64_t>(body.size()))
+                                     .Bind(5, OptionsJson(spec).dump())
+                                     .Bind(6, actor.name)
+                                     .Bind(7, now)
+                                     .Run());
+            id = c.LastInsertId();
+            Json details = {{"kind", spec.kind}, {"file_name", spec.file_name}, {"bytes", body.size()}};
+            return auth::AppendAudit(c, spec.tenant_id, actor, "import.start", "import", std::to_string(id),
+                                     details.dump());
+        }));
+        return Pending{id, spec, std::move(body)};
     }));
-    queue_.push_back(Pending{id, spec, std::move(body)});
-    lock.unlock();
-    cv_.notify_one();
     return Get(spec.tenant_id, id);
 }
 
@@ -166,20 +146,6 @@ Result<std::string> ImportJobs::ErrorsCsv(int64_t tenant_id, int64_t id) {
     return out;
 }
 
-void ImportJobs::Loop() {
-    while (true) {
-        Pending job;
-        {
-            std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (stopping_) return;
-            job = std::move(queue_.front());
-            queue_.pop_front();
-        }
-        Run(job);
-    }
-}
-
 Status ImportJobs::SaveErrors(int64_t id, std::vector<ImportError>* errors, int64_t* stored) {
     if (errors->empty()) return Status::Ok();
     Status st = db_->Write([&](Connection& c) -> Status {
@@ -213,7 +179,7 @@ void ImportJobs::Run(Pending& job) {
     int64_t stored = 0, reported = 0;
     auto last_progress = std::chrono::steady_clock::now();
     ImportHooks hooks;
-    hooks.cancel = &stopping_;
+    hooks.cancel = &queue_.stopping();
     hooks.on_error = [&](const ImportError& e) {
         ++reported;
         if (stored + static_cast<int64_t>(errors.size()) < kMaxStoredErrors) errors.push_back(e);

@@ -1,19 +1,15 @@
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "auth/audit_log.h"
 #include "base/status.h"
 #include "cdp/csv_import.h"
 #include "cdp/event_ingestor.h"
+#include "cdp/job_queue.h"
 #include "store/database.h"
 
 namespace siyu::cdp {
@@ -84,22 +80,17 @@ class ImportJobs {
 
   private:
     struct Pending {
-        int64_t id;
+        int64_t id = 0;
         ImportJobSpec spec;
         std::string body;
     };
 
-    void Loop();
     void Run(Pending& job);
     Status SaveErrors(int64_t id, std::vector<ImportError>* errors, int64_t* stored);
 
     store::Database* db_;
     EventIngestor* ingestor_;
-    std::atomic<bool> stopping_{false};
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-    std::thread worker_;
+    JobQueue<Pending> queue_;  // last: its worker runs Run
 };
 
 }  // namespace siyu::cdp

@@ -39,41 +39,30 @@ TagBulkJob ReadJob(const store::Statement& s) {
 
 }  // namespace
 
-TagBulkJobs::TagBulkJobs(store::Database* db, TagRepository* tags) : db_(db), tags_(tags) {
-    Status swept = db_->Write([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("UPDATE tag_bulk_jobs SET status = 'failed', error = ?, "
-                                                   "finished_at = ? WHERE status IN ('queued', 'running')"));
-        return stmt
-            .Bind(1,
-                  "interrupted: the server stopped before the job finished; customers processed so far keep their "
-                  "change; start it again")
-            .Bind(2, NowMs())
-            .Run();
-    });
-    if (!swept.ok()) spdlog::warn("tag bulk jobs: cannot mark interrupted jobs: {}", swept.ToString());
-    worker_ = std::thread([this] { Loop(); });
+TagBulkJobs::TagBulkJobs(store::Database* db, TagRepository* tags)
+    : db_(db), tags_(tags), queue_(kMaxQueued, [this](Pending& job) { Run(job); }) {
+    MarkInterruptedJobs(db_, "tag_bulk_jobs",
+                        "interrupted: the server stopped before the job finished; customers processed so far keep "
+                        "their change; start it again");
 }
 
-TagBulkJobs::~TagBulkJobs() {
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-        queue_.clear();
-    }
-    cv_.notify_all();
-    if (worker_.joinable()) worker_.join();
-}
+TagBulkJobs::~TagBulkJobs() = default;
 
 Result<TagBulkJob> TagBulkJobs::Start(TagBulkSpec spec) {
     SIYU_RETURN_IF_ERROR(tags_->CheckApplicable(spec.tenant_id, spec.tag_ids));
-    std::unique_lock lock(mu_);
-    if (queue_.size() >= kMaxQueued) {
-        return Status(
-            StatusCode::kResourceExhausted,
-            std::to_string(kMaxQueued) + " bulk tag jobs are waiting already; try again when one has finished");
-    }
     int64_t id = 0;
+    int64_t tenant_id = spec.tenant_id;
     const char* action = spec.action == TagAction::kAdd ? "add" : "remove";
+    SIYU_RETURN_IF_ERROR(queue_.Enqueue("bulk tag jobs", [&]() -> Result<Pending> {
+        SIYU_RETURN_IF_ERROR(Record(spec, action, &id));
+        spec.by.job_id = id;
+        return Pending{id, std::move(spec)};
+    }));
+    return Get(tenant_id, id);
+}
+
+Status TagBulkJobs::Record(const TagBulkSpec& spec, const char* action, int64_t* id_out) {
+    int64_t id = 0;
     SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO tag_bulk_jobs(tenant_id, action, tag_ids, segment_id, "
                                                    "status, total, created_by, created_at) VALUES "
@@ -92,12 +81,8 @@ Result<TagBulkJob> TagBulkJobs::Start(TagBulkSpec spec) {
         return auth::AppendAudit(c, spec.tenant_id, spec.by.actor, "tag.bulk", "tag_bulk_job", std::to_string(id),
                                  details.dump());
     }));
-    int64_t tenant_id = spec.tenant_id;
-    spec.by.job_id = id;
-    queue_.push_back(Pending{id, std::move(spec)});
-    lock.unlock();
-    cv_.notify_one();
-    return Get(tenant_id, id);
+    *id_out = id;
+    return Status::Ok();
 }
 
 Result<TagBulkJob> TagBulkJobs::Get(int64_t tenant_id, int64_t id) {
@@ -111,20 +96,6 @@ Result<TagBulkJob> TagBulkJobs::Get(int64_t tenant_id, int64_t id) {
     }));
     if (!job) return Status::NotFound("bulk tag job " + std::to_string(id) + " not found");
     return std::move(*job);
-}
-
-void TagBulkJobs::Loop() {
-    while (true) {
-        Pending job;
-        {
-            std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (stopping_) return;
-            job = std::move(queue_.front());
-            queue_.pop_front();
-        }
-        Run(job);
-    }
 }
 
 void TagBulkJobs::Run(Pending& job) {
@@ -155,7 +126,7 @@ void TagBulkJobs::Run(Pending& job) {
     size_t processed = 0;
     const auto& ids = spec.customer_ids;
     while (processed < ids.size()) {
-        if (stopping_) return;  // the next process marks the job interrupted
+        if (queue_.stopping()) return;  // the next process marks the job interrupted
         size_t end = std::min(ids.size(), processed + kBatchSize);
         std::vector<int64_t> batch(ids.begin() + static_cast<std::ptrdiff_t>(processed),
                                    ids.begin() + static_cast<std::ptrdiff_t>(end));

@@ -1,18 +1,14 @@
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "auth/audit_log.h"
 #include "base/status.h"
 #include "cdp/customer_repository.h"
+#include "cdp/job_queue.h"
 #include "cdp/tags.h"
 #include "store/database.h"
 
@@ -80,16 +76,13 @@ class TagBulkJobs {
         TagBulkSpec spec;
     };
 
-    void Loop();
+    // Writes the job's row and its audit entry.
+    Status Record(const TagBulkSpec& spec, const char* action, int64_t* id);
     void Run(Pending& job);
 
     store::Database* db_;
     TagRepository* tags_;
-    std::atomic<bool> stopping_{false};
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-    std::thread worker_;
+    JobQueue<Pending> queue_;  // last: its worker runs Run
 };
 
 }  // namespace siyu::cdp
