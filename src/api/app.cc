@@ -114,8 +114,29 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
             after = page.sample.back();
         }
     };
+    loyalty::LoyaltyOptions loyalty_options;
+    loyalty_options.sweep_seconds = config.loyalty_sweep_seconds;
+    services_->loyalty = std::make_unique<loyalty::Loyalty>(
+        db,
+        [engine, segments](const std::vector<cdp::StoredEvent>& events) {
+            std::vector<engine::EventInput> inputs;
+            inputs.reserve(events.size());
+            for (const auto& e : events) {
+                inputs.push_back(engine::EventInput{e.tenant_id, e.customer_id, e.type, e.name, e.timestamp, e.revenue,
+                                                    e.properties});
+            }
+            engine->Append(inputs);
+            segments->OnEvents(events);
+        },
+        loyalty_options);
+    services_->ingestor.SetEffects([l = services_->loyalty.get()](store::Connection& c, int64_t tenant_id, TimeMs now,
+                                                                   std::vector<cdp::StoredEvent>& events) {
+        return l->OnIngest(c, tenant_id, now, events);
+    });
+    services_->loyalty->SetSegmentMembers(services_->segment_members);
     if (Status st = segments->Load(); !st.ok()) throw std::runtime_error("loading segments: " + st.ToString());
     segments->Start();
+    services_->loyalty->Start();
     RouteTable table(router_.get(), services_.get());
     AddOpsRoutes(table, *router_);
     AddAuthRoutes(table);
@@ -128,6 +149,9 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddImportRoutes(table);
     AddTagRoutes(table);
     AddSegmentRoutes(table);
+    AddLoyaltyRoutes(table);
+    AddCouponRoutes(table);
+    AddStoredValueRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",
@@ -143,7 +167,10 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
 
 App::~App() = default;
 
-void App::Shutdown() { services_->segments->Stop(); }
+void App::Shutdown() {
+    services_->loyalty->Stop();
+    services_->segments->Stop();
+}
 
 http::Metrics& App::metrics() { return services_->metrics; }
 const http::Router& App::router() const { return *router_; }

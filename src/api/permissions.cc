@@ -32,6 +32,13 @@ const std::vector<PermissionRow>& PermissionMatrix() {
          {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
         {"segments.manage", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst}},
         {"segments.export", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager}},
+        {"loyalty.read",
+         {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
+        {"loyalty.manage", {Role::kOwner, Role::kAdmin, Role::kOperator}},
+        {"loyalty.operate", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager, Role::kGuide}},
+        {"loyalty.adjust", {Role::kOwner, Role::kAdmin}},
+        {"coupons.issue", {Role::kOwner, Role::kAdmin, Role::kOperator}},
+        {"coupons.redeem", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager, Role::kGuide}},
     };
     return kMatrix;
 }

@@ -23,6 +23,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/static_files.h"
+#include "loyalty/loyalty.h"
 #include "scrm/store_directory.h"
 
 namespace siyu::api {
@@ -69,6 +70,8 @@ struct Services {
     std::function<Result<std::vector<int64_t>>(int64_t tenant_id, int64_t segment_id)> segment_members;
     // Saved segments and the thread keeping the segment engine current (set up by App).
     std::unique_ptr<SegmentSync> segments;
+    // The loyalty programme (set up by App).
+    std::unique_ptr<loyalty::Loyalty> loyalty;
 };
 
 // One authenticated API call.
@@ -114,6 +117,18 @@ Status CheckDeclaredIdentifierTypes(Services& svc, int64_t tenant_id, const cdp:
 void AddImportRoutes(RouteTable& t);
 void AddTagRoutes(RouteTable& t);
 void AddSegmentRoutes(RouteTable& t);
+// Loyalty: settings, members, tiers, earning rules, points and orders (loyalty_handlers.cc).
+void AddLoyaltyRoutes(RouteTable& t);
+// Coupons and the points mall (coupon_handlers.cc).
+void AddCouponRoutes(RouteTable& t);
+// Stored value and paid membership (stored_value_handlers.cc).
+void AddStoredValueRoutes(RouteTable& t);
+
+// The loyalty request of an API call: tenant, actor, the Idempotency-Key header and a
+// fingerprint of method, path and body (a reused key must come with the same request).
+loyalty::Request LoyaltyRequest(Ctx& c);
+// The JSON answer of a loyalty outcome; a replayed one carries `Idempotent-Replayed: true`.
+http::Response OutcomeResponse(const loyalty::Outcome& outcome);
 
 // The OpenAPI document for the routes in `router`.
 Json BuildOpenApi(const http::Router& router);

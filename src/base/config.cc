@@ -28,6 +28,7 @@ const std::vector<Config::Setting>& Config::Settings() {
         {"tracking.max_message_bytes", "largest tracking message in bytes (413 beyond)"},
         {"tracking.max_batch_bytes", "largest tracking batch in bytes after decompression (413 beyond)"},
         {"segments.refresh_seconds", "how often time-dependent segments are re-evaluated (seconds)"},
+        {"loyalty.sweep_seconds", "how often points expiry, loyalty reminders and tier reviews run (seconds)"},
     };
     return kSettings;
 }
@@ -84,6 +85,8 @@ Status SetConfigValue(const std::string& key, const std::string& value, Config* 
         c->tracking_max_batch_bytes = n;
     } else if (key == "segments.refresh_seconds") {
         return set_int(&c->segments_refresh_seconds);
+    } else if (key == "loyalty.sweep_seconds") {
+        return set_int(&c->loyalty_sweep_seconds);
     } else {
         return Status::InvalidArgument(key, "unknown setting");
     }
@@ -162,6 +165,9 @@ Status ValidateConfig(const Config& c) {
     }
     if (c.segments_refresh_seconds < 1 || c.segments_refresh_seconds > 86'400) {
         return Status::InvalidArgument("segments.refresh_seconds", "must be 1-86400");
+    }
+    if (c.loyalty_sweep_seconds < 1 || c.loyalty_sweep_seconds > 86'400) {
+        return Status::InvalidArgument("loyalty.sweep_seconds", "must be 1-86400");
     }
     if (c.log_format != "text" && c.log_format != "json") {
         return Status::InvalidArgument("log.format", "must be text or json");

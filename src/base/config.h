@@ -31,6 +31,7 @@ struct Config {
     int64_t tracking_max_message_bytes = 32 * 1024;
     int64_t tracking_max_batch_bytes = 500 * 1024;
     int segments_refresh_seconds = 300;  // re-evaluation of time-dependent segments
+    int loyalty_sweep_seconds = 60;      // points expiry, reminders and tier reviews
 
     // One line per setting: key, current value and meaning (for --help and docs).
     struct Setting {

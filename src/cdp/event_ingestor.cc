@@ -388,6 +388,7 @@ Result<IngestResult> EventIngestor::Ingest(int64_t tenant_id, const std::vector<
                                          m.properties});
             ++result.accepted;
         }
+        if (effects_ && !stored.empty()) SIYU_RETURN_IF_ERROR(effects_(c, tenant_id, now, stored));
         return Status::Ok();
     }));
     if (listener_ && !stored.empty()) listener_(stored);

@@ -39,11 +39,19 @@ class EventIngestor {
     // Called after each commit with the events it stored (from the committing thread).
     void SetListener(Listener listener) { listener_ = std::move(listener); }
 
+    // Derived effects run inside the ingest transaction after the events are stored (the
+    // loyalty programme earns on completed orders). It may append events it stored itself;
+    // an error rolls the whole ingest back. Set before serving.
+    using Effects = std::function<Status(store::Connection& c, int64_t tenant_id, TimeMs now,
+                                         std::vector<StoredEvent>& events)>;
+    void SetEffects(Effects effects) { effects_ = std::move(effects); }
+
     Result<IngestResult> Ingest(int64_t tenant_id, const std::vector<TrackingMessage>& messages);
 
   private:
     store::Database* db_;
     Listener listener_;
+    Effects effects_;
 };
 
 }  // namespace siyu::cdp

@@ -1,0 +1,7 @@
+#include "api/routes.h"
+
+namespace siyu::api {
+
+void AddStoredValueRoutes(RouteTable& t) { (void)t; }
+
+}  // namespace siyu::api

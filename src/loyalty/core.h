@@ -1,0 +1,156 @@
+#pragma once
+
+// What every loyalty operation shares (docs/loyalty.md): the programme settings, the member
+// row, one write transaction that collects the events it emits, and idempotent execution —
+// the result of a request that carried an Idempotency-Key is committed with its effect, so a
+// retry returns the original result and changes nothing.
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/audit_log.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "cdp/event_ingestor.h"
+#include "store/database.h"
+
+namespace siyu::loyalty {
+
+using Json = nlohmann::json;
+
+// Programme settings per tenant (GET/PUT /api/v1/loyalty/settings). Defaults apply to a
+// tenant that never saved any.
+struct LoyaltySettings {
+    std::string member_no_prefix = "M";  // member numbers: prefix + zero-padded sequence
+    int member_no_digits = 10;
+    std::string points_expiry = "year_end_next";  // year_end_next, days, never
+    int points_expiry_days = 365;                 // with "days"
+    int points_expiring_notice_days = 30;         // Points Expiring this many days before
+    int64_t cash_points_per_yuan = 100;           // 积分抵现: points worth ¥1
+    int max_cash_share_pct = 50;                  // at most this share of an order paid with points
+    std::string tier_basis = "points";            // points (earned, never the balance) or spend
+    int tier_window_days = 365;                   // rolling window of the tier basis
+    int downgrade_grace_days = 30;                // below threshold this long before a downgrade
+    int coupon_expiring_notice_days = 3;          // Coupon Expiring this many days before
+    int paid_expiring_notice_days = 7;            // paid membership "expires soon"
+    bool auto_enroll = false;                     // a customer's first completed order registers them
+};
+
+Json SettingsToJson(const LoyaltySettings& s);
+// Applies the fields present in `patch` onto `s`; errors name the field.
+Status ApplySettingsPatch(const Json& patch, LoyaltySettings* s);
+
+// The balances and tier of one member (a row of `members`).
+struct Member {
+    int64_t customer_id = 0;
+    int64_t tenant_id = 0;
+    std::string member_no;
+    std::string channel;
+    std::optional<int64_t> store_id;
+    std::optional<int64_t> referrer_id;
+    TimeMs registered_at = 0;
+    std::optional<int64_t> tier_id;
+    std::optional<TimeMs> tier_since;
+    std::optional<TimeMs> downgrade_due_since;
+    int64_t points = 0;
+    int64_t points_held = 0;
+    int64_t points_debt = 0;
+    int64_t points_earned = 0;
+    int64_t sv_principal = 0;
+    int64_t sv_bonus = 0;
+};
+
+Json MemberJson(const Member& m);
+
+// Publishes events committed by loyalty operations (to the engine and the segments).
+using EventSink = std::function<void(const std::vector<cdp::StoredEvent>&)>;
+
+// One loyalty write transaction on `c`: the tenant, the time of the operation, the settings
+// (loaded on first use) and the events emitted, published after commit. Not thread-safe.
+class Tx {
+  public:
+    Tx(store::Connection& c, int64_t tenant_id, TimeMs now) : c_(c), tenant_(tenant_id), now_(now) {}
+
+    store::Connection& c() { return c_; }
+    int64_t tenant() const { return tenant_; }
+    TimeMs now() const { return now_; }
+    Result<const LoyaltySettings*> Settings();
+    // The tenant's IANA time zone.
+    Result<std::string> TimeZone();
+
+    // Stores a `track` event on `customer_id` and queues it for publishing.
+    Status Emit(int64_t customer_id, std::string_view name, const Json& properties);
+    std::vector<cdp::StoredEvent>& events() { return events_; }
+
+    // The customer a (possibly merged) id stands for now, in this tenant; not_found otherwise.
+    Result<int64_t> ResolveCustomer(int64_t customer_id);
+    // The member row of a customer (following merges); not_found when not a member.
+    Result<Member> LoadMember(int64_t customer_id);
+    std::optional<Member> FindMember(int64_t customer_id);  // nullopt on any error or none
+    // Writes the member's balances, tier fields and updated_at.
+    Status SaveMember(const Member& m);
+
+    Status Audit(const auth::Actor& actor, const std::string& action, const std::string& target_type,
+                 const std::string& target_id, const Json& details);
+
+  private:
+    store::Connection& c_;
+    int64_t tenant_;
+    TimeMs now_;
+    std::optional<LoyaltySettings> settings_;
+    std::optional<std::string> time_zone_;
+    std::vector<cdp::StoredEvent> events_;
+};
+
+Result<LoyaltySettings> LoadSettings(store::Connection& c, int64_t tenant_id);
+
+// Who asks for an operation, and how to recognise a retry of it.
+struct Request {
+    int64_t tenant_id = 0;
+    std::optional<std::string> idempotency_key;  // 1–200 printable ASCII characters
+    std::string fingerprint;                     // the request's content; a reused key must match it
+    auth::Actor actor;
+};
+
+struct Outcome {
+    Json body;
+    int status = 200;
+    bool replayed = false;  // the stored result of an earlier request with the same key
+};
+
+// Validates an Idempotency-Key header value (invalid_argument naming the header).
+Status CheckIdempotencyKey(std::string_view key);
+
+// The storage and the event sink every loyalty service shares. Thread-safe.
+class Executor {
+  public:
+    Executor(store::Database* db, EventSink sink, std::function<TimeMs()> clock = NowMs)
+        : db_(db), sink_(std::move(sink)), clock_(std::move(clock)) {}
+
+    store::Database* db() const { return db_; }
+    TimeMs Now() const { return clock_(); }
+    void SetSink(EventSink sink) { sink_ = std::move(sink); }
+
+    // Runs `fn` in one write transaction. With a key: a stored result for (tenant, key) is
+    // returned as it was (failed_precondition when the key was used for a different
+    // operation or request); otherwise the result is stored with the effect. A failing `fn`
+    // changes nothing and stores nothing. Emitted events are published after the commit.
+    Result<Outcome> Run(const Request& request, std::string_view operation, const std::function<Result<Json>(Tx&)>& fn,
+                        int success_status = 200);
+    // Runs `fn` in a write transaction without idempotency (configuration, jobs).
+    Status Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn);
+    // Publishes events committed elsewhere (the ingest hook collects its own).
+    void Publish(const std::vector<cdp::StoredEvent>& events) const;
+
+  private:
+    store::Database* db_;
+    EventSink sink_;
+    std::function<TimeMs()> clock_;
+};
+
+}  // namespace siyu::loyalty

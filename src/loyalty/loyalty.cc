@@ -1,0 +1,88 @@
+#include "loyalty/loyalty.h"
+
+#include <spdlog/spdlog.h>
+
+#include "loyalty/coupons.h"
+#include "loyalty/earning_rules.h"
+#include "loyalty/mall.h"
+#include "loyalty/members.h"
+#include "loyalty/paid_membership.h"
+#include "loyalty/points.h"
+#include "loyalty/stored_value.h"
+#include "loyalty/tiers.h"
+
+namespace siyu::loyalty {
+
+Loyalty::Loyalty(store::Database* db, EventSink sink, LoyaltyOptions options)
+    : exec_(db, std::move(sink), options.clock),
+      options_(std::move(options)),
+      members_(std::make_unique<Members>(this)),
+      points_(std::make_unique<Points>(this)),
+      tiers_(std::make_unique<Tiers>(this)),
+      rules_(std::make_unique<EarningRules>(this)),
+      stored_value_(std::make_unique<StoredValue>(this)),
+      paid_(std::make_unique<PaidMemberships>(this)),
+      coupons_(std::make_unique<Coupons>(this)),
+      mall_(std::make_unique<Mall>(this)) {}
+
+Loyalty::~Loyalty() { Stop(); }
+
+Status Loyalty::OnIngest(store::Connection& c, int64_t tenant_id, TimeMs now, std::vector<cdp::StoredEvent>& events) {
+    (void)c;
+    (void)tenant_id;
+    (void)now;
+    (void)events;
+    return Status::Ok();
+}
+
+Status Loyalty::Sweep() {
+    std::vector<int64_t> tenants;
+    SIYU_RETURN_IF_ERROR(exec_.db()->Read([&](store::Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT tenant_id FROM tenants ORDER BY tenant_id"));
+        return stmt.ForEachRow([&] { tenants.push_back(stmt.Int(0)); });
+    }));
+    Status first = Status::Ok();
+    auto note = [&](const char* what, int64_t tenant, Status st) {
+        if (st.ok()) return;
+        spdlog::warn("loyalty sweep ({}) of tenant {} failed: {}", what, tenant, st.ToString());
+        if (first.ok()) first = st;
+    };
+    for (int64_t t : tenants) {
+        note("points", t, points_->Sweep(t));
+        note("tiers", t, tiers_->Sweep(t));
+        note("coupons", t, coupons_->Sweep(t));
+        note("paid membership", t, paid_->Sweep(t));
+        note("stored value", t, stored_value_->Sweep(t));
+        note("mall", t, mall_->Sweep(t));
+        note("earning rules", t, rules_->Sweep(t));
+    }
+    return first;
+}
+
+void Loyalty::Start() {
+    if (thread_.joinable()) return;
+    {
+        std::lock_guard lock(mu_);
+        stop_ = false;
+    }
+    thread_ = std::thread([this] {
+        std::unique_lock lock(mu_);
+        while (!stop_) {
+            lock.unlock();
+            (void)Sweep();
+            lock.lock();
+            cv_.wait_for(lock, std::chrono::seconds(options_.sweep_seconds), [this] { return stop_; });
+        }
+    });
+}
+
+void Loyalty::Stop() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace siyu::loyalty

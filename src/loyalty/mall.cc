@@ -1,0 +1,13 @@
+#include "loyalty/mall.h"
+
+#include "loyalty/loyalty.h"
+
+namespace siyu::loyalty {
+
+Status Mall::Sweep(int64_t tenant_id) {
+    (void)tenant_id;
+    (void)loyalty_;
+    return Status::Ok();
+}
+
+}  // namespace siyu::loyalty

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "loyalty/core.h"
+
+namespace siyu::loyalty {
+
+class Loyalty;
+
+class Tiers {
+  public:
+    explicit Tiers(Loyalty* loyalty) : loyalty_(loyalty) {}
+    Status Sweep(int64_t tenant_id);
+
+  private:
+    Loyalty* loyalty_;
+};
+
+}  // namespace siyu::loyalty
