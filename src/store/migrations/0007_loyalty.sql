@@ -181,6 +181,8 @@ CREATE TABLE stored_value_entries (
     tenant_id        INTEGER NOT NULL,
     customer_id      INTEGER NOT NULL,
     type             TEXT    NOT NULL,   -- topup, spend, refund, withdraw, adjust
+    offer_id         INTEGER,            -- the top-up offer applied
+    payment_ref      TEXT    NOT NULL DEFAULT '',  -- the payment a top-up or withdrawal settles with
     principal        INTEGER NOT NULL,   -- signed change of the paid part
     bonus            INTEGER NOT NULL,   -- signed change of the bonus part
     principal_after  INTEGER NOT NULL,
@@ -194,6 +196,23 @@ CREATE TABLE stored_value_entries (
 );
 CREATE INDEX stored_value_entries_customer ON stored_value_entries(customer_id, id);
 CREATE INDEX stored_value_entries_order ON stored_value_entries(tenant_id, order_id);
+CREATE INDEX stored_value_entries_tenant ON stored_value_entries(tenant_id, id);
+
+-- Tenant-defined top-up offers (充值活动): pay `pay_amount`, get `bonus_amount` on top.
+CREATE TABLE topup_offers (
+    id           INTEGER PRIMARY KEY,
+    tenant_id    INTEGER NOT NULL REFERENCES tenants(tenant_id),
+    name         TEXT    NOT NULL,
+    pay_amount   INTEGER NOT NULL,       -- minor units, > 0
+    bonus_amount INTEGER NOT NULL,       -- minor units, >= 0
+    active       INTEGER NOT NULL DEFAULT 1,
+    valid_from   INTEGER,
+    valid_to     INTEGER,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    deleted_at   INTEGER
+);
+CREATE INDEX topup_offers_tenant ON topup_offers(tenant_id, id);
 
 CREATE TABLE paid_plans (
     id            INTEGER PRIMARY KEY,
@@ -202,10 +221,12 @@ CREATE TABLE paid_plans (
     price         INTEGER NOT NULL,      -- minor units
     duration_days INTEGER NOT NULL,
     benefits      TEXT    NOT NULL DEFAULT '[]',
-    active        INTEGER NOT NULL DEFAULT 1,
+    active        INTEGER NOT NULL DEFAULT 1,   -- inactive plans cannot be bought; holders keep them
     created_at    INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL
+    updated_at    INTEGER NOT NULL,
+    deleted_at    INTEGER
 );
+CREATE INDEX paid_plans_tenant ON paid_plans(tenant_id, id);
 
 -- One row per purchase or renewal; a member's paid status is its latest period.
 CREATE TABLE paid_memberships (
@@ -219,6 +240,9 @@ CREATE TABLE paid_memberships (
     starts_at   INTEGER NOT NULL,
     ends_at     INTEGER NOT NULL,
     cancelled_at INTEGER,
+    cancel_reason TEXT,
+    expiring_notified_at INTEGER,        -- when Paid Membership Expiring was emitted for this period
+    expired_notified_at  INTEGER,        -- when Paid Membership Expired was emitted for this period
     idempotency_key TEXT,
     created_at  INTEGER NOT NULL
 );
