@@ -282,12 +282,34 @@ CREATE TABLE coupons (
     store_id       INTEGER,
     redeemed_by    TEXT,
     notified_at    INTEGER,              -- when Coupon Expiring was emitted
-    idempotency_key TEXT
+    idempotency_key TEXT,
+    reversals      INTEGER NOT NULL DEFAULT 0  -- redemptions reversed on refunds
 );
 CREATE UNIQUE INDEX coupons_code ON coupons(tenant_id, code);
 CREATE INDEX coupons_customer ON coupons(customer_id, status);
 CREATE INDEX coupons_template ON coupons(template_id, status);
 CREATE INDEX coupons_valid_to ON coupons(tenant_id, valid_to) WHERE status = 'issued';
+
+-- Every redemption of a coupon; a reversal closes it. At most one open redemption per coupon
+-- (the unique index), so a coupon is redeemed exactly once at a time.
+CREATE TABLE coupon_redemptions (
+    id           INTEGER PRIMARY KEY,
+    tenant_id    INTEGER NOT NULL,
+    coupon_id    INTEGER NOT NULL REFERENCES coupons(id),
+    template_id  INTEGER NOT NULL,
+    customer_id  INTEGER NOT NULL,
+    order_id     TEXT    NOT NULL,
+    order_amount INTEGER NOT NULL,
+    discount     INTEGER NOT NULL,
+    store_id     INTEGER,
+    redeemed_by  TEXT    NOT NULL DEFAULT '',
+    redeemed_at  INTEGER NOT NULL,
+    reversed_at  INTEGER,
+    reversed_by  TEXT,
+    reason       TEXT
+);
+CREATE UNIQUE INDEX coupon_redemptions_open ON coupon_redemptions(coupon_id) WHERE reversed_at IS NULL;
+CREATE INDEX coupon_redemptions_template ON coupon_redemptions(template_id, reversed_at);
 
 CREATE TABLE coupon_issue_jobs (
     id          INTEGER PRIMARY KEY,
@@ -301,6 +323,7 @@ CREATE TABLE coupon_issue_jobs (
     error       TEXT,
     created_by  TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
+    started_at  INTEGER,
     finished_at INTEGER
 );
 
@@ -337,6 +360,7 @@ CREATE TABLE mall_exchanges (
 );
 CREATE INDEX mall_exchanges_customer ON mall_exchanges(customer_id, item_id);
 CREATE INDEX mall_exchanges_item ON mall_exchanges(item_id);
+CREATE INDEX mall_items_tenant ON mall_items(tenant_id, id);
 
 -- The result of every value-moving request that carried an Idempotency-Key, committed in the
 -- same transaction as its effect: a retry returns the stored result.
