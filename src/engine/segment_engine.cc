@@ -582,6 +582,11 @@ bool SegmentEngine::Impl::Eval::DateMatch(TimeMs t, const Node& n, const Compari
         case RelativeDate::kMoreThanDaysAgo:
             horizon(t + n.relative_days * kDayMs + 1);
             return t < now - n.relative_days * kDayMs;
+        case RelativeDate::kInNextDays:
+            // In from N days before the date, out once it has passed.
+            horizon(t - n.relative_days * kDayMs);
+            horizon(t + 1);
+            return t >= now && t <= now + n.relative_days * kDayMs;
         default:
             break;
     }

@@ -182,6 +182,30 @@ TEST(SegmentEngine, BirthdayWithinDaysUsesTheTenantsLocalCalendar) {
     EXPECT_EQ(Query(f.seg, R"({"trait":"birthday","within_next_days":7})"), (std::vector<int64_t>{1}));
 }
 
+TEST(SegmentEngine, InNextDaysTakesTheDateItselfAndFollowsTheClock) {
+    Fixture f;
+    ASSERT_TRUE(f.seg.PutSegment(kTenant, 8, Rule(R"({"trait":"paid_member_until","in_next_days":7})")).ok());
+    f.Customer(1, R"({"paid_member_until":"2026-11-25T16:00:00.000Z"})");  // in 3.5 days
+    f.Customer(2, R"({"paid_member_until":"2026-12-09T16:00:00.000Z"})");  // in 17.5 days
+    f.Customer(3, R"({"paid_member_until":"2026-11-20T16:00:00.000Z"})");  // already past
+    f.Customer(4, R"({"paid_member_until":"2025-11-26T16:00:00.000Z"})");  // a year ago: no anniversary
+    f.Customer(5);
+    EXPECT_EQ(Ids(f.seg, 8), (std::vector<int64_t>{1}));
+    EXPECT_EQ(Query(f.seg, R"({"trait":"paid_member_until","in_next_days":30})"), (std::vector<int64_t>{1, 2}));
+    f.now += 4 * kDay;  // 1 has passed its date; 2 is 13.5 days away
+    f.seg.Refresh();
+    EXPECT_EQ(Ids(f.seg, 8), (std::vector<int64_t>{}));
+    f.now += 7 * kDay;  // 2 is 6.5 days away
+    f.seg.Refresh();
+    EXPECT_EQ(Ids(f.seg, 8), (std::vector<int64_t>{2}));
+    ASSERT_FALSE(f.changes.empty());
+    EXPECT_EQ(f.changes.back().customer_id, 2);
+    EXPECT_TRUE(f.changes.back().entered);
+    // A renewal moves the date out of the window at once.
+    f.Customer(2, R"({"paid_member_until":"2027-12-09T16:00:00.000Z"})");
+    EXPECT_EQ(Ids(f.seg, 8), (std::vector<int64_t>{}));
+}
+
 TEST(SegmentEngine, StoreScopedPreviewsCountOnlyVisibleStores) {
     Fixture f;
     f.seg.SetStoreSubtree([](int64_t, int64_t store) {
@@ -254,7 +278,14 @@ const char* const kRules[] = {
     R"({"and":[{"store":"in","ids":[1]},{"trait":"created_at","more_than_days_ago":12}]})",
     R"({"event":"Order Completed","window":{"last_days":30},"aggregate":{"max":"revenue","op":"gt","value":150}})",
     R"({"or":[{"segment":"in","id":10},{"segment":"in","id":11}]})",  // over the RFM and lifecycle segments
+    R"({"trait":"until","in_next_days":3})",
 };
+
+// A city and an `until` date spread over the days around `now` (for in_next_days).
+std::string CityAndUntil(const char* city, int64_t id, TimeMs now) {
+    return std::string(R"({"city":")") + city + R"(","until":")" +
+           FormatRfc3339(now + (id % 12) * kDay - 2 * kDay + (id % 5) * 3'600'000LL) + "\"}";
+}
 
 TEST(SegmentEnginePropertyTest, IncrementalMembershipEqualsFromScratchAfterEveryStep) {
     const char* names[] = {"Order Completed", "Product Viewed", "Page Viewed"};
@@ -274,7 +305,7 @@ TEST(SegmentEnginePropertyTest, IncrementalMembershipEqualsFromScratchAfterEvery
             p.customer_id = id;
             p.created_at = f.now - pick(30) * kDay;
             p.store_id = 1 + pick(2);
-            p.traits = std::string(R"({"city":")") + cities[pick(3)] + "\"}";
+            p.traits = CityAndUntil(cities[pick(3)], id, f.now);
             if (pick(2)) p.identifier_types.push_back("phone");
             if (pick(3) == 0) p.birthday = "1990-11-" + std::to_string(20 + pick(9));
             profiles[id] = p;
@@ -308,7 +339,7 @@ TEST(SegmentEnginePropertyTest, IncrementalMembershipEqualsFromScratchAfterEvery
                 what = "untag";
             } else if (action == 7) {
                 ProfileInput& p = profiles[c];
-                p.traits = std::string(R"({"city":")") + cities[pick(3)] + "\"}";
+                p.traits = CityAndUntil(cities[pick(3)], c, kNow);
                 f.seg.UpsertProfiles(kTenant, {p});
                 f.seg.Touch(kTenant, {c});
                 what = "trait";

@@ -352,10 +352,11 @@ Status ParseRelative(const Json& obj, const std::string& path, bool allow_next, 
         std::string_view key;
         RelativeDate relative;
     };
-    constexpr std::array<Form, 3> kForms = {{
+    constexpr std::array<Form, 4> kForms = {{
         {"within_next_days", RelativeDate::kWithinNextDays},
         {"within_last_days", RelativeDate::kWithinLastDays},
         {"more_than_days_ago", RelativeDate::kMoreThanDaysAgo},
+        {"in_next_days", RelativeDate::kInNextDays},
     }};
     *found = false;
     for (const Form& form : kForms) {
@@ -363,7 +364,8 @@ Status ParseRelative(const Json& obj, const std::string& path, bool allow_next, 
         if (v == nullptr) continue;
         std::string key_path = Member(path, form.key);
         if (*found) return Invalid(key_path, "only one relative date may be given");
-        if (form.relative == RelativeDate::kWithinNextDays && !allow_next) {
+        if ((form.relative == RelativeDate::kWithinNextDays || form.relative == RelativeDate::kInNextDays) &&
+            !allow_next) {
             return Invalid(key_path, "does not apply here; use within_last_days or more_than_days_ago");
         }
         SIYU_ASSIGN_OR_RETURN(node->relative_days, IntegerIn(*v, key_path, 1, kMaxDays));
@@ -533,7 +535,9 @@ class RuleParser {
 
     static Status ParseTrait(const Json& j, const std::string& path, Node* node) {
         SIYU_RETURN_IF_ERROR(
-            CheckKeys(j, path, {"trait", "op", "value", "within_next_days", "within_last_days", "more_than_days_ago"},
+            CheckKeys(j, path,
+                      {"trait", "op", "value", "within_next_days", "within_last_days", "more_than_days_ago",
+                       "in_next_days"},
                       "a trait condition"));
         node->kind = Node::Kind::kTrait;
         SIYU_ASSIGN_OR_RETURN(node->field, RequiredString(j, path, "trait"));
@@ -550,7 +554,7 @@ class RuleParser {
         }
         if (Find(j, "op") == nullptr) {
             return Invalid(Member(path, "op"),
-                           "is required (or within_next_days, within_last_days, more_than_days_ago)");
+                           "is required (or within_next_days, within_last_days, more_than_days_ago, in_next_days)");
         }
         Domain domain = date ? Domain::kDate : node->field == "store_id" ? Domain::kId : Domain::kAny;
         return ParseComparison(j, path, domain, &node->cmp);
@@ -700,7 +704,8 @@ class RuleParser {
 
     static Status ParseAttribute(const Json& j, const std::string& path, Node* node) {
         SIYU_RETURN_IF_ERROR(CheckKeys(
-            j, path, {"attribute", "op", "value", "within_next_days", "within_last_days", "more_than_days_ago"},
+            j, path,
+            {"attribute", "op", "value", "within_next_days", "within_last_days", "more_than_days_ago", "in_next_days"},
             "an attribute condition"));
         node->kind = Node::Kind::kAttribute;
         constexpr std::array<std::string_view, 2> kCounts = {"order_count", "refund_count"};

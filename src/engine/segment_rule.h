@@ -85,6 +85,7 @@ enum class RelativeDate {
     kWithinNextDays,   // an anniversary (month-day) falls within the next N days
     kWithinLastDays,   // the date is within the last N days
     kMoreThanDaysAgo,  // the date is more than N days ago
+    kInNextDays,       // the date itself is between now and N days from now (not an anniversary)
 };
 
 struct Node;

@@ -621,7 +621,7 @@ TEST(ParseRule, UnknownKeysAreNamedWithTheirPath) {
     EXPECT_EQ(st.field(), "rule.and[1].colour");
     EXPECT_EQ(st.message(),
               "rule.and[1].colour: unknown key; a trait condition takes trait, op, value, within_next_days, "
-              "within_last_days, more_than_days_ago");
+              "within_last_days, more_than_days_ago, in_next_days");
 
     EXPECT_EQ(Error(R"({"event": "A", "window": {"last_weeks": 2}})").field(), "rule.window.last_weeks");
     EXPECT_EQ(Error(R"({"event": "A", "where": [{"property": "p", "op": "exists", "x": 1}]})").field(),
