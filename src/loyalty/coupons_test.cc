@@ -1,0 +1,9 @@
+#include "loyalty/coupons.h"
+
+#include <gtest/gtest.h>
+
+namespace siyu::loyalty {
+namespace {
+TEST(Coupons, Placeholder) {}
+}  // namespace
+}  // namespace siyu::loyalty

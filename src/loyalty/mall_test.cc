@@ -1,0 +1,3 @@
+#include "loyalty/mall.h"
+
+#include <gtest/gtest.h>
