@@ -185,21 +185,26 @@ Result<std::string> Tx::TimeZone() {
     return *time_zone_;
 }
 
-Status Tx::Emit(int64_t customer_id, std::string_view name, const Json& properties) {
+Status Tx::Emit(int64_t customer_id, std::string_view name, const Json& properties, std::optional<int64_t> revenue,
+               const std::string& message_id) {
     std::string props = properties.dump(-1, ' ', false, Json::error_handler_t::replace);
     SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
-                                                "ts, received_at, properties, context) VALUES "
-                                                "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}')"));
+                                                "ts, received_at, properties, context, revenue, currency) VALUES "
+                                                "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}',?,?)"));
+    std::optional<std::string> currency;
+    if (revenue) currency = "CNY";
     SIYU_RETURN_IF_ERROR(stmt.Bind(1, tenant_)
                              .Bind(2, customer_id)
-                             .Bind(3, "siyu-" + RandomToken(16))
+                             .Bind(3, message_id.empty() ? "siyu-" + RandomToken(16) : message_id)
                              .Bind(4, name)
                              .Bind(5, now_)
                              .Bind(6, now_)
                              .Bind(7, props)
+                             .Bind(8, revenue)
+                             .Bind(9, currency)
                              .Run());
     events_.push_back(
-        cdp::StoredEvent{c_.LastInsertId(), tenant_, customer_id, "track", std::string(name), now_, std::nullopt, props});
+        cdp::StoredEvent{c_.LastInsertId(), tenant_, customer_id, "track", std::string(name), now_, revenue, props});
     return Status::Ok();
 }
 

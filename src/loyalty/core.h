@@ -83,8 +83,10 @@ class Tx {
     // The tenant's IANA time zone.
     Result<std::string> TimeZone();
 
-    // Stores a `track` event on `customer_id` and queues it for publishing.
-    Status Emit(int64_t customer_id, std::string_view name, const Json& properties);
+    // Stores a `track` event on `customer_id` and queues it for publishing. `message_id`
+    // defaults to a random one; `revenue` (minor units) is set for order events.
+    Status Emit(int64_t customer_id, std::string_view name, const Json& properties,
+                std::optional<int64_t> revenue = std::nullopt, const std::string& message_id = "");
     std::vector<cdp::StoredEvent>& events() { return events_; }
 
     // The customer a (possibly merged) id stands for now, in this tenant; not_found otherwise.

@@ -28,10 +28,52 @@ Loyalty::Loyalty(store::Database* db, EventSink sink, LoyaltyOptions options)
 Loyalty::~Loyalty() { Stop(); }
 
 Status Loyalty::OnIngest(store::Connection& c, int64_t tenant_id, TimeMs now, std::vector<cdp::StoredEvent>& events) {
-    (void)c;
-    (void)tenant_id;
-    (void)now;
-    (void)events;
+    Tx tx(c, tenant_id, now);
+    size_t original = events.size();
+    for (size_t i = 0; i < original; ++i) {
+        const cdp::StoredEvent& e = events[i];
+        bool completed = e.name == "Order Completed", refunded = e.name == "Order Refunded";
+        if (e.type != "track" || (!completed && !refunded)) continue;
+        // Orders imported from history (siyu import orders) are the past: balances come with
+        // the member import, so they earn nothing here.
+        SIYU_ASSIGN_OR_RETURN(auto ctx, c.Prepare("SELECT json_extract(context, '$.library.name') FROM events WHERE "
+                                                  "id = ?"));
+        ctx.Bind(1, e.id);
+        SIYU_ASSIGN_OR_RETURN(bool row, ctx.Step());
+        bool imported = row && !ctx.IsNull(0) && ctx.Text(0) == "siyu-import";
+        ctx.Reset();
+        if (imported) continue;
+        auto order = OrderFromProperties(e.customer_id, e.timestamp, e.revenue, e.properties);
+        if (!order.ok()) {
+            spdlog::warn("tenant {} event {}: not an order the loyalty programme can use: {}", tenant_id, e.id,
+                         order.status().ToString());
+            continue;
+        }
+        std::optional<Member> member = tx.FindMember(e.customer_id);
+        if (!member && completed) {
+            SIYU_ASSIGN_OR_RETURN(const LoyaltySettings* s, tx.Settings());
+            if (!s->auto_enroll) continue;
+            RegisterInput in;
+            in.customer_id = e.customer_id;
+            in.channel = "order";
+            in.store_id = order->store_id;
+            auth::Actor system;
+            auto registered = members_->Register(tx, in, system);
+            if (!registered.ok()) {
+                // A store id the tenant does not know: register without it.
+                in.store_id.reset();
+                SIYU_RETURN_IF_ERROR(members_->Register(tx, in, system).status());
+            }
+            member = tx.FindMember(e.customer_id);
+        }
+        if (!member) continue;
+        if (completed) {
+            SIYU_RETURN_IF_ERROR(points_->CompleteOrder(tx, *order).status());
+        } else {
+            SIYU_RETURN_IF_ERROR(points_->RefundOrder(tx, e.customer_id, order->order_id, order->amount).status());
+        }
+    }
+    for (auto& derived : tx.events()) events.push_back(std::move(derived));
     return Status::Ok();
 }
 

@@ -37,12 +37,6 @@ class Members {
     Result<Json> Register(Tx& tx, const RegisterInput& in, const auth::Actor& actor);
     Result<Outcome> Register(const Request& r, const RegisterInput& in);
 
-    // Finds the member with this phone and attaches the identifier to them. When the
-    // identifier already belongs to another customer (e.g. one created by a WeChat visit),
-    // that customer is merged into the member, so no duplicate remains. not_found when no
-    // member has the phone.
-    Result<Outcome> Bind(const Request& r, const BindInput& in);
-
     // The member card: member fields, tier, points with the next expiry, stored value, valid
     // coupons and paid membership status.
     Result<Json> Card(int64_t tenant_id, int64_t customer_id);
