@@ -167,6 +167,9 @@ Result<VerifyReport> Verify(store::Database& db, int64_t tenant_id) {
         t.Reset();
         if (!exists) return Status::NotFound("tenant " + std::to_string(tenant_id) + " not found");
         SIYU_RETURN_IF_ERROR(VerifyPoints(c, tenant_id, &report));
+        SIYU_RETURN_IF_ERROR(VerifyStoredValue(c, tenant_id, &report.problems, &report.stored_value_entries));
+        SIYU_RETURN_IF_ERROR(VerifyCoupons(c, tenant_id, &report.problems, &report.coupons));
+        SIYU_RETURN_IF_ERROR(VerifyMall(c, tenant_id, &report.problems, &report.mall_exchanges));
         return Status::Ok();
     }));
     return report;
