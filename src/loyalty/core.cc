@@ -254,7 +254,12 @@ Status Tx::SaveMember(const Member& m) {
     if (m.points < 0 || m.points_held < 0 || m.points_debt < 0 || m.sv_principal < 0 || m.sv_bonus < 0) {
         return Status::Internal("a balance of member " + std::to_string(m.customer_id) + " would be negative");
     }
-    return Status::Ok();
+    // The balance is mirrored into the profile trait `points`, so segments can pick members by
+    // it; written only when it changed (the profile change log then updates the segments).
+    SIYU_ASSIGN_OR_RETURN(auto trait, c_.Prepare("UPDATE customers SET traits = json_set(traits, '$.points', ?1), "
+                                                 "updated_at = ?2 WHERE id = ?3 AND json_extract(traits, "
+                                                 "'$.points') IS NOT ?1"));
+    return trait.Bind(1, m.points).Bind(2, now_).Bind(3, m.customer_id).Run();
 }
 
 Status Tx::Audit(const auth::Actor& actor, const std::string& action, const std::string& target_type,
