@@ -96,10 +96,10 @@ describe('stored value and paid membership', () => {
     const m = await member({ store_id: storeA.id });
     expectOk(await o().post(sv(m.id, 'topup'), { amount: 10000, bonus: 1000 }), CREATED);
     // A guide may top up with offers only, and may not adjust or withdraw.
-    expectError(await as(guide).post(sv(m.id, 'topup'), { amount: 100, bonus: 10 }), 403, 'permission_denied');
+    expectError(await as(guide).post(sv(m.id, 'topup'), { amount: 100, bonus: 10 }), 403, 'forbidden');
     expectOk(await as(guide).post(sv(m.id, 'topup'), { amount: 100 }), CREATED);
-    expectError(await as(guide).post(sv(m.id, 'adjust'), { bonus: 100, reason: 'x' }), 403, 'permission_denied');
-    expectError(await as(guide).post(sv(m.id, 'withdraw'), {}), 403, 'permission_denied');
+    expectError(await as(guide).post(sv(m.id, 'adjust'), { bonus: 100, reason: 'x' }), 403, 'forbidden');
+    expectError(await as(guide).post(sv(m.id, 'withdraw'), {}), 403, 'forbidden');
 
     const w = expectOk(await o().post(sv(m.id, 'withdraw'), { amount: 5050, reason: '退卡' }));
     assert.equal(w.entry.principal, -5050);
@@ -176,7 +176,7 @@ describe('stored value and paid membership', () => {
     assert.ok(guideView.data.some((x) => x.customer_id === a.id));
     expectError(await as(guide).get(`/api/v1/loyalty/members/${b.id}/paid-membership`), 404, 'not_found');
 
-    expectError(await as(guide).post(`/api/v1/loyalty/members/${a.id}/paid-membership/cancel`, {}), 403, 'permission_denied');
+    expectError(await as(guide).post(`/api/v1/loyalty/members/${a.id}/paid-membership/cancel`, {}), 403, 'forbidden');
     const cancelled = expectOk(await o().post(`/api/v1/loyalty/members/${a.id}/paid-membership/cancel`, { reason: '顾客要求' }));
     assert.equal(cancelled.status, 'cancelled');
     expectError(await o().post(`/api/v1/loyalty/members/${a.id}/paid-membership/cancel`, {}), 409, 'failed_precondition');
