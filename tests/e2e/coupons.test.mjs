@@ -294,6 +294,30 @@ describe('coupons and points mall', () => {
     assert.equal(byGuide.points, 100);
   });
 
+  test('issue to a segment as a job (202); a retry answers the same job', async () => {
+    const seg = expectOk(await o().post('/api/v1/segments', { name: uniq('全部顾客'), rule: { all: true } }), CREATED);
+    const t = await template({ per_customer_limit: 1 });
+    const k = key();
+    const res = await o().post(`/api/v1/loyalty/coupon-templates/${t.id}/issue`, { segment_id: seg.id }, k);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.headers.get('location'), `/api/v1/loyalty/coupon-jobs/${res.body.id}`);
+    const retry = await o().post(`/api/v1/loyalty/coupon-templates/${t.id}/issue`, { segment_id: seg.id }, k);
+    assert.equal(retry.status, 202);
+    assert.equal(retry.body.id, res.body.id);
+    let job;
+    for (let i = 0; i < 300; i++) {
+      job = expectOk(await o().get(`/api/v1/loyalty/coupon-jobs/${res.body.id}`));
+      if (job.status === 'done' || job.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.ok(job.progress.issued >= 2, JSON.stringify(job));
+    assert.equal(job.progress.percent, 100);
+    const stats = expectOk(await o().get(`/api/v1/loyalty/coupon-templates/${t.id}/stats`));
+    assert.equal(stats.issued, job.progress.issued);
+    expectError(await o().get('/api/v1/loyalty/coupon-jobs/987654'), 404, 'not_found');
+  });
+
   test('a coupon reward issues coupons through the mall', async () => {
     const t = await template({ name: '商城10元券' });
     const item = expectOk(
