@@ -20,6 +20,8 @@ const RACE_CODES = 40; // coupon codes that several clients redeem at the same m
 const RACERS = 4; // clients racing for each of them
 const MALL_STOCK = 12; // the scarce mall item
 const LIMITED_STOCK = 20; // coupon template whose stock runs out during the load
+const VOUCHER_STOCK = 8; // coupons behind a mall item with more stock than coupons
+const VOUCHER_ITEM_STOCK = 100;
 const INITIAL_POINTS = 3000;
 
 /** mulberry32: a small seeded generator of floats in [0, 1). */
@@ -43,6 +45,10 @@ describe('loyalty under concurrency', () => {
   const members = [];
   let mallItem;
   let limited;
+  let voucher;
+  let voucherItem;
+  let vouchers = 0;
+  let doubleSends = 0;
   let raceCodes = [];
   /** Answers outside the documented set (5xx, wrong error codes, broken races). */
   const unexpected = [];
@@ -156,6 +162,28 @@ describe('loyalty under concurrency', () => {
       CREATED,
     );
     assert.equal(mallItem.stock, MALL_STOCK);
+    // A coupon reward whose coupons run out before the item does: an exchange that cannot
+    // issue its coupon takes neither points nor stock.
+    voucher = expectOk(
+      await post('/api/v1/loyalty/coupon-templates', {
+        name: '兑换券',
+        type: 'cash_off',
+        amount: 500,
+        validity: { type: 'relative', days: 30 },
+        total_stock: VOUCHER_STOCK,
+      }),
+      CREATED,
+    );
+    voucherItem = expectOk(
+      await post('/api/v1/loyalty/mall/items', {
+        name: '5元券',
+        kind: 'coupon',
+        coupon_template_id: voucher.id,
+        points_price: 100,
+        stock: VOUCHER_ITEM_STOCK,
+      }),
+      CREATED,
+    );
   });
 
   after(async () => {
@@ -168,13 +196,22 @@ describe('loyalty under concurrency', () => {
     const m = pickOne(rng, members);
     const points = between(rng, 1, 300);
     const sourceId = `earn-${n}`;
-    const res = await post(`/api/v1/loyalty/members/${m.id}/points/earn`, {
-      points,
-      reason: '活动奖励',
-      source_type: 'campaign',
-      source_id: sourceId,
-    });
-    if (judge(res, [200], 'earn', [])) m.earns.set(sourceId, points);
+    const p = `/api/v1/loyalty/members/${m.id}/points/earn`;
+    const body = { points, reason: '活动奖励', source_type: 'campaign', source_id: sourceId };
+    if (rng() < 0.8) {
+      if (judge(await post(p, body), [200], 'earn', [])) m.earns.set(sourceId, points);
+      return;
+    }
+    // A double submission: the same request with the same key twice at once is applied once;
+    // one answer is the stored result of the other.
+    const headers = { 'Idempotency-Key': `double-${SEED}-${n}` };
+    const answers = await Promise.all([0, 1].map(() => api(srv.baseUrl, 'POST', p, { ...owner, body, headers })));
+    if (!answers.every((a) => judge(a, [200], 'double earn', []))) return;
+    const replayed = answers.map((a) => a.headers.get('idempotent-replayed') === 'true');
+    if (replayed.filter(Boolean).length !== 1) unexpected.push(`double earn ${sourceId}: replayed ${replayed}`);
+    assert.deepEqual(answers[0].body, answers[1].body, `double earn ${sourceId}`);
+    m.earns.set(sourceId, points);
+    doubleSends += 1;
   }
 
   async function redeemForCash(rng, n, m = pickOne(rng, members), orderId = `cash-${n}`, orderAmount = 100000) {
@@ -265,6 +302,16 @@ describe('loyalty under concurrency', () => {
     }
   }
 
+  async function exchangeVoucher(rng) {
+    const m = pickOne(rng, members);
+    const res = await post(`/api/v1/loyalty/mall/items/${voucherItem.id}/exchange`, { customer_id: m.id });
+    if (judge(res, [201], 'voucher')) {
+      assert.equal(res.body.coupons.length, 1);
+      m.exchanges.set(res.body.id, res.body.points);
+      vouchers += 1;
+    }
+  }
+
   async function issueLimited(rng) {
     const m = pickOne(rng, members);
     const res = await post(`/api/v1/loyalty/coupon-templates/${limited.id}/issue`, { customer_id: m.id });
@@ -301,6 +348,7 @@ describe('loyalty under concurrency', () => {
     [16, 'order', (rng, n) => orderAndRefund(rng, n)],
     [12, 'exchange', (rng) => exchange(rng)],
     [6, 'issue', (rng) => issueLimited(rng)],
+    [4, 'voucher', (rng) => exchangeVoucher(rng)],
     [3, 'coupon race', (rng, n) => raceForCode(n)],
   ];
   const totalWeight = kinds.reduce((s, [w]) => s + w, 0);
@@ -319,7 +367,7 @@ describe('loyalty under concurrency', () => {
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     // The codes nobody drew are raced for now, so that every code sees a race.
     while (raceCodes.length > 0) await guarded('coupon race', () => raceForCode(next++));
-    console.log(`operations by kind: ${JSON.stringify(tally)}`);
+    console.log(`operations by kind: ${JSON.stringify(tally)}; ${doubleSends} double submissions`);
     assert.deepEqual(unexpected.slice(0, 20), [], `${unexpected.length} unexpected answers`);
   });
 
@@ -346,7 +394,13 @@ describe('loyalty under concurrency', () => {
       assert.deepEqual(done.map((e) => e.id).sort((a, b) => a - b), [...m.exchanges.keys()].sort((a, b) => a - b), `member ${m.id}`);
       listed += done.length;
     }
-    assert.equal(listed, exchanged);
+    assert.equal(listed, exchanged + vouchers);
+    assert.equal(vouchers, VOUCHER_STOCK, 'every voucher was exchanged');
+    const vItem = expectOk(await call('GET', `/api/v1/loyalty/mall/items/${voucherItem.id}`));
+    assert.equal(vItem.stock, VOUCHER_ITEM_STOCK - vouchers, 'refused exchanges took no stock');
+    const vTemplate = expectOk(await call('GET', `/api/v1/loyalty/coupon-templates/${voucher.id}`));
+    assert.equal(vTemplate.issued, VOUCHER_STOCK);
+    assert.equal(vTemplate.remaining_stock, 0);
     const t = expectOk(await call('GET', `/api/v1/loyalty/coupon-templates/${limited.id}`));
     assert.equal(t.issued, limitedIssued);
     assert.ok(t.issued <= LIMITED_STOCK, `issued ${t.issued} of ${LIMITED_STOCK}`);
@@ -409,7 +463,7 @@ describe('loyalty under concurrency', () => {
     assert.deepEqual(report.problems, []);
     assert.equal(report.clean, true);
     assert.equal(report.members, MEMBERS);
-    assert.equal(report.mall_exchanges, exchanged);
+    assert.equal(report.mall_exchanges, exchanged + vouchers);
     const cli = runCli(['loyalty', 'verify', '--tenant', '1', '--json'], srv.dataDir);
     assert.equal(cli.code, 0, `siyu loyalty verify: ${cli.stdout}${cli.stderr}`);
     const parsed = JSON.parse(cli.stdout);
