@@ -60,6 +60,7 @@ describe('loyalty under kill -9', () => {
   const holdRaces = []; // [capture, release]
   const codeRaces = new Map(); // code -> [request]
   let seq = 0;
+  let inFlight = 0;
 
   const call = (method, p, body, headers) => api(srv.baseUrl, method, p, { ...owner, body, headers });
   const post = (p, body) => call('POST', p, body);
@@ -75,6 +76,8 @@ describe('loyalty under kill -9', () => {
     exchange: [[409, 'failed_precondition']],
     issue: [[409, 'failed_precondition']],
     coupon: [[409, 'failed_precondition']],
+    topup: [],
+    spend: [[409, 'failed_precondition']],
   };
 
   /** A value-moving request with a key of its own; `info` is what the checks need later. */
@@ -87,11 +90,14 @@ describe('loyalty under kill -9', () => {
   /** Sends `r`; answers 'acked', 'refused' or 'unanswered' (no answer: the server went away). */
   async function send(r, what = 'sent') {
     let res;
+    inFlight += 1;
     try {
       res = await call('POST', r.path, r.body, { 'Idempotency-Key': r.key });
     } catch {
       r.state = 'unanswered';
       return r.state;
+    } finally {
+      inFlight -= 1;
     }
     if (res.status >= 200 && res.status < 300) {
       r.state = 'acked';
@@ -238,6 +244,16 @@ describe('loyalty under kill -9', () => {
       const id = member(rng);
       await send(request('issue', `/api/v1/loyalty/coupon-templates/${limited.id}/issue`, { customer_id: id }, { member: id }));
     }],
+    [7, async (rng, n) => {
+      const id = member(rng);
+      const body = { amount: 100 * between(rng, 10, 500), payment_ref: `pay-${n}` };
+      await send(request('topup', `/api/v1/loyalty/members/${id}/stored-value/topup`, body, { member: id }));
+    }],
+    [7, async (rng, n) => {
+      const id = member(rng);
+      const body = { amount: 100 * between(rng, 1, 100), order_id: `sv-${n}` };
+      await send(request('spend', `/api/v1/loyalty/members/${id}/stored-value/spend`, body, { member: id }));
+    }],
     [5, async (rng, n) => {
       const code = raceCodes.pop();
       if (!code) return;
@@ -283,6 +299,7 @@ describe('loyalty under kill -9', () => {
       await sleep(killAfter);
       assert.equal(srv.proc.exitCode, null, `the server died on its own:\n${srv.stderrTail()}`);
       state.stop = true;
+      const flying = inFlight;
       srv.proc.kill('SIGKILL');
       const exit = await srv.exited;
       await Promise.all(clients);
@@ -296,7 +313,7 @@ describe('loyalty under kill -9', () => {
       await retryUnanswered();
       verifyCli(`after the retries of round ${round}`);
       console.log(
-        `round ${round}: killed after ${killAfter} ms, ${requests.length - before} requests, ${unanswered} without an answer`,
+        `round ${round}: killed after ${killAfter} ms with ${flying} requests in flight; ${requests.length - before} requests, ${unanswered} without an answer`,
       );
       assert.deepEqual(unexpected.slice(0, 20), [], `${unexpected.length} unexpected answers`);
     });
@@ -354,6 +371,29 @@ describe('loyalty under kill -9', () => {
     for (const pair of [...refundRaces, ...holdRaces]) {
       const won = pair.filter((r) => r.state === 'acked');
       assert.equal(won.length, 1, `${pair.map((r) => `${r.key}:${r.state}`).join(', ')}: exactly one may succeed`);
+    }
+  });
+
+  test('every acknowledged top-up and stored value payment is there exactly once; nothing else is', async () => {
+    for (const m of members) {
+      const who = `member ${m.id}`;
+      const card = expectOk(await call('GET', `/api/v1/loyalty/members/${m.id}`));
+      const entries = await listAll(srv.baseUrl, `/api/v1/loyalty/members/${m.id}/stored-value/entries`, owner);
+      assert.equal(card.stored_value_principal, entries.reduce((s, e) => s + e.principal, 0), `${who}: principal`);
+      assert.equal(card.stored_value_bonus, entries.reduce((s, e) => s + e.bonus, 0), `${who}: bonus`);
+      const acked = (kind) => requests.filter((r) => r.kind === kind && r.info.member === m.id && r.state === 'acked');
+      const topups = entries.filter((e) => e.type === 'topup');
+      assert.deepEqual(topups.map((e) => e.payment_ref).sort(), acked('topup').map((r) => r.body.payment_ref).sort(), `${who}: top-ups`);
+      for (const r of acked('topup')) {
+        const e = topups.find((x) => x.payment_ref === r.body.payment_ref);
+        assert.deepEqual([e.id, e.amount], [r.answer.entry.id, r.body.amount], `${who}: top-up ${r.key}`);
+      }
+      const spends = entries.filter((e) => e.type === 'spend');
+      assert.deepEqual(spends.map((e) => e.order_id).sort(), acked('spend').map((r) => r.body.order_id).sort(), `${who}: payments`);
+      for (const r of acked('spend')) {
+        const e = spends.find((x) => x.order_id === r.body.order_id);
+        assert.deepEqual([e.id, e.amount], [r.answer.entry.id, -r.body.amount], `${who}: payment ${r.key}`);
+      }
     }
   });
 
