@@ -22,6 +22,7 @@ const MALL_STOCK = 12; // the scarce mall item
 const LIMITED_STOCK = 20; // coupon template whose stock runs out during the load
 const VOUCHER_STOCK = 8; // coupons behind a mall item with more stock than coupons
 const VOUCHER_ITEM_STOCK = 100;
+const GIFT_STOCK = 30; // exchanged and then cancelled twice at the same moment
 const INITIAL_POINTS = 3000;
 
 /** mulberry32: a small seeded generator of floats in [0, 1). */
@@ -48,6 +49,9 @@ describe('loyalty under concurrency', () => {
   let voucher;
   let voucherItem;
   let vouchers = 0;
+  let giftItem;
+  let gifts = 0;
+  let giftCancels = 0;
   let doubleSends = 0;
   let raceCodes = [];
   /** Answers outside the documented set (5xx, wrong error codes, broken races). */
@@ -95,6 +99,7 @@ describe('loyalty under concurrency', () => {
       holds: new Map(), // hold id -> {points, order_id, state, entry_id}
       orders: new Map(), // order_id -> {amount, points, reversed, restored}
       exchanges: new Map(), // exchange id -> points
+      cancelled: new Set(), // exchange ids
     };
   }
 
@@ -164,6 +169,10 @@ describe('loyalty under concurrency', () => {
     assert.equal(mallItem.stock, MALL_STOCK);
     // A coupon reward whose coupons run out before the item does: an exchange that cannot
     // issue its coupon takes neither points nor stock.
+    giftItem = expectOk(
+      await post('/api/v1/loyalty/mall/items', { name: '帆布袋', kind: 'gift', points_price: 150, stock: GIFT_STOCK }),
+      CREATED,
+    );
     voucher = expectOk(
       await post('/api/v1/loyalty/coupon-templates', {
         name: '兑换券',
@@ -312,6 +321,24 @@ describe('loyalty under concurrency', () => {
     }
   }
 
+  async function exchangeAndCancel(rng) {
+    const m = pickOne(rng, members);
+    const res = await post(`/api/v1/loyalty/mall/items/${giftItem.id}/exchange`, { customer_id: m.id });
+    if (!judge(res, [201], 'gift')) return;
+    m.exchanges.set(res.body.id, res.body.points);
+    gifts += 1;
+    // Two cancellations of the same exchange at the same moment: one gives the points and the
+    // stock back, the other is refused.
+    const cancel = () => post(`/api/v1/loyalty/mall/exchanges/${res.body.id}/cancel`, { reason: '顾客取消' });
+    const answers = await Promise.all([cancel(), cancel()]);
+    const won = answers.filter((a) => judge(a, [200], 'cancel race'));
+    if (won.length !== 1) unexpected.push(`exchange ${res.body.id}: cancellations answered ${answers.map((a) => a.status)}`);
+    if (won.length > 0) {
+      m.cancelled.add(res.body.id);
+      giftCancels += 1;
+    }
+  }
+
   async function issueLimited(rng) {
     const m = pickOne(rng, members);
     const res = await post(`/api/v1/loyalty/coupon-templates/${limited.id}/issue`, { customer_id: m.id });
@@ -349,6 +376,7 @@ describe('loyalty under concurrency', () => {
     [12, 'exchange', (rng) => exchange(rng)],
     [6, 'issue', (rng) => issueLimited(rng)],
     [4, 'voucher', (rng) => exchangeVoucher(rng)],
+    [4, 'gift', (rng) => exchangeAndCancel(rng)],
     [3, 'coupon race', (rng, n) => raceForCode(n)],
   ];
   const totalWeight = kinds.reduce((s, [w]) => s + w, 0);
@@ -390,11 +418,15 @@ describe('loyalty under concurrency', () => {
     let listed = 0;
     for (const m of members) {
       const rows = await listAll(srv.baseUrl, `/api/v1/loyalty/members/${m.id}/exchanges`, owner);
-      const done = rows.filter((e) => e.status === 'done');
-      assert.deepEqual(done.map((e) => e.id).sort((a, b) => a - b), [...m.exchanges.keys()].sort((a, b) => a - b), `member ${m.id}`);
-      listed += done.length;
+      const ids = (list) => list.map(Number).sort((a, b) => a - b);
+      assert.deepEqual(ids(rows.map((e) => e.id)), ids([...m.exchanges.keys()]), `member ${m.id}: exchanges`);
+      const cancelled = rows.filter((e) => e.status === 'cancelled').map((e) => e.id);
+      assert.deepEqual(ids(cancelled), ids([...m.cancelled]), `member ${m.id}: cancelled exchanges`);
+      listed += rows.length;
     }
-    assert.equal(listed, exchanged + vouchers);
+    assert.equal(listed, exchanged + vouchers + gifts);
+    const gift = expectOk(await call('GET', `/api/v1/loyalty/mall/items/${giftItem.id}`));
+    assert.equal(gift.stock, GIFT_STOCK - gifts + giftCancels, 'a cancellation returns the stock once');
     assert.equal(vouchers, VOUCHER_STOCK, 'every voucher was exchanged');
     const vItem = expectOk(await call('GET', `/api/v1/loyalty/mall/items/${voucherItem.id}`));
     assert.equal(vItem.stock, VOUCHER_ITEM_STOCK - vouchers, 'refused exchanges took no stock');
@@ -443,6 +475,14 @@ describe('loyalty under concurrency', () => {
       }
       const mall = bySource((e) => e.type === 'redeem' && e.source_type === 'mall');
       assert.deepEqual([...mall.keys()].sort(), [...m.exchanges.keys()].map(String).sort(), `${who}: exchanges`);
+      for (const [id, points] of m.exchanges) assert.deepEqual(mall.get(String(id)).map((e) => e.amount), [-points], `${who}: exchange ${id}`);
+      const returned = bySource((e) => e.type === 'reverse' && e.source_type === 'mall');
+      assert.deepEqual([...returned.keys()].sort(), [...m.cancelled].map(String).sort(), `${who}: cancelled exchanges`);
+      for (const id of m.cancelled) {
+        const [e] = returned.get(String(id));
+        assert.equal(returned.get(String(id)).length, 1, `${who}: exchange ${id} cancelled twice`);
+        assert.equal(e.amount - e.debt_delta, m.exchanges.get(id), `${who}: points of exchange ${id} returned`);
+      }
       const orders = bySource((e) => e.type === 'earn' && e.source_type === 'order');
       const refunds = bySource((e) => e.source_type === 'refund');
       const restores = bySource((e) => e.source_type === 'refund_restore');
@@ -463,7 +503,7 @@ describe('loyalty under concurrency', () => {
     assert.deepEqual(report.problems, []);
     assert.equal(report.clean, true);
     assert.equal(report.members, MEMBERS);
-    assert.equal(report.mall_exchanges, exchanged + vouchers);
+    assert.equal(report.mall_exchanges, exchanged + vouchers + gifts);
     const cli = runCli(['loyalty', 'verify', '--tenant', '1', '--json'], srv.dataDir);
     assert.equal(cli.code, 0, `siyu loyalty verify: ${cli.stdout}${cli.stderr}`);
     const parsed = JSON.parse(cli.stdout);
