@@ -11,6 +11,15 @@
 #include "cdp/segment_repository.h"
 #include "cdp/tags.h"
 #include "engine/segment_rule.h"
+#include "loyalty/coupons.h"
+#include "loyalty/earning_rules.h"
+#include "loyalty/loyalty.h"
+#include "loyalty/mall.h"
+#include "loyalty/members.h"
+#include "loyalty/paid_membership.h"
+#include "loyalty/points.h"
+#include "loyalty/stored_value.h"
+#include "loyalty/tiers.h"
 #include "scrm/store_directory.h"
 
 namespace siyu::cli {
@@ -830,6 +839,297 @@ Status AddDemoAudience(store::Database* db, auth::Accounts* accounts, int64_t te
     return AddDemoSegments(db, tenant_id, ids, ops);
 }
 
+
+// --- Loyalty --------------------------------------------------------------------------------
+
+// A clock the demo moves by hand, so that every loyalty operation happens at its own time in
+// the past and ledgers, lots, coupon validity and tier history read as a year of real use.
+struct DemoClock {
+    TimeMs now = 0;
+};
+
+struct DemoCoupons {
+    int64_t welcome = 0;   // 新人礼 满199减20
+    int64_t member_day = 0;  // 会员日 85折
+    int64_t birthday = 0;  // 生日礼 立减50
+    int64_t skin_care = 0;  // 护肤满300减50 (category)
+    int64_t shipping = 0;  // 包邮券
+    int64_t mall_cash = 0;  // 积分商城 20 元券
+};
+
+Status CheckOutcome(const Result<loyalty::Outcome>& out, const char* what) {
+    if (out.ok()) return Status::Ok();
+    return Status::Internal(std::string("demo loyalty: ") + what + ": " + out.status().message());
+}
+
+// Settings, tiers 普卡/银卡/金卡/钻石, earning rules, coupon templates, mall items, top-up offers
+// and a paid plan, written through the loyalty services as an operator would.
+Result<DemoCoupons> AddDemoProgramme(loyalty::Loyalty& programme, int64_t tenant_id, const auth::Actor& ops,
+                                     std::vector<int64_t>* mall_items, std::vector<int64_t>* offers,
+                                     int64_t* paid_plan) {
+    SIYU_RETURN_IF_ERROR(programme.exec().Write(tenant_id, [&](loyalty::Tx& tx) -> Status {
+        loyalty::LoyaltySettings s;
+        s.downgrade_grace_days = 30;
+        s.points_expiring_notice_days = 30;
+        s.coupon_expiring_notice_days = 3;
+        SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("INSERT INTO loyalty_settings(tenant_id, settings, updated_at) "
+                                                        "VALUES (?,?,?) ON CONFLICT(tenant_id) DO UPDATE SET settings "
+                                                        "= excluded.settings, updated_at = excluded.updated_at"));
+        return stmt.Bind(1, tenant_id).Bind(2, loyalty::SettingsToJson(s).dump()).Bind(3, tx.now()).Run();
+    }));
+    struct TierDef {
+        const char* name;
+        int64_t level, threshold, multiplier;
+        std::vector<std::string> benefits;
+    };
+    const TierDef tiers[] = {
+        {"普卡", 0, 0, 100, {"注册礼 200 积分", "生日月积分"}},
+        {"银卡", 1, 1500, 120, {"积分 1.2 倍", "生日礼券"}},
+        {"金卡", 2, 5000, 150, {"积分 1.5 倍", "生日礼券", "专属客服"}},
+        {"钻石", 3, 12000, 200, {"积分 2 倍", "生日礼盒", "新品优先购", "免费包邮"}},
+    };
+    for (const auto& d : tiers) {
+        loyalty::TierInput in;
+        in.name = d.name;
+        in.level = d.level;
+        in.threshold = d.threshold;
+        in.multiplier = d.multiplier;
+        in.benefits = nlohmann::json(d.benefits);
+        SIYU_RETURN_IF_ERROR(programme.tiers().Create(tenant_id, in, ops).status());
+    }
+    const char* rules[] = {
+        R"({"name":"每消费 1 元得 1 积分","kind":"spend","config":{"points":1,"per_yuan":1},"priority":10})",
+        R"({"name":"周末护肤双倍积分","kind":"multiplier","config":{"multiplier_pct":200,"categories":["护肤"],"days_of_week":[6,7]}})",
+        R"({"name":"礼盒三倍积分","kind":"multiplier","config":{"multiplier_pct":300,"categories":["礼盒"],"cap_per_order":3000}})",
+        R"({"name":"注册礼","kind":"bonus","config":{"trigger":"registration","points":200}})",
+        R"({"name":"首单礼","kind":"bonus","config":{"trigger":"first_order","points":100}})",
+        R"({"name":"满 500 元加赠 50 积分","kind":"bonus","config":{"trigger":"order","points":50,"min_amount":50000,"cap_per_customer":{"points":200,"period":"month"}}})",
+        R"({"name":"生日积分","kind":"bonus","config":{"trigger":"birthday","points":500}})",
+    };
+    for (const char* r : rules) {
+        SIYU_RETURN_IF_ERROR(programme.rules().Create(tenant_id, nlohmann::json::parse(r), ops).status());
+    }
+    DemoCoupons t;
+    auto create = [&](const char* body, int64_t* id) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto out, programme.coupons().CreateTemplate(tenant_id, nlohmann::json::parse(body), ops));
+        *id = out["id"].get<int64_t>();
+        return Status::Ok();
+    };
+    SIYU_RETURN_IF_ERROR(create(R"({"name":"新人礼 满199减20","type":"threshold","amount":2000,"min_order_amount":19900,"validity":{"type":"relative","days":30},"per_customer_limit":1,"note":"新会员专享，全场通用"})", &t.welcome));
+    SIYU_RETURN_IF_ERROR(create(R"({"name":"会员日 85折","type":"percent","percent_off":15,"max_discount":10000,"validity":{"type":"relative","days":14},"note":"每月 18 日会员日，最高减 100 元"})", &t.member_day));
+    SIYU_RETURN_IF_ERROR(create(R"({"name":"生日礼 立减50","type":"cash_off","amount":5000,"min_order_amount":10000,"validity":{"type":"relative","days":30},"per_customer_limit":1,"min_tier_level":1})", &t.birthday));
+    SIYU_RETURN_IF_ERROR(create(R"({"name":"护肤满300减50","type":"threshold","amount":5000,"min_order_amount":30000,"categories":["护肤"],"validity":{"type":"relative","days":21},"total_stock":2000})", &t.skin_care));
+    SIYU_RETURN_IF_ERROR(create(R"({"name":"线上包邮券","type":"free_shipping","validity":{"type":"relative","days":60},"stacks_with_coupons":true})", &t.shipping));
+    SIYU_RETURN_IF_ERROR(create(R"({"name":"积分兑换 20元无门槛券","type":"cash_off","amount":2000,"validity":{"type":"relative","days":30}})", &t.mall_cash));
+
+    const std::string items[] = {
+        R"({"name":"旅行装精华小样 5ml","kind":"gift","description":"门店领取，每人限 2 份","points_price":800,"stock":300,"per_customer_limit":2})",
+        R"({"name":"20 元无门槛券","kind":"coupon","description":"兑换后发到会员卡券包","points_price":1500,"stock":1000,"coupon_template_id":)" +
+            std::to_string(t.mall_cash) + "}",
+        R"({"name":"品牌限量帆布袋","kind":"limited","description":"2026 春季限定，先到先得","points_price":3000,"stock":60,"per_customer_limit":1})",
+        R"({"name":"节日礼盒（精华+面霜）","kind":"gift","description":"积分换正装礼盒","points_price":12000,"stock":20,"per_customer_limit":1})",
+    };
+    for (const auto& body : items) {
+        SIYU_ASSIGN_OR_RETURN(auto out, programme.mall().CreateItem(tenant_id, nlohmann::json::parse(body), ops));
+        mall_items->push_back(out["id"].get<int64_t>());
+    }
+    struct OfferDef {
+        const char* name;
+        int64_t pay, bonus;
+    };
+    for (const auto& d : {OfferDef{"充 500 送 30", 50000, 3000}, OfferDef{"充 1000 送 100", 100000, 10000},
+                          OfferDef{"充 3000 送 400", 300000, 40000}}) {
+        loyalty::TopupOfferInput in;
+        in.name = d.name;
+        in.pay_amount = d.pay;
+        in.bonus_amount = d.bonus;
+        SIYU_ASSIGN_OR_RETURN(auto offer, programme.stored_value().CreateOffer(tenant_id, in, ops));
+        offers->push_back(offer.id);
+    }
+    loyalty::PaidPlanInput plan;
+    plan.name = "黑金 PLUS 年卡";
+    plan.price = 19900;
+    plan.duration_days = 365;
+    plan.benefits = std::vector<std::string>{"全年包邮", "每月 20 元券", "积分 1.5 倍", "专属顾问"};
+    SIYU_ASSIGN_OR_RETURN(auto p, programme.paid().CreatePlan(tenant_id, plan, ops));
+    *paid_plan = p.id;
+    return t;
+}
+
+// About 60 % of the demo customers are members (those with a member number): registered in
+// store or online, with orders that earned points by the rules, coupons issued and redeemed
+// over the last months, points mall exchanges, stored value and paid memberships. Every
+// change goes through the loyalty library, so `siyu loyalty verify` finds the ledgers clean.
+Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<cdp::Customer>& customers,
+                      const std::vector<DemoHistory>& histories, const std::map<std::string, auth::Actor>& users,
+                      int64_t guide_sh_store, int64_t guide_bj_store, uint64_t seed, TimeMs now) {
+    DemoClock clock{now};
+    loyalty::LoyaltyOptions options;
+    options.clock = [&clock] { return clock.now; };
+    loyalty::Loyalty programme(db, nullptr, options);
+    const auth::Actor& ops = users.at("operator@demo.siyu.local");
+    std::vector<int64_t> mall_items, offers;
+    int64_t paid_plan = 0;
+    clock.now = now - 370 * kDayMs;
+    SIYU_ASSIGN_OR_RETURN(DemoCoupons coupons, AddDemoProgramme(programme, tenant_id, ops, &mall_items, &offers, &paid_plan));
+    SIYU_ASSIGN_OR_RETURN(auto ids, DemoCustomerIds(db, tenant_id, customers));
+    Rng rng(seed ^ 0x6C6F79616C747921ULL);
+
+    struct Registered {
+        size_t index;
+        int64_t id;
+        TimeMs at;
+    };
+    std::vector<Registered> members;
+    for (size_t i = 0; i < customers.size(); ++i) {
+        if (!customers[i].member_no) continue;
+        TimeMs at = std::max(customers[i].created_at, now - 365 * kDayMs) + static_cast<TimeMs>(rng.Below(3 * kDayMs));
+        if (at >= now) at = now - kHourMs;
+        members.push_back({i, ids[i], at});
+    }
+    // Registration and orders inside loyalty transactions of their own time, 200 members a commit.
+    for (size_t start = 0; start < members.size(); start += 200) {
+        size_t end = std::min(members.size(), start + 200);
+        SIYU_RETURN_IF_ERROR(db->Write([&](store::Connection& c) -> Status {
+            for (size_t k = start; k < end; ++k) {
+                const Registered& m = members[k];
+                const cdp::Customer& cust = customers[m.index];
+                loyalty::Tx reg(c, tenant_id, m.at);
+                loyalty::RegisterInput in;
+                in.customer_id = m.id;
+                in.channel = cust.store_id ? "store" : (rng.Chance(60) ? "wechat" : "web");
+                in.store_id = cust.store_id;
+                in.registered_at = m.at;
+                SIYU_RETURN_IF_ERROR(programme.members().Register(reg, in, ops).status());
+                int orders = std::min(histories[m.index].orders, 8) + (rng.Chance(30) ? 1 : 0);
+                for (int n = 0; n < orders; ++n) {
+                    TimeMs span = now - m.at;
+                    TimeMs at = m.at + span * (n + 1) / (orders + 1) + static_cast<TimeMs>(rng.Below(kDayMs));
+                    if (at >= now) at = now - kMinuteMs * (orders - n);
+                    loyalty::OrderFacts o;
+                    o.customer_id = m.id;
+                    o.order_id = "L" + std::to_string(m.id) + "-" + std::to_string(n + 1);
+                    o.store_id = cust.store_id;
+                    o.at = at;
+                    int lines = 1 + static_cast<int>(rng.Below(3));
+                    for (int l = 0; l < lines; ++l) {
+                        const DemoProduct& p = Pick(rng, kProducts);
+                        loyalty::OrderLine line{p.id, p.category, p.price, 1 + (rng.Chance(20) ? 1 : 0)};
+                        o.amount += line.price * line.quantity;
+                        o.lines.push_back(line);
+                    }
+                    loyalty::Tx tx(c, tenant_id, at);
+                    SIYU_RETURN_IF_ERROR(programme.points().CompleteOrder(tx, o).status());
+                }
+            }
+            return Status::Ok();
+        }));
+    }
+
+    // Coupons: issued by campaigns over the last 75 days, about half of them used in store.
+    auto actor_for = [&](std::optional<int64_t> store) -> const auth::Actor& {
+        if (store && *store == guide_sh_store) return users.at("guide.sh@demo.siyu.local");
+        if (store && *store == guide_bj_store) return users.at("guide.bj@demo.siyu.local");
+        return ops;
+    };
+    struct Issued {
+        std::string code;
+        int64_t template_id;
+        TimeMs at;
+        size_t member;
+    };
+    std::vector<Issued> issued;
+    const int64_t campaign_templates[] = {coupons.welcome, coupons.member_day, coupons.skin_care, coupons.shipping};
+    SIYU_RETURN_IF_ERROR(db->Write([&](store::Connection& c) -> Status {
+        for (size_t k = 0; k < members.size(); ++k) {
+            const Registered& m = members[k];
+            int count = rng.Chance(55) ? 1 + static_cast<int>(rng.Below(2)) : 0;
+            if (customers[m.index].store_id && (*customers[m.index].store_id == guide_sh_store ||
+                                                *customers[m.index].store_id == guide_bj_store)) {
+                count += 1;  // the demo guides always find coupons to redeem
+            }
+            for (int n = 0; n < count; ++n) {
+                int64_t tpl = n == 0 && m.at > now - 75 * kDayMs ? coupons.welcome : campaign_templates[rng.Below(4)];
+                TimeMs at = std::max(m.at, now - static_cast<TimeMs>(1 + rng.Below(75)) * kDayMs);
+                if (at >= now) at = now - kHourMs;
+                loyalty::Tx tx(c, tenant_id, at);
+                loyalty::IssueSource source{"campaign", tpl == coupons.welcome ? "welcome" : "crm-2026"};
+                auto out = programme.coupons().IssueIn(tx, tpl, m.id, source);
+                if (!out.ok()) continue;  // the per-customer limit of 新人礼
+                issued.push_back({(*out)["code"].get<std::string>(), tpl, at, k});
+            }
+            if (customers[m.index].birthday && rng.Chance(15)) {
+                loyalty::Tx tx(c, tenant_id, now - static_cast<TimeMs>(rng.Below(20)) * kDayMs);
+                auto out = programme.coupons().IssueIn(tx, coupons.birthday, m.id, {"journey", "birthday"});
+                if (out.ok()) issued.push_back({(*out)["code"].get<std::string>(), coupons.birthday, tx.now(), k});
+            }
+        }
+        return Status::Ok();
+    }));
+    int order_no = 0;
+    for (const Issued& coupon : issued) {
+        if (!rng.Chance(45)) continue;
+        TimeMs at = coupon.at + static_cast<TimeMs>(1 + rng.Below(10)) * kDayMs / 2;
+        if (at >= now - kHourMs) continue;
+        const Registered& m = members[coupon.member];
+        std::optional<int64_t> store = customers[m.index].store_id;
+        loyalty::RedeemInput in;
+        in.code = coupon.code;
+        in.order_id = "C" + std::to_string(++order_no);
+        in.store_id = store;
+        const DemoProduct& p = kProducts[rng.Below(std::size(kProducts))];
+        int64_t quantity = 1 + static_cast<int64_t>(rng.Below(3));
+        in.lines.push_back({coupon.template_id == coupons.skin_care ? "SK-001" : p.id,
+                            coupon.template_id == coupons.skin_care ? "护肤" : p.category,
+                            coupon.template_id == coupons.skin_care ? 29900 : p.price, quantity});
+        in.order_amount = in.lines[0].price * quantity;
+        if (coupon.template_id == coupons.shipping) in.shipping_fee = 1000;
+        clock.now = at;
+        auto out = programme.coupons().Redeem(loyalty::Request{tenant_id, std::nullopt, in.order_id, actor_for(store)}, in);
+        (void)out;  // an order below a threshold is refused, as at the till
+    }
+
+    // Points mall exchanges, top-ups and spending of stored value, paid memberships.
+    for (size_t k = 0; k < members.size(); ++k) {
+        const Registered& m = members[k];
+        const auth::Actor& staff = actor_for(customers[m.index].store_id);
+        TimeMs at = now - static_cast<TimeMs>(1 + rng.Below(60)) * kDayMs;
+        if (at <= m.at) continue;
+        clock.now = at;
+        loyalty::Request r{tenant_id, std::nullopt, "demo-" + std::to_string(k), staff};
+        if (rng.Chance(12)) {
+            auto out = programme.mall().Exchange(r, mall_items[rng.Below(mall_items.size())], m.id, 1);
+            (void)out;  // not enough points, or the limit: as in the shop
+        }
+        if (rng.Chance(10)) {
+            loyalty::TopupInput in;
+            in.customer_id = m.id;
+            in.offer_id = offers[rng.Below(offers.size())];
+            in.payment_ref = "WX" + std::to_string(seed % 100000) + std::to_string(k);
+            SIYU_RETURN_IF_ERROR(CheckOutcome(programme.stored_value().Topup(r, in), "top-up"));
+            if (rng.Chance(60)) {
+                clock.now = at + static_cast<TimeMs>(1 + rng.Below(20)) * kDayMs / 2;
+                if (clock.now >= now) clock.now = now - kMinuteMs;
+                loyalty::SpendInput spend;
+                spend.customer_id = m.id;
+                spend.amount = (10 + static_cast<int64_t>(rng.Below(40))) * 1000;
+                spend.order_id = "S" + std::to_string(m.id);
+                SIYU_RETURN_IF_ERROR(CheckOutcome(programme.stored_value().Spend(r, spend), "stored value spend"));
+            }
+        }
+        if (rng.Chance(4)) {
+            clock.now = now - static_cast<TimeMs>(rng.Below(300)) * kDayMs;
+            if (clock.now <= m.at) clock.now = m.at + kHourMs;
+            loyalty::PurchaseInput in;
+            in.customer_id = m.id;
+            in.plan_id = paid_plan;
+            in.order_id = "P" + std::to_string(m.id);
+            SIYU_RETURN_IF_ERROR(CheckOutcome(programme.paid().Purchase(r, in), "paid membership"));
+        }
+    }
+    return Status::Ok();
+}
+
 }  // namespace
 
 Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int customer_count, uint64_t seed,
@@ -970,6 +1270,8 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
     SIYU_ASSIGN_OR_RETURN(summary.events, AddDemoEvents(db, tenant.id, batch, rng, now, &histories));
     SIYU_RETURN_IF_ERROR(AddDemoAudience(db, accounts, tenant.id, batch, histories, user_actors, store_by_code["SH-JA"],
                                          store_by_code["BJ-SLT"], seed, now));
+    SIYU_RETURN_IF_ERROR(AddDemoLoyalty(db, tenant.id, batch, histories, user_actors, store_by_code["SH-JA"],
+                                        store_by_code["BJ-SLT"], seed, now));
     return summary;
 }
 

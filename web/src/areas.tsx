@@ -1,10 +1,11 @@
 import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
-import { DashboardOutlined, SettingOutlined, TagsOutlined, TeamOutlined } from '@ant-design/icons';
+import { CrownOutlined, DashboardOutlined, SettingOutlined, TagsOutlined, TeamOutlined } from '@ant-design/icons';
 import type { Permission, SessionInfo } from './api/types';
 import type { MessageKey } from './i18n';
 import { hasPermission, isTenantWide } from './session/SessionContext';
 import { AUDIENCE_PAGES } from './pages/audience/nav';
 import { CUSTOMERS_PAGES } from './pages/customers/nav';
+import { LOYALTY_PAGES } from './pages/loyalty/nav';
 import { SETTINGS_PAGES } from './pages/settings/nav';
 
 export interface AreaChild {
@@ -56,6 +57,14 @@ export const AREAS: readonly Area[] = [
     icon: <TagsOutlined />,
     children: AUDIENCE_PAGES,
     component: lazy(() => import('./pages/audience')),
+  },
+  {
+    key: 'loyalty',
+    path: '/loyalty',
+    labelKey: 'nav.loyalty',
+    icon: <CrownOutlined />,
+    children: LOYALTY_PAGES,
+    component: lazy(() => import('./pages/loyalty')),
   },
   {
     key: 'settings',

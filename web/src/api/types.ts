@@ -24,7 +24,13 @@ export type Permission =
   | 'tags.apply'
   | 'segments.read'
   | 'segments.manage'
-  | 'segments.export';
+  | 'segments.export'
+  | 'loyalty.read'
+  | 'loyalty.manage'
+  | 'loyalty.operate'
+  | 'loyalty.adjust'
+  | 'coupons.issue'
+  | 'coupons.redeem';
 
 export interface Page<T> {
   data: T[];

@@ -1,7 +1,9 @@
 import type { MessageKey } from './zh-CN';
+import { loyaltyEnUS } from './loyalty.en-US';
 
 /** English; the type makes a missing or stray key a compile error. */
 export const enUS: Record<MessageKey, string> = {
+  ...loyaltyEnUS,
   'nav.overview': 'Overview',
   'nav.customers': 'Customers',
   'nav.customers.list': 'Customer list',

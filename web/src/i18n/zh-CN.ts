@@ -1,5 +1,8 @@
+import { loyaltyZhCN } from './loyalty.zh-CN';
+
 /** Simplified Chinese, the console's default language; its keys are the message catalogue. */
 export const zhCN = {
+  ...loyaltyZhCN,
   'nav.overview': '概览',
   'nav.customers': '客户',
   'nav.customers.list': '客户列表',

@@ -10,7 +10,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { todayIn, useFormat } from '../../format';
 import { useAsync } from '../../hooks/useAsync';
 import { useT } from '../../i18n';
-import { isTenantWide, useSession } from '../../session/SessionContext';
+import { hasPermission, isTenantWide, useSession } from '../../session/SessionContext';
+import { TierCard } from './TierCard';
 import { byStoreOption, eventsOption, genderOption, newByDayOption, TOP_EVENTS } from './charts';
 
 type Range = [Dayjs, Dayjs];
@@ -169,6 +170,9 @@ export default function OverviewPage() {
             {options ? <EChart option={options.gender} height={320} testId="chart-gender" /> : null}
           </ChartCard>
         </Col>
+        {isTenantWide(session) && hasPermission(session, 'loyalty.read') && hasPermission(session, 'segments.read') ? (
+          <TierCard />
+        ) : null}
         {isTenantWide(session) ? <EventsCard from={from} to={to} /> : null}
       </Row>
     </>

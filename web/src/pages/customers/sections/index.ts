@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import type { Permission } from '../../../api/types';
 import { ComputedSection } from './ComputedSection';
 import { IdentifiersSection } from './IdentifiersSection';
+import { LoyaltySection } from './LoyaltySection';
 import { MergesSection } from './MergesSection';
 import { ProfileSection } from './ProfileSection';
 import { QuestionnaireAnswersSection } from './QuestionnaireAnswersSection';
@@ -28,6 +29,7 @@ export interface CustomerSection {
 export const CUSTOMER_SECTIONS: readonly CustomerSection[] = [
   { key: 'profile', component: ProfileSection },
   { key: 'computed', component: ComputedSection },
+  { key: 'loyalty', component: LoyaltySection, permission: 'loyalty.read' },
   { key: 'tags', component: TagsSection, permission: 'tags.read', half: true },
   { key: 'segments', component: SegmentsSection, permission: 'segments.read', half: true },
   { key: 'rfm', component: RfmSection, half: true },
