@@ -580,16 +580,26 @@ Status EarningRules::Sweep(int64_t tenant_id) {
         if (t == "questionnaire") questionnaires.push_back(r.config["questionnaire_id"].get<int64_t>());
     }
     if (!birthday && questionnaires.empty()) return Status::Ok();
-    return loyalty_->exec().Write(tenant_id, [&](Tx& tx) -> Status {
+    std::string day;
+    bool more_birthdays = false;
+    Status st = loyalty_->exec().Write(tenant_id, [&](Tx& tx) -> Status {
         SIYU_ASSIGN_OR_RETURN(std::string zone, tx.TimeZone());
         std::string today = LocalDate(tx.now(), zone);
+        day = today;
+        if (birthday) {
+            std::lock_guard lock(mu_);
+            if (birthdays_done_[tenant_id] == today) birthday = false;
+        }
         std::vector<std::pair<int64_t, std::string>> due;  // member, trigger ref
         if (birthday) {
             SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("SELECT m.customer_id FROM members m JOIN customers c ON "
                                                             "c.id = m.customer_id WHERE m.tenant_id = ? AND "
-                                                            "substr(c.birthday, 6, 5) = ? LIMIT 5000"));
-            stmt.Bind(1, tenant_id).Bind(2, today.substr(5, 5));
+                                                            "substr(c.birthday, 6, 5) = ? AND NOT EXISTS (SELECT 1 "
+                                                            "FROM earning_rule_usage u WHERE u.customer_id = "
+                                                            "m.customer_id AND u.period = ?) LIMIT 5000"));
+            stmt.Bind(1, tenant_id).Bind(2, today.substr(5, 5)).Bind(3, "birthday:" + today.substr(0, 4));
             SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { due.emplace_back(stmt.Int(0), "birthday"); }));
+            if (due.size() == 5000) more_birthdays = true;  // the next pass continues
         }
         for (int64_t q : questionnaires) {
             SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("SELECT DISTINCT m.customer_id FROM questionnaire_answers a "
@@ -614,6 +624,11 @@ Status EarningRules::Sweep(int64_t tenant_id) {
         }
         return Status::Ok();
     });
+    if (st.ok() && birthday && !more_birthdays) {
+        std::lock_guard lock(mu_);
+        birthdays_done_[tenant_id] = day;
+    }
+    return st;
 }
 
 }  // namespace siyu::loyalty

@@ -13,6 +13,8 @@
 // and cap_per_customer {"points": N, "period": "day" | "month" | "year" | "lifetime"}.
 // Thread-safe.
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,11 +76,13 @@ class EarningRules {
     // Returns the granted parts.
     Result<Json> ApplyBonus(Tx& tx, Member& m, const std::string& trigger, const std::string& ref);
 
-    // Birthday and questionnaire bonuses due now.
+    // Questionnaire bonuses due now, and birthday bonuses once a day (the tenant's zone).
     Status Sweep(int64_t tenant_id);
 
   private:
     Loyalty* loyalty_;
+    std::mutex mu_;
+    std::map<int64_t, std::string> birthdays_done_;  // tenant → local day of the last pass
 };
 
 }  // namespace siyu::loyalty

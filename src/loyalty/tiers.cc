@@ -382,6 +382,24 @@ Result<Outcome> Tiers::Assign(const Request& r, int64_t customer_id, int64_t tie
 }
 
 Status Tiers::Sweep(int64_t tenant_id) {
+    std::string today;
+    SIYU_RETURN_IF_ERROR(loyalty_->exec().db()->Read([&](Connection& c) -> Status {
+        Tx tx(c, tenant_id, loyalty_->exec().Now());
+        SIYU_ASSIGN_OR_RETURN(std::string zone, tx.TimeZone());
+        today = LocalDate(tx.now(), zone);
+        return Status::Ok();
+    }));
+    {
+        std::lock_guard lock(mu_);
+        if (reviewed_[tenant_id] == today) return Status::Ok();
+    }
+    SIYU_RETURN_IF_ERROR(Review(tenant_id));
+    std::lock_guard lock(mu_);
+    reviewed_[tenant_id] = today;
+    return Status::Ok();
+}
+
+Status Tiers::Review(int64_t tenant_id) {
     int64_t after = 0;
     while (true) {
         std::vector<int64_t> ids;

@@ -7,6 +7,8 @@
 // Every change is kept in tier_history, mirrored into the customer trait `tier` and emitted as
 // `Tier Changed`. Thread-safe.
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,14 +63,18 @@ class Tiers {
     // Sets a tier by hand (reason required); recorded like any change.
     Result<Outcome> Assign(const Request& r, int64_t customer_id, int64_t tier_id, const std::string& reason);
 
-    // The scheduled review of every member holding a tier.
+    // The scheduled review of every member holding a tier: once a day per tenant (its zone).
     Status Sweep(int64_t tenant_id);
+    // Reviews every member holding a tier now (what the daily sweep runs).
+    Status Review(int64_t tenant_id);
 
     // Records a change: history, trait, event, audit when by hand.
     static Status Change(Tx& tx, Member& m, std::optional<int64_t> to_tier, const std::string& reason, int64_t value);
 
   private:
     Loyalty* loyalty_;
+    std::mutex mu_;
+    std::map<int64_t, std::string> reviewed_;  // tenant → local day of the last review
 };
 
 }  // namespace siyu::loyalty
