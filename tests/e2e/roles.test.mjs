@@ -191,6 +191,9 @@ describe('roles and permissions', () => {
         const cu = expectOk(await o.post('/api/v1/customers', { name: marker, store_id: storeA.id }), CREATED);
         return { path: `/api/v1/customers/${cu.id}`, check: async () => assert.equal((await o.get(`/api/v1/customers/${cu.id}`)).status, 200) };
       }
+      case 'GET /api/v1/loyalty/members/lookup':
+        // Needs a phone or member number; an unknown one is a 404 (allowed), never a 403.
+        return { path: `${p}?member_no=${marker}`, generic: true };
       default:
         if (method === 'GET' && !p.includes('{')) return { path: p, generic: false };
         return { path: p.replace(/\{[^}]+\}/g, '1'), body: method === 'GET' || method === 'DELETE' ? undefined : {}, generic: true };
