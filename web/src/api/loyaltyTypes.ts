@@ -281,11 +281,11 @@ export interface CouponLookup extends Coupon {
   } | null;
 }
 
+/** Issuing to listed customers: the coupons issued and the customers skipped with the reason. */
 export interface IssueResult {
-  issued?: number;
-  coupons?: Coupon[];
-  skipped?: { customer_id: number; reason: string }[];
-  [key: string]: unknown;
+  template_id: number;
+  issued: Coupon[];
+  skipped: { customer_id: number; reason: string }[];
 }
 
 export interface RedeemInput {

@@ -137,7 +137,7 @@ export function IssueDrawer({ template, onClose, onIssued }: Props) {
     }
   };
 
-  const issuedCount = result ? (result.issued ?? result.coupons?.length ?? 0) : 0;
+  const issuedCount = result?.issued.length ?? 0;
   const skipped = result?.skipped ?? [];
   return (
     <Drawer
