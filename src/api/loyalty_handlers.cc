@@ -398,6 +398,20 @@ Result<http::Response> AdjustPoints(Ctx& c) {
     return OutcomeResponse(out);
 }
 
+Result<http::Response> TransferPoints(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
+    SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
+    SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"to_customer_id", "points", "reason"}));
+    SIYU_ASSIGN_OR_RETURN(int64_t to, ReqInt(body, "to_customer_id"));
+    if (to <= 0) return Status::InvalidArgument("to_customer_id", "must be a positive id");
+    if (Status st = CheckVisible(c, to); !st.ok()) return Status::InvalidArgument("to_customer_id", st.message());
+    SIYU_ASSIGN_OR_RETURN(int64_t points, ReqInt(body, "points"));
+    SIYU_ASSIGN_OR_RETURN(std::string reason, ReqString(body, "reason"));
+    SIYU_ASSIGN_OR_RETURN(auto out,
+                          c.svc.loyalty->points().Transfer(LoyaltyRequest(c), id, to, points, std::string(Trim(reason))));
+    return OutcomeResponse(out);
+}
+
 Result<http::Response> RedeemPoints(Ctx& c) {
     SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
@@ -667,6 +681,9 @@ void AddLoyaltyRoutes(RouteTable& t) {
     t.Api({"POST", "/api/v1/loyalty/members/{customer_id}/points/adjust", "Adjust points by hand", kTag,
            "loyalty.adjust"},
           AdjustPoints);
+    t.Api({"POST", "/api/v1/loyalty/members/{customer_id}/points/transfer", "Move points to another member", kTag,
+           "loyalty.adjust"},
+          TransferPoints);
     t.Api({"POST", "/api/v1/loyalty/members/{customer_id}/points/redeem", "Redeem points for cash on an order", kTag,
            "loyalty.operate"},
           RedeemPoints);

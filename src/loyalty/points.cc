@@ -147,6 +147,40 @@ Result<Outcome> Points::Adjust(const Request& r, int64_t customer_id, int64_t de
     });
 }
 
+Result<Outcome> Points::Transfer(const Request& r, int64_t from_customer, int64_t to_customer, int64_t points,
+                                 const std::string& reason) {
+    SIYU_RETURN_IF_ERROR(CheckPoints(points));
+    SIYU_RETURN_IF_ERROR(CheckText(reason, "reason", 200, true));
+    return loyalty_->exec().Run(r, "points.transfer", [&](Tx& tx) -> Result<Json> {
+        SIYU_ASSIGN_OR_RETURN(Member from, tx.LoadMember(from_customer));
+        auto to = tx.LoadMember(to_customer);
+        if (!to.ok()) return Status::InvalidArgument("to_customer_id", to.status().message());
+        if (to->customer_id == from.customer_id) {
+            return Status::InvalidArgument("to_customer_id", "cannot transfer points to the same member");
+        }
+        EntryMeta out_meta;
+        out_meta.reason = reason;
+        out_meta.source_type = "transfer";
+        out_meta.source_id = std::to_string(to->customer_id);
+        out_meta.operator_name = OperatorName(r.actor);
+        out_meta.idempotency_key = r.idempotency_key;
+        out_meta.event_properties = Json{{"to_customer_id", to->customer_id}};
+        SIYU_ASSIGN_OR_RETURN(Posted sent, Debit(tx, from, EntryType::kTransfer, points, out_meta, false));
+        EntryMeta in_meta = out_meta;
+        in_meta.source_id = std::to_string(from.customer_id);
+        in_meta.idempotency_key.reset();
+        in_meta.event_properties = Json{{"from_customer_id", from.customer_id}};
+        SIYU_ASSIGN_OR_RETURN(Posted got, Credit(tx, *to, EntryType::kTransfer, points, in_meta, false));
+        SIYU_RETURN_IF_ERROR(tx.SaveMember(from));
+        SIYU_RETURN_IF_ERROR(tx.SaveMember(*to));
+        SIYU_RETURN_IF_ERROR(tx.Audit(r.actor, "loyalty.points.transfer", "customer", std::to_string(from.customer_id),
+                                      Json{{"to_customer_id", to->customer_id}, {"points", points}, {"reason", reason}}));
+        Json out = BalanceJson(from, sent.entry_id);
+        out["to"] = BalanceJson(*to, got.entry_id);
+        return out;
+    });
+}
+
 Result<Outcome> Points::RedeemForCash(const Request& r, const CashRedeemInput& in) {
     SIYU_RETURN_IF_ERROR(CheckPoints(in.points));
     SIYU_RETURN_IF_ERROR(CheckText(in.order_id, "order_id", 128, true));

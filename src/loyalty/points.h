@@ -59,6 +59,11 @@ class Points {
     // A manual adjustment (+ or −, reason required) recorded in the audit log. A negative
     // adjustment larger than the balance fails.
     Result<Outcome> Adjust(const Request& r, int64_t customer_id, int64_t delta, const std::string& reason);
+    // Moves points from one member to another (family sharing, a merged duplicate account):
+    // a `transfer` entry on each side; the receiver's points get a fresh lot with the default
+    // expiry. Reason required; audited.
+    Result<Outcome> Transfer(const Request& r, int64_t from_customer, int64_t to_customer, int64_t points,
+                             const std::string& reason);
     // Pays part of an order with points at the tenant's ratio, within its maximum share.
     Result<Outcome> RedeemForCash(const Request& r, const CashRedeemInput& in);
     // Holds points for a pending order; settle later with Capture or Release.

@@ -343,6 +343,20 @@ TEST_F(PointsTest, ARetryWithTheSameKeyReturnsTheOriginalResultAndChangesNothing
     EXPECT_FALSE(elsewhere->replayed);
 }
 
+TEST_F(PointsTest, ATransferMovesPointsBetweenMembersOnBothLedgers) {
+    int64_t a = Member_(), b = Member_();
+    Earn(a, 100);
+    auto out = loyalty_->points().Transfer(Req(), a, b, 60, "家庭共享");
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ(Get(a).points, 40);
+    EXPECT_EQ(Get(b).points, 60);
+    EXPECT_EQ(loyalty_->points().Transfer(Req(), a, b, 41, "x").status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(loyalty_->points().Transfer(Req(), a, a, 1, "x").status().field(), "to_customer_id");
+    EXPECT_EQ(loyalty_->points().Transfer(Req(), a, b, 1, "").status().field(), "reason");
+    EXPECT_EQ(CountEvents("Points Transferred"), 2u);
+    EXPECT_TRUE(Problems().empty());
+}
+
 TEST_F(PointsTest, AnotherTenantsMemberIsNotFound) {
     int64_t m = Member_(2);
     auto r = loyalty_->points().Earn(Req(), EarnInput{m, 10, "x"});

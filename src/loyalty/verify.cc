@@ -49,7 +49,8 @@ Status VerifyPoints(Connection& c, int64_t tenant_id, VerifyReport* r) {
         }
         if (s.points < 0 || s.held < 0 || s.debt < 0) Problem(r, at + ": a balance went negative");
         bool ok = true;
-        if (type == "earn" || type == "transfer") ok = amount >= 0 && held == 0 && debt <= 0;
+        if (type == "earn") ok = amount >= 0 && held == 0 && debt <= 0;
+        if (type == "transfer") ok = held == 0 && (amount >= 0 ? debt <= 0 : debt == 0);
         if (type == "expire") ok = amount < 0 && held == 0 && debt == 0;
         if (type == "hold") ok = amount < 0 && held == -amount && debt == 0;
         if (type == "release") ok = amount >= 0 && held < 0 && amount - debt == -held;

@@ -311,6 +311,12 @@ describe('loyalty', () => {
     assert.equal(adj.points, 125);
     const audit = expectOk(await o().get('/api/v1/audit-log?limit=20')).data;
     assert.ok(audit.some((a) => a.action === 'loyalty.points.adjust' && a.target_id === String(m.id)));
+    const other = await member({ store_id: storeA.id });
+    const moved = expectOk(await o().post(`/api/v1/loyalty/members/${m.id}/points/transfer`, { to_customer_id: other.id, points: 25, reason: '家庭共享' }));
+    assert.equal(moved.points, 100);
+    assert.equal(moved.to.points, 125);
+    expectError(await as(guide).post(`/api/v1/loyalty/members/${m.id}/points/transfer`, { to_customer_id: other.id, points: 1, reason: 'x' }), 403, 'forbidden');
+    expectError(await o().post(`/api/v1/loyalty/members/${m.id}/points/transfer`, { to_customer_id: 99999999, points: 1, reason: 'x' }), 400, 'invalid_argument', 'to_customer_id');
     const t = expectOk(await o().post(`/api/v1/loyalty/members/${m.id}/tier`, { tier_id: gold.id, reason: '大客户' }));
     assert.equal(t.tier_id, gold.id);
     expectError(await o().post(`/api/v1/loyalty/members/${m.id}/tier`, { tier_id: 424242, reason: 'x' }), 400, 'invalid_argument', 'tier_id');
