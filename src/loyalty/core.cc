@@ -223,8 +223,24 @@ Result<Member> Tx::LoadMember(int64_t customer_id) {
                                                 " FROM members WHERE customer_id = ? AND tenant_id = ?"));
     stmt.Bind(1, root).Bind(2, tenant_);
     SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return Status::NotFound("customer " + std::to_string(customer_id) + " is not a member");
-    return ReadMember(stmt);
+    if (row) {
+        Member m = ReadMember(stmt);
+        stmt.Reset();
+        return m;
+    }
+    stmt.Reset();
+    // A member merged into a customer who is not one stays the member of the survivor: the
+    // ledgers keep the member's own id.
+    SIYU_ASSIGN_OR_RETURN(auto merged, c_.Prepare(std::string("SELECT ") + kMemberColumns +
+                                                  " FROM members WHERE tenant_id = ?1 AND customer_id IN (SELECT id "
+                                                  "FROM customers WHERE merged_into = ?2) ORDER BY registered_at, "
+                                                  "customer_id LIMIT 1"));
+    merged.Bind(1, tenant_).Bind(2, root);
+    SIYU_ASSIGN_OR_RETURN(bool found, merged.Step());
+    if (!found) return Status::NotFound("customer " + std::to_string(customer_id) + " is not a member");
+    Member m = ReadMember(merged);
+    merged.Reset();
+    return m;
 }
 
 std::optional<Member> Tx::FindMember(int64_t customer_id) {

@@ -357,6 +357,23 @@ TEST_F(PointsTest, ATransferMovesPointsBetweenMembersOnBothLedgers) {
     EXPECT_TRUE(Problems().empty());
 }
 
+TEST_F(PointsTest, AMemberMergedIntoANonMemberStaysTheSurvivorsMembership) {
+    int64_t member = Member_();
+    Earn(member, 70);
+    int64_t survivor = Customer();
+    ASSERT_TRUE(db_->Write([&](store::Connection& c) -> Status {
+                       return c.Exec("UPDATE customers SET merged_into = " + std::to_string(survivor) +
+                                     " WHERE id = " + std::to_string(member));
+                   }).ok());
+    EXPECT_EQ(Get(survivor).customer_id, member);
+    Earn(survivor, 5);
+    EXPECT_EQ(Get(member).points, 75);
+    RegisterInput again;
+    again.customer_id = survivor;
+    EXPECT_EQ(loyalty_->members().Register(Req(), again).status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_TRUE(Problems().empty());
+}
+
 TEST_F(PointsTest, AnotherTenantsMemberIsNotFound) {
     int64_t m = Member_(2);
     auto r = loyalty_->points().Earn(Req(), EarnInput{m, 10, "x"});
