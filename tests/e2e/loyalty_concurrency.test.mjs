@@ -14,7 +14,7 @@ import { startServer, loginOk, api, expectOk, listAll, runCli, CREATED } from '.
 
 const SEED = Number(process.env.SIYU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CLIENTS = 24;
-const OPERATIONS = 1600;
+const OPERATIONS = 2400;
 const MEMBERS = 20;
 const RACE_CODES = 40; // coupon codes that several clients redeem at the same moment
 const RACERS = 4; // clients racing for each of them
@@ -65,7 +65,11 @@ describe('loyalty under concurrency', () => {
   const count = (what) => {
     tally[what] = (tally[what] ?? 0) + 1;
   };
-  const call = (method, p, body) => api(srv.baseUrl, method, p, { ...owner, body });
+  let requestCount = 0;
+  const call = (method, p, body) => {
+    requestCount += 1;
+    return api(srv.baseUrl, method, p, { ...owner, body });
+  };
   const post = (p, body) => call('POST', p, body);
 
   /**
@@ -214,6 +218,7 @@ describe('loyalty under concurrency', () => {
     // A double submission: the same request with the same key twice at once is applied once;
     // one answer is the stored result of the other.
     const headers = { 'Idempotency-Key': `double-${SEED}-${n}` };
+    requestCount += 2;
     const answers = await Promise.all([0, 1].map(() => api(srv.baseUrl, 'POST', p, { ...owner, body, headers })));
     if (!answers.every((a) => judge(a, [200], 'double earn', []))) return;
     const replayed = answers.map((a) => a.headers.get('idempotent-replayed') === 'true');
@@ -395,7 +400,7 @@ describe('loyalty under concurrency', () => {
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     // The codes nobody drew are raced for now, so that every code sees a race.
     while (raceCodes.length > 0) await guarded('coupon race', () => raceForCode(next++));
-    console.log(`operations by kind: ${JSON.stringify(tally)}; ${doubleSends} double submissions`);
+    console.log(`${requestCount} requests; operations by kind: ${JSON.stringify(tally)}; ${doubleSends} double submissions`);
     assert.deepEqual(unexpected.slice(0, 20), [], `${unexpected.length} unexpected answers`);
   });
 
