@@ -5,6 +5,7 @@
 #include "api/routes.h"
 #include "base/strings.h"
 #include "cdp/import_jobs.h"
+#include "loyalty/member_import.h"
 
 namespace siyu::api {
 
@@ -15,7 +16,16 @@ namespace {
 class LazyImportJobs {
   public:
     cdp::ImportJobs& Get(Services& svc) {
-        std::call_once(once_, [&] { jobs_ = std::make_unique<cdp::ImportJobs>(svc.db, &svc.ingestor); });
+        std::call_once(once_, [&] {
+            jobs_ = std::make_unique<cdp::ImportJobs>(svc.db, &svc.ingestor);
+            // Member files make loyalty members; their events reach the engine after each batch.
+            jobs_->SetCustomerImportSetup([l = svc.loyalty.get()](cdp::CustomerImportOptions* o) {
+                if (l == nullptr) return;
+                loyalty::MemberImporter::Attach(o, [l](const std::vector<cdp::StoredEvent>& events) {
+                    l->exec().Publish(events);
+                });
+            });
+        });
         return *jobs_;
     }
 

@@ -32,6 +32,7 @@ enum CustomerField : size_t {
     kEmail,
     kGender,
     kBirthday,
+    kStoredValue,
 };
 
 constexpr TimeMs kMaxFutureMs = 24LL * 3600 * 1000;
@@ -41,7 +42,7 @@ constexpr int64_t kProgressEveryRows = 4096;
 struct MemberRow {
     int64_t line = 0;
     std::optional<std::string> name, phone, member_no, email, gender, birthday, tier;
-    std::optional<int64_t> store_id, points;
+    std::optional<int64_t> store_id, points, stored_value;
     std::optional<TimeMs> registered_at;
 };
 
@@ -214,6 +215,16 @@ class CustomerImport {
                 r.points = value.value();
             }
         }
+        if (auto stored_value = text(kStoredValue, 30)) {
+            auto value = ParseMinorUnits(*stored_value, 2, "stored_value");
+            if (!value.ok()) {
+                bad(kStoredValue, "must be an amount with at most 2 decimals, not '" + *stored_value + "'");
+            } else if (value.value() < 0) {
+                bad(kStoredValue, "must not be negative");
+            } else {
+                r.stored_value = value.value();
+            }
+        }
         if (auto registered = text(kRegisteredAt, 40)) {
             auto t = ParseLocalDateTime(*registered, opts_.time_zone);
             if (!t.ok()) {
@@ -231,38 +242,72 @@ class CustomerImport {
         return r;
     }
 
-    // Applies `batch` in one transaction, each row inside its own savepoint.
+    // Applies `batch` in one transaction. Rows are first applied without a savepoint each
+    // (a savepoint per row makes SQLite journal every page the row touches): a row rejected
+    // before it wrote anything is simply left out. When a row fails after writing, the batch
+    // is rolled back and applied again with each row in its own savepoint.
     Status Apply(std::vector<MemberRow>* batch) {
         if (batch->empty()) return Status::Ok();
         std::vector<ImportError> conflicts;
         CustomerImportResult counts;
-        SIYU_RETURN_IF_ERROR(db_.Write([&](Connection& c) -> Status {
-            conflicts.clear();
-            counts = CustomerImportResult{};
-            for (const MemberRow& row : *batch) {
-                SIYU_RETURN_IF_ERROR(c.Exec("SAVEPOINT member_row"));
-                std::optional<ImportError> conflict;
-                Status st = ApplyRow(c, row, &counts, &conflict);
-                if (!st.ok() && st.code() != StatusCode::kInternal) {
-                    conflict = ImportError{row.line, "", ErrorReason(st)};
-                    st = Status::Ok();
-                }
-                SIYU_RETURN_IF_ERROR(st);
-                if (conflict) {
-                    SIYU_RETURN_IF_ERROR(c.Exec("ROLLBACK TO member_row"));
-                    conflicts.push_back(std::move(*conflict));
-                }
-                SIYU_RETURN_IF_ERROR(c.Exec("RELEASE member_row"));
-            }
-            return Status::Ok();
-        }));
+        bool redo = false;
+        Status st = db_.Write([&](Connection& c) { return ApplyBatch(c, *batch, false, &counts, &conflicts, &redo); });
+        if (redo) {
+            Done(false);
+            st = db_.Write([&](Connection& c) { return ApplyBatch(c, *batch, true, &counts, &conflicts, &redo); });
+        }
+        Done(st.ok());
+        SIYU_RETURN_IF_ERROR(st);
         result_.created += counts.created;
         result_.updated += counts.updated;
         result_.unchanged += counts.unchanged;
+        result_.members_created += counts.members_created;
         result_.rejected_rows += static_cast<int64_t>(conflicts.size());
         for (const auto& e : conflicts) Report(e);
         batch->clear();
         Progress();
+        return Status::Ok();
+    }
+
+    void Done(bool committed) {
+        if (opts_.on_batch_done) opts_.on_batch_done(committed);
+    }
+
+    // Without `savepoints`, fails (unavailable) and sets *redo when a row fails after it
+    // wrote something.
+    Status ApplyBatch(Connection& c, const std::vector<MemberRow>& batch, bool savepoints, CustomerImportResult* counts,
+                      std::vector<ImportError>* conflicts, bool* redo) {
+        conflicts->clear();
+        *counts = CustomerImportResult{};
+        SIYU_ASSIGN_OR_RETURN(auto savepoint, c.Prepare("SAVEPOINT member_row"));
+        SIYU_ASSIGN_OR_RETURN(auto rollback, c.Prepare("ROLLBACK TO member_row"));
+        SIYU_ASSIGN_OR_RETURN(auto release, c.Prepare("RELEASE member_row"));
+        for (const MemberRow& row : batch) {
+            if (savepoints) SIYU_RETURN_IF_ERROR(savepoint.Run());
+            std::optional<ImportError> conflict;
+            CustomerImportResult row_counts;
+            wrote_ = false;
+            Status st = ApplyRow(c, row, &row_counts, &conflict);
+            if (!st.ok() && st.code() != StatusCode::kInternal) {
+                conflict = ImportError{row.line, "", ErrorReason(st)};
+                st = Status::Ok();
+            }
+            SIYU_RETURN_IF_ERROR(st);
+            if (conflict && wrote_ && !savepoints) {
+                *redo = true;
+                return Status::Unavailable("a row failed after writing; the batch is applied again");
+            }
+            if (conflict) {
+                if (savepoints) SIYU_RETURN_IF_ERROR(rollback.Run());
+                conflicts->push_back(std::move(*conflict));
+            } else {
+                counts->created += row_counts.created;
+                counts->updated += row_counts.updated;
+                counts->unchanged += row_counts.unchanged;
+                counts->members_created += row_counts.members_created;
+            }
+            if (savepoints) SIYU_RETURN_IF_ERROR(release.Run());
+        }
         return Status::Ok();
     }
 
@@ -280,6 +325,7 @@ class CustomerImport {
 
     // Tier and points as traits, with their times so that the newest value keeps winning.
     void SetLoyaltyTraits(const MemberRow& row, Json* traits, Json* times, bool* changed) {
+        if (opts_.on_member) return;  // the member owns them
         auto set = [&](const char* key, const Json& value) {
             if (traits->contains(key) && (*traits)[key] == value) return;
             (*traits)[key] = value;
@@ -311,15 +357,50 @@ class CustomerImport {
             return reject(kEmail, "the e-mail belongs to customer " + std::to_string(*by_email) +
                                       ", who has neither this phone nor this member number");
         }
-        if (!target) return Create(c, row, counts);
-        return Update(c, *target, row, counts, conflict);
+        int64_t id = 0;
+        bool was_unchanged = false;
+        if (!target) {
+            SIYU_RETURN_IF_ERROR(Create(c, row, counts, &id));
+        } else {
+            int64_t unchanged = counts->unchanged;
+            SIYU_RETURN_IF_ERROR(Update(c, *target, row, counts, conflict));
+            if (*conflict) return Status::Ok();
+            id = *target;
+            was_unchanged = counts->unchanged > unchanged;
+        }
+        if (!opts_.on_member) return Status::Ok();
+        MemberRowFields fields{row.line,  !target,    row.member_no, row.registered_at, row.store_id,
+                               row.tier, row.points, row.stored_value};
+        wrote_ = true;
+        auto member = opts_.on_member(c, opts_.tenant_id, id, fields);
+        if (!member.ok()) {
+            if (member.status().code() == StatusCode::kInternal) return member.status();
+            *conflict = ImportError{row.line, ColumnOf(member.status().field()), ErrorReason(member.status())};
+            return Status::Ok();
+        }
+        if (member.value().created) ++counts->members_created;
+        if (member.value().changed && was_unchanged) {
+            --counts->unchanged;
+            ++counts->updated;
+        }
+        return Status::Ok();
     }
 
-    Status Create(Connection& c, const MemberRow& row, CustomerImportResult* counts) {
+    // The header's column of a field named in an error; empty when it is not a field.
+    std::string ColumnOf(const std::string& field) const {
+        const auto& fields = CustomerFields();
+        for (size_t i = 0; i < fields.size(); ++i) {
+            if (fields[i].field == field) return layout_.column(i);
+        }
+        return "";
+    }
+
+    Status Create(Connection& c, const MemberRow& row, CustomerImportResult* counts, int64_t* customer_id) {
         Json traits = Json::object(), times = Json::object();
         bool changed = false;
         SetLoyaltyTraits(row, &traits, &times, &changed);
         TimeMs created = row.registered_at.value_or(now_);
+        wrote_ = true;
         SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO customers(tenant_id, name, phone, email, gender, "
                                                    "birthday, store_id, member_no, traits, trait_times, created_at, "
                                                    "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
@@ -337,6 +418,7 @@ class CustomerImport {
                                  .Bind(12, now_)
                                  .Run());
         int64_t id = c.LastInsertId();
+        *customer_id = id;
         if (row.phone) SIYU_RETURN_IF_ERROR(AddIdentifier(c, id, "phone", *row.phone));
         if (row.email) SIYU_RETURN_IF_ERROR(AddIdentifier(c, id, "email", *row.email));
         if (row.member_no) SIYU_RETURN_IF_ERROR(AddIdentifier(c, id, "member_no", *row.member_no));
@@ -413,6 +495,7 @@ class CustomerImport {
             changed = true;
         }
         SetLoyaltyTraits(row, &traits, &times, &changed);
+        wrote_ = true;  // from here on
         struct Wanted {
             const char* type;
             const std::optional<std::string>& value;
@@ -454,6 +537,7 @@ class CustomerImport {
     TimeMs now_;
     ColumnLayout layout_;
     CustomerImportResult result_;
+    bool wrote_ = false;  // the row being applied has written something
     std::map<std::string, int64_t> stores_;  // lower-case code → id
 };
 
@@ -464,13 +548,14 @@ const std::vector<FieldSpec>& CustomerFields() {
         {"name", false, {"姓名"}},
         {"phone", false, {"mobile", "手机号", "手机"}},
         {"member_no", false, {"会员号", "会员卡号"}},
-        {"store_code", false, {"门店编码"}},
+        {"store_code", false, {"store", "门店编码", "门店"}},
         {"tier", false, {"level", "会员等级", "等级"}},
         {"points", false, {"积分"}},
         {"registered_at", false, {"注册时间", "入会时间"}},
         {"email", false, {"邮箱"}},
         {"gender", false, {"性别"}},
         {"birthday", false, {"生日"}},
+        {"stored_value", false, {"balance", "储值余额", "储值"}},
     };
     return kFields;
 }

@@ -161,5 +161,46 @@ TEST_F(CustomerImportTest, AFileWithoutPhoneOrMemberNumberColumnsImportsNothing)
     EXPECT_EQ(r.status().field(), "map");
 }
 
+TEST_F(CustomerImportTest, TheMemberHookSeesEachRowAndItsErrorRollsBackOnlyThatRow) {
+    std::vector<MemberRowFields> seen;
+    std::vector<bool> batches;
+    options_.rows_per_batch = 10;
+    options_.on_member = [&](store::Connection& c, int64_t tenant_id, int64_t customer_id,
+                             const MemberRowFields& row) -> Result<MemberRowOutcome> {
+        EXPECT_EQ(tenant_id, 1);
+        seen.push_back(row);
+        // Writes first, then fails for a large balance: the row must leave no trace.
+        SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare("UPDATE customers SET name = 'touched' WHERE id = ?"));
+        SIYU_RETURN_IF_ERROR(s.Bind(1, customer_id).Run());
+        if (row.stored_value && *row.stored_value > 100'000) {
+            return Status(StatusCode::kFailedPrecondition, "too much", "stored_value");
+        }
+        return MemberRowOutcome{true, true};
+    };
+    options_.on_batch_done = [&](bool committed) { batches.push_back(committed); };
+    auto r = ImportOk(
+        "phone,member_no,tier,points,储值余额\n"
+        "13800000001,M1,gold,10,12.30\n"
+        "13800000002,M2,,,5000\n"
+        "13800000003,M3,silver,20,\n");
+    EXPECT_EQ(r.created, 2);
+    EXPECT_EQ(r.members_created, 2);
+    EXPECT_EQ(r.rejected_rows, 1);
+    EXPECT_TRUE(HasError(3, "储值余额", "too much"));
+    EXPECT_EQ(Find("member_no", "M1").name, "touched");
+    EXPECT_FALSE(repo_->Lookup(1, "member_no", "M2", {}).ok());
+    // Tier and points go to the hook, not to the traits.
+    EXPECT_EQ(Json::parse(Find("member_no", "M3").traits).count("points"), 0u);
+    // The first pass met the failing row after it wrote, so the batch ran again row by row.
+    EXPECT_EQ(batches, (std::vector<bool>{false, true}));
+    ASSERT_EQ(seen.size(), 2u + 3u);
+    EXPECT_EQ(seen[2].member_no, "M1");
+    EXPECT_TRUE(seen[2].new_customer);
+    EXPECT_EQ(seen[2].tier, "gold");
+    EXPECT_EQ(seen[2].points, 10);
+    EXPECT_EQ(seen[2].stored_value, 1230);
+    EXPECT_EQ(seen[3].stored_value, 500'000);
+}
+
 }  // namespace
 }  // namespace siyu::cdp

@@ -235,6 +235,7 @@ void ImportJobs::Run(Pending& job) {
         o.time_zone = job.spec.time_zone;
         o.mapping = job.spec.mapping;
         o.hooks = hooks;
+        if (setup_) setup_(&o);
         auto r = ImportCustomers(*csv, *db_, o);
         if (r.ok()) {
             const CustomerImportResult& x = r.value();
@@ -242,6 +243,7 @@ void ImportJobs::Run(Pending& job) {
                       {"created", x.created},
                       {"updated", x.updated},
                       {"unchanged", x.unchanged},
+                      {"members_created", x.members_created},
                       {"rejected_rows", x.rejected_rows},
                       {"duration_ms", x.duration_ms}};
             rows = x.rows;

@@ -8,6 +8,7 @@
 #include "auth/audit_log.h"
 #include "base/status.h"
 #include "cdp/csv_import.h"
+#include "cdp/customer_import.h"
 #include "cdp/event_ingestor.h"
 #include "cdp/job_queue.h"
 #include "store/database.h"
@@ -67,6 +68,10 @@ class ImportJobs {
     ImportJobs(const ImportJobs&) = delete;
     ImportJobs& operator=(const ImportJobs&) = delete;
 
+    // Completes the options of every customer import job before it runs (the API adds the
+    // loyalty member hook). Call before the first Start.
+    void SetCustomerImportSetup(std::function<void(CustomerImportOptions*)> setup) { setup_ = std::move(setup); }
+
     // Checks the header of `body` (plain or gzip CSV) against the spec, records the job and
     // queues it. Fails with invalid_argument for a bad header or mapping, resource_exhausted
     // when kMaxQueued jobs already wait.
@@ -90,6 +95,7 @@ class ImportJobs {
 
     store::Database* db_;
     EventIngestor* ingestor_;
+    std::function<void(CustomerImportOptions*)> setup_;
     JobQueue<Pending> queue_;  // last: its worker runs Run
 };
 

@@ -11,6 +11,7 @@
 #include "cdp/customer_import.h"
 #include "cdp/order_import.h"
 #include "cli/command_support.h"
+#include "loyalty/member_import.h"
 #include "store/database.h"
 
 namespace siyu::cli {
@@ -233,6 +234,8 @@ int Run(const ImportFlags& flags) {
         o.mapping = mapping;
         if (flags.batch_size > 0) o.rows_per_batch = static_cast<size_t>(flags.batch_size);
         o.hooks = hooks;
+        // A stopped server's engine is rebuilt from the database: nothing to publish to.
+        loyalty::MemberImporter::Attach(&o);
         auto r = cdp::ImportCustomers(*csv, *db, o);
         if (!r.ok()) fail(r.status());
         done();
@@ -242,6 +245,7 @@ int Run(const ImportFlags& flags) {
         PrintCount("created", x.created);
         PrintCount("updated", x.updated);
         PrintCount("unchanged", x.unchanged);
+        PrintCount("members_created", x.members_created);
         PrintCount("rejected_rows", x.rejected_rows);
         std::printf("seconds=%.3f\n", static_cast<double>(x.duration_ms) / 1000.0);
     }

@@ -86,17 +86,28 @@ function orderFile(run, { orders = 24, customers = 6, base = 900000 } = {}) {
   };
 }
 
-/** A members file: `n` members with phones and member numbers, tier and points. */
+/**
+ * A members file: `n` members with phones and member numbers, tier (the tiers `silver` and
+ * `gold` exist), points and stored value (储值余额, in yuan; `storedValue` in fen).
+ */
 function memberFile(run, n) {
-  const rows = ['name,phone,member_no,tier,points,registered_at'];
+  const rows = ['name,phone,member_no,tier,points,储值余额,registered_at'];
   const members = [];
   for (let i = 0; i < n; i++) {
     const phone = `137${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    const m = { name: `会员${i}`, phone, memberNo: `${run}-M${i}`, tier: i % 2 ? 'gold' : 'silver', points: i * 10 };
+    const m = {
+      name: `会员${i}`, phone, memberNo: `${run}-M${i}`, tier: i % 2 ? 'gold' : 'silver', points: i * 10,
+      storedValue: i * 100 + 5,
+    };
     members.push(m);
-    rows.push(`${m.name},${m.phone},${m.memberNo},${m.tier},${m.points},2023-05-0${1 + (i % 9)} 09:00:00`);
+    rows.push(`${m.name},${m.phone},${m.memberNo},${m.tier},${m.points},${i}.05,2023-05-0${1 + (i % 9)} 09:00:00`);
   }
   return { csv: `${rows.join('\n')}\n`, members };
+}
+
+/** The member card of a customer. */
+async function memberCard(baseUrl, cookie, customerId) {
+  return expectOk(await api(baseUrl, 'GET', `/api/v1/loyalty/members/${customerId}`, { cookie }));
 }
 
 /** Waits until an import job has finished; answers the job. */
@@ -140,6 +151,9 @@ describe('CSV imports', () => {
     adminPassword = randomPassword(16);
     srv = await startServer({ dataDir, env: { SIYU_ADMIN_PASSWORD: adminPassword } });
     cookie = await loginOk(srv.baseUrl, srv.adminEmail, adminPassword);
+    for (const [level, name] of ['silver', 'gold'].entries()) {
+      expectOk(await api(srv.baseUrl, 'POST', '/api/v1/loyalty/tiers', { cookie, body: { name, level, threshold: level * 1000 } }), CREATED);
+    }
   });
 
   after(async () => {
@@ -218,17 +232,54 @@ describe('CSV imports', () => {
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.counts.created, 4);
     assert.equal(done.counts.updated, 1);
+    assert.equal(done.counts.members_created, 5);
     const first = expectOk(
       await api(srv.baseUrl, 'GET', `/api/v1/customers/lookup?type=member_no&value=${members[0].memberNo}`, { cookie }),
     );
     assert.equal(first.id, known.id);
     assert.equal(first.name, 'Known');
-    assert.equal(first.traits.tier, members[0].tier);
     const last = expectOk(
       await api(srv.baseUrl, 'GET', `/api/v1/customers/lookup?type=phone&value=${members[4].phone}`, { cookie }),
     );
     assert.equal(last.member_no, members[4].memberNo);
-    assert.equal(last.traits.points, members[4].points);
+
+    // Each row is a member with its tier and opening balances.
+    const cards = [];
+    for (const [i, m] of members.entries()) {
+      const c = expectOk(await api(srv.baseUrl, 'GET', `/api/v1/customers/lookup?type=member_no&value=${m.memberNo}`, { cookie }));
+      const card = await memberCard(srv.baseUrl, cookie, c.id);
+      assert.equal(card.member_no, m.memberNo);
+      assert.equal(card.channel, 'import');
+      assert.equal(card.points, m.points, `member ${i}`);
+      assert.equal(card.stored_value, m.storedValue, `member ${i}`);
+      assert.equal(card.tier.name, m.tier);
+      cards.push([c.id, card]);
+    }
+    const entries = expectOk(await api(srv.baseUrl, 'GET', `/api/v1/loyalty/members/${last.id}/points/entries`, { cookie }));
+    assert.equal(entries.data.length, 1);
+    assert.equal(entries.data[0].type, 'adjust');
+    assert.equal(entries.data[0].source_type, 'import');
+    assert.equal(entries.data[0].reason, 'opening balance');
+
+    // The same file again changes nothing.
+    const again = await waitForJob(srv.baseUrl, cookie, expectOk(await postCsv(srv.baseUrl, cookie, 'kind=customers', csv), CREATED).id);
+    assert.equal(again.status, 'succeeded', JSON.stringify(again));
+    assert.equal(again.counts.unchanged, 5);
+    assert.equal(again.counts.members_created, 0);
+    for (const [id, card] of cards) {
+      const now = await memberCard(srv.baseUrl, cookie, id);
+      assert.equal(now.points, card.points);
+      assert.equal(now.stored_value, card.stored_value);
+      assert.equal(now.tier.id, card.tier.id);
+    }
+    const after = expectOk(await api(srv.baseUrl, 'GET', `/api/v1/loyalty/members/${last.id}/points/entries`, { cookie }));
+    assert.equal(after.data.length, 1);
+
+    // An unknown tier is a row error naming the column.
+    const bad = await waitForJob(srv.baseUrl, cookie, expectOk(await postCsv(srv.baseUrl, cookie, 'kind=customers', `phone,会员等级\n13700000001,platinum\n`), CREATED).id);
+    assert.equal(bad.counts.rejected_rows, 1);
+    const report = await rawRequest(srv.baseUrl, 'GET', `/api/v1/imports/${bad.id}/errors`, { headers: { cookie } });
+    assert.match(report.text, /\n2,会员等级,"no tier is named 'platinum' \(the tiers are: silver, gold\)"/);
   });
 
   test('bad requests are refused before a job exists', async () => {
@@ -317,7 +368,9 @@ describe('CSV imports', () => {
     const member = expectOk(
       await api(srv.baseUrl, 'GET', `/api/v1/customers/lookup?type=member_no&value=${members.members[2].memberNo}`, { cookie }),
     );
-    assert.equal(member.traits.points, members.members[2].points);
+    const card = await memberCard(srv.baseUrl, cookie, member.id);
+    assert.equal(card.points, members.members[2].points);
+    assert.equal(card.stored_value, members.members[2].storedValue);
   });
 });
 
