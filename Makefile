@@ -49,12 +49,14 @@ test: deps deps-test
 
 bench: deps deps-test
 	cmake -S . -B build/release $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DSIYU_BUILD_TESTS=OFF -DSIYU_BUILD_BENCH=ON
-	ninja -C build/release -j $(JOBS) siyu engine_bench
+	ninja -C build/release -j $(JOBS) siyu engine_bench loyalty_bench
 	bench/http/run.sh
 	bench/ingest/run.sh 100000 500 4
 	bench/ingest/import_compare.sh
 	./build/release/bench/engine/engine_bench
 	bench/segments/run.sh small
+	SIYU_BENCH_BUILD=0 bench/loyalty/run.sh
+	bench/loyalty/import.sh
 
 build/fuzz/build.ninja:
 	CXX=clang++-14 cmake -S . -B build/fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DSIYU_FUZZ=ON -DSIYU_BUILD_TESTS=OFF
