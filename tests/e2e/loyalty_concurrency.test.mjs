@@ -464,7 +464,8 @@ describe('loyalty under concurrency', () => {
       const earned = bySource((e) => e.type === 'earn' && e.source_type === 'campaign');
       assert.deepEqual([...earned.keys()].sort(), [...m.earns.keys()].sort(), `${who}: campaign credits`);
       for (const [id, points] of m.earns) {
-        assert.deepEqual(earned.get(id).map((e) => e.amount), [points], `${who}: credit ${id}`);
+        // A credit pays off debt first: what it added is the balance change less the debt change.
+        assert.deepEqual(earned.get(id).map((e) => e.amount - e.debt_delta), [points], `${who}: credit ${id}`);
       }
       const cash = bySource((e) => e.type === 'redeem' && e.source_type === 'order_cash' && e.held_delta === 0);
       assert.deepEqual([...cash.keys()].sort(), [...m.cash.keys()].sort(), `${who}: cash redemptions`);
@@ -492,7 +493,7 @@ describe('loyalty under concurrency', () => {
       const refunds = bySource((e) => e.source_type === 'refund');
       const restores = bySource((e) => e.source_type === 'refund_restore');
       for (const [id, o] of m.orders) {
-        const earnedOn = (orders.get(id) ?? []).reduce((s, e) => s + e.amount, 0);
+        const earnedOn = (orders.get(id) ?? []).reduce((s, e) => s + e.amount - e.debt_delta, 0);
         assert.equal(earnedOn, o.points, `${who}: points earned on ${id}`);
         const reversed = (refunds.get(id) ?? []).reduce((s, e) => s - e.amount + e.debt_delta, 0);
         assert.equal(reversed, o.reversed, `${who}: points reversed on ${id}`);

@@ -352,7 +352,7 @@ describe('loyalty under kill -9', () => {
         const e = keyed.get(r.key);
         assert.ok(e, `${who}: acknowledged ${r.kind} ${r.key} is missing from the ledger`);
         assert.equal(e.id, r.answer.entry_id ?? e.id, `${who}: ${r.kind} ${r.key} entry`);
-        if (r.kind === 'earn') assert.deepEqual([e.type, e.amount], ['earn', r.body.points]);
+        if (r.kind === 'earn') assert.deepEqual([e.type, e.amount - e.debt_delta], ['earn', r.body.points]);
         if (r.kind === 'redeem') assert.deepEqual([e.type, e.amount], ['redeem', -r.body.points]);
         if (r.kind === 'hold') assert.deepEqual([e.type, e.held_delta], ['hold', r.body.points]);
         if (r.kind === 'settle') assert.equal(e.type, r.info.how === 'capture' ? 'redeem' : 'release');
