@@ -481,7 +481,9 @@ describe('loyalty under concurrency', () => {
       }
       const mall = bySource((e) => e.type === 'redeem' && e.source_type === 'mall');
       assert.deepEqual([...mall.keys()].sort(), [...m.exchanges.keys()].map(String).sort(), `${who}: exchanges`);
-      for (const [id, points] of m.exchanges) assert.deepEqual(mall.get(String(id)).map((e) => e.amount), [-points], `${who}: exchange ${id}`);
+      for (const [id, points] of m.exchanges) {
+        assert.deepEqual(mall.get(String(id)).map((e) => e.amount), [-points], `${who}: exchange ${id}`);
+      }
       const returned = bySource((e) => e.type === 'reverse' && e.source_type === 'mall');
       assert.deepEqual([...returned.keys()].sort(), [...m.cancelled].map(String).sort(), `${who}: cancelled exchanges`);
       for (const id of m.cancelled) {

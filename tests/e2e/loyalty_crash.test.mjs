@@ -208,9 +208,11 @@ describe('loyalty under kill -9', () => {
     }],
     [12, async (rng, n) => {
       const id = member(rng);
-      const h = request('hold', `/api/v1/loyalty/members/${id}/points/holds`, { points: between(rng, 50, 200), order_id: `hold-${n}` }, { member: id });
+      const body = { points: between(rng, 50, 200), order_id: `hold-${n}` };
+      const h = request('hold', `/api/v1/loyalty/members/${id}/points/holds`, body, { member: id });
       if ((await send(h)) !== 'acked') return;
-      const settle = (how) => request('settle', `/api/v1/loyalty/points/holds/${h.answer.hold.id}/${how}`, {}, { member: id, how, hold: h });
+      const settle = (how) =>
+        request('settle', `/api/v1/loyalty/points/holds/${h.answer.hold.id}/${how}`, {}, { member: id, how });
       const mode = rng();
       if (mode < 0.4) await send(settle('capture'));
       else if (mode < 0.8) await send(settle('release'));
@@ -232,7 +234,8 @@ describe('loyalty under kill -9', () => {
       }
       if (rng() < 0.4) return;
       const part = Math.floor((amount * 3) / 5);
-      const refund = (rid, a) => request('refund', `/api/v1/loyalty/orders/${orderId}/refund`, { amount: a, refund_id: rid }, { member: id, orderId });
+      const refund = (rid, a) =>
+        request('refund', `/api/v1/loyalty/orders/${orderId}/refund`, { amount: a, refund_id: rid }, { member: id, orderId });
       const pair = [refund('r1', part), refund('r2', part)];
       refundRaces.push(pair);
       await Promise.all(pair.map((r) => send(r)));
@@ -314,7 +317,8 @@ describe('loyalty under kill -9', () => {
       await retryUnanswered();
       verifyCli(`after the retries of round ${round}`);
       console.log(
-        `round ${round}: killed after ${killAfter} ms with ${flying} requests in flight; ${requests.length - before} requests, ${unanswered} without an answer`,
+        `round ${round}: killed after ${killAfter} ms with ${flying} requests in flight; ` +
+          `${requests.length - before} requests, ${unanswered} without an answer`,
       );
       assert.deepEqual(unexpected.slice(0, 20), [], `${unexpected.length} unexpected answers`);
     });
@@ -361,7 +365,8 @@ describe('loyalty under kill -9', () => {
       // Orders and refunds: the order id is their key in the ledger.
       for (const r of mine.filter((x) => x.kind === 'order')) {
         const earned = entries.filter((e) => e.type === 'earn' && e.source_type === 'order' && e.source_id === r.info.orderId);
-        assert.deepEqual(earned.map((e) => e.id).sort((a, b) => a - b), [...r.answer.entry_ids].sort((a, b) => a - b), `${who}: ${r.info.orderId}`);
+        const ids = (list) => [...list].sort((a, b) => a - b);
+        assert.deepEqual(ids(earned.map((e) => e.id)), ids(r.answer.entry_ids), `${who}: ${r.info.orderId}`);
         const refunds = mine.filter((x) => x.kind === 'refund' && x.info.orderId === r.info.orderId);
         const reversed = entries
           .filter((e) => e.source_type === 'refund' && e.source_id === r.info.orderId)
