@@ -839,7 +839,6 @@ Status AddDemoAudience(store::Database* db, auth::Accounts* accounts, int64_t te
     return AddDemoSegments(db, tenant_id, ids, ops);
 }
 
-
 // --- Loyalty --------------------------------------------------------------------------------
 
 // A clock the demo moves by hand, so that every loyalty operation happens at its own time in
@@ -849,12 +848,12 @@ struct DemoClock {
 };
 
 struct DemoCoupons {
-    int64_t welcome = 0;   // 新人礼 满199减20
+    int64_t welcome = 0;     // 新人礼 满199减20
     int64_t member_day = 0;  // 会员日 85折
-    int64_t birthday = 0;  // 生日礼 立减50
-    int64_t skin_care = 0;  // 护肤满300减50 (category)
-    int64_t shipping = 0;  // 包邮券
-    int64_t mall_cash = 0;  // 积分商城 20 元券
+    int64_t birthday = 0;    // 生日礼 立减50
+    int64_t skin_care = 0;   // 护肤满300减50 (category)
+    int64_t shipping = 0;    // 包邮券
+    int64_t mall_cash = 0;   // 积分商城 20 元券
 };
 
 Status CheckOutcome(const Result<loyalty::Outcome>& out, const char* what) {
@@ -911,16 +910,29 @@ Result<DemoCoupons> AddDemoProgramme(loyalty::Loyalty& programme, int64_t tenant
     }
     DemoCoupons t;
     auto create = [&](const char* body, int64_t* id) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto out, programme.coupons().CreateTemplate(tenant_id, nlohmann::json::parse(body), ops));
+        SIYU_ASSIGN_OR_RETURN(auto out,
+                              programme.coupons().CreateTemplate(tenant_id, nlohmann::json::parse(body), ops));
         *id = out["id"].get<int64_t>();
         return Status::Ok();
     };
-    SIYU_RETURN_IF_ERROR(create(R"({"name":"新人礼 满199减20","type":"threshold","amount":2000,"min_order_amount":19900,"validity":{"type":"relative","days":30},"per_customer_limit":1,"note":"新会员专享，全场通用"})", &t.welcome));
-    SIYU_RETURN_IF_ERROR(create(R"({"name":"会员日 85折","type":"percent","percent_off":15,"max_discount":10000,"validity":{"type":"relative","days":14},"note":"每月 18 日会员日，最高减 100 元"})", &t.member_day));
-    SIYU_RETURN_IF_ERROR(create(R"({"name":"生日礼 立减50","type":"cash_off","amount":5000,"min_order_amount":10000,"validity":{"type":"relative","days":30},"per_customer_limit":1,"min_tier_level":1})", &t.birthday));
-    SIYU_RETURN_IF_ERROR(create(R"({"name":"护肤满300减50","type":"threshold","amount":5000,"min_order_amount":30000,"categories":["护肤"],"validity":{"type":"relative","days":21},"total_stock":2000})", &t.skin_care));
-    SIYU_RETURN_IF_ERROR(create(R"({"name":"线上包邮券","type":"free_shipping","validity":{"type":"relative","days":60},"stacks_with_coupons":true})", &t.shipping));
-    SIYU_RETURN_IF_ERROR(create(R"({"name":"积分兑换 20元无门槛券","type":"cash_off","amount":2000,"validity":{"type":"relative","days":30}})", &t.mall_cash));
+    SIYU_RETURN_IF_ERROR(create(
+        R"({"name":"新人礼 满199减20","type":"threshold","amount":2000,"min_order_amount":19900,"validity":{"type":"relative","days":30},"per_customer_limit":1,"note":"新会员专享，全场通用"})",
+        &t.welcome));
+    SIYU_RETURN_IF_ERROR(create(
+        R"({"name":"会员日 85折","type":"percent","percent_off":15,"max_discount":10000,"validity":{"type":"relative","days":14},"note":"每月 18 日会员日，最高减 100 元"})",
+        &t.member_day));
+    SIYU_RETURN_IF_ERROR(create(
+        R"({"name":"生日礼 立减50","type":"cash_off","amount":5000,"min_order_amount":10000,"validity":{"type":"relative","days":30},"per_customer_limit":1,"min_tier_level":1})",
+        &t.birthday));
+    SIYU_RETURN_IF_ERROR(create(
+        R"({"name":"护肤满300减50","type":"threshold","amount":5000,"min_order_amount":30000,"categories":["护肤"],"validity":{"type":"relative","days":21},"total_stock":2000})",
+        &t.skin_care));
+    SIYU_RETURN_IF_ERROR(create(
+        R"({"name":"线上包邮券","type":"free_shipping","validity":{"type":"relative","days":60},"stacks_with_coupons":true})",
+        &t.shipping));
+    SIYU_RETURN_IF_ERROR(create(
+        R"({"name":"积分兑换 20元无门槛券","type":"cash_off","amount":2000,"validity":{"type":"relative","days":30}})",
+        &t.mall_cash));
 
     const std::string items[] = {
         R"({"name":"旅行装精华小样 5ml","kind":"gift","description":"门店领取，每人限 2 份","points_price":800,"stock":300,"per_customer_limit":2})",
@@ -971,7 +983,8 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
     std::vector<int64_t> mall_items, offers;
     int64_t paid_plan = 0;
     clock.now = now - 370 * kDayMs;
-    SIYU_ASSIGN_OR_RETURN(DemoCoupons coupons, AddDemoProgramme(programme, tenant_id, ops, &mall_items, &offers, &paid_plan));
+    SIYU_ASSIGN_OR_RETURN(DemoCoupons coupons,
+                          AddDemoProgramme(programme, tenant_id, ops, &mall_items, &offers, &paid_plan));
     SIYU_ASSIGN_OR_RETURN(auto ids, DemoCustomerIds(db, tenant_id, customers));
     Rng rng(seed ^ 0x6C6F79616C747921ULL);
 
@@ -1044,8 +1057,8 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
         for (size_t k = 0; k < members.size(); ++k) {
             const Registered& m = members[k];
             int count = rng.Chance(55) ? 1 + static_cast<int>(rng.Below(2)) : 0;
-            if (customers[m.index].store_id && (*customers[m.index].store_id == guide_sh_store ||
-                                                *customers[m.index].store_id == guide_bj_store)) {
+            if (customers[m.index].store_id &&
+                (*customers[m.index].store_id == guide_sh_store || *customers[m.index].store_id == guide_bj_store)) {
                 count += 1;  // the demo guides always find coupons to redeem
             }
             for (int n = 0; n < count; ++n) {
@@ -1066,68 +1079,76 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
         }
         return Status::Ok();
     }));
+    // The redemptions, exchanges, top-ups and purchases below are one operation each, as at the
+    // till; a batch commits them together so that loading takes seconds, not one fsync each.
     int order_no = 0;
-    for (const Issued& coupon : issued) {
-        if (!rng.Chance(45)) continue;
-        TimeMs at = coupon.at + static_cast<TimeMs>(1 + rng.Below(10)) * kDayMs / 2;
-        if (at >= now - kHourMs) continue;
-        const Registered& m = members[coupon.member];
-        std::optional<int64_t> store = customers[m.index].store_id;
-        loyalty::RedeemInput in;
-        in.code = coupon.code;
-        in.order_id = "C" + std::to_string(++order_no);
-        in.store_id = store;
-        const DemoProduct& p = kProducts[rng.Below(std::size(kProducts))];
-        int64_t quantity = 1 + static_cast<int64_t>(rng.Below(3));
-        in.lines.push_back({coupon.template_id == coupons.skin_care ? "SK-001" : p.id,
-                            coupon.template_id == coupons.skin_care ? "护肤" : p.category,
-                            coupon.template_id == coupons.skin_care ? 29900 : p.price, quantity});
-        in.order_amount = in.lines[0].price * quantity;
-        if (coupon.template_id == coupons.shipping) in.shipping_fee = 1000;
-        clock.now = at;
-        auto out = programme.coupons().Redeem(loyalty::Request{tenant_id, std::nullopt, in.order_id, actor_for(store)}, in);
-        (void)out;  // an order below a threshold is refused, as at the till
-    }
+    SIYU_RETURN_IF_ERROR(programme.exec().Batch([&]() -> Status {
+        for (const Issued& coupon : issued) {
+            if (!rng.Chance(45)) continue;
+            TimeMs at = coupon.at + static_cast<TimeMs>(1 + rng.Below(10)) * kDayMs / 2;
+            if (at >= now - kHourMs) continue;
+            const Registered& m = members[coupon.member];
+            std::optional<int64_t> store = customers[m.index].store_id;
+            loyalty::RedeemInput in;
+            in.code = coupon.code;
+            in.order_id = "C" + std::to_string(++order_no);
+            in.store_id = store;
+            const DemoProduct& p = kProducts[rng.Below(std::size(kProducts))];
+            int64_t quantity = 1 + static_cast<int64_t>(rng.Below(3));
+            in.lines.push_back({coupon.template_id == coupons.skin_care ? "SK-001" : p.id,
+                                coupon.template_id == coupons.skin_care ? "护肤" : p.category,
+                                coupon.template_id == coupons.skin_care ? 29900 : p.price, quantity});
+            in.order_amount = in.lines[0].price * quantity;
+            if (coupon.template_id == coupons.shipping) in.shipping_fee = 1000;
+            clock.now = at;
+            auto out = programme.coupons().Redeem(
+                loyalty::Request{tenant_id, std::nullopt, in.order_id, actor_for(store)}, in);
+            (void)out;  // an order below a threshold is refused, as at the till
+        }
+        return Status::Ok();
+    }));
 
     // Points mall exchanges, top-ups and spending of stored value, paid memberships.
-    for (size_t k = 0; k < members.size(); ++k) {
-        const Registered& m = members[k];
-        const auth::Actor& staff = actor_for(customers[m.index].store_id);
-        TimeMs at = now - static_cast<TimeMs>(1 + rng.Below(60)) * kDayMs;
-        if (at <= m.at) continue;
-        clock.now = at;
-        loyalty::Request r{tenant_id, std::nullopt, "demo-" + std::to_string(k), staff};
-        if (rng.Chance(12)) {
-            auto out = programme.mall().Exchange(r, mall_items[rng.Below(mall_items.size())], m.id, 1);
-            (void)out;  // not enough points, or the limit: as in the shop
-        }
-        if (rng.Chance(10)) {
-            loyalty::TopupInput in;
-            in.customer_id = m.id;
-            in.offer_id = offers[rng.Below(offers.size())];
-            in.payment_ref = "WX" + std::to_string(seed % 100000) + std::to_string(k);
-            SIYU_RETURN_IF_ERROR(CheckOutcome(programme.stored_value().Topup(r, in), "top-up"));
-            if (rng.Chance(60)) {
-                clock.now = at + static_cast<TimeMs>(1 + rng.Below(20)) * kDayMs / 2;
-                if (clock.now >= now) clock.now = now - kMinuteMs;
-                loyalty::SpendInput spend;
-                spend.customer_id = m.id;
-                spend.amount = (10 + static_cast<int64_t>(rng.Below(40))) * 1000;
-                spend.order_id = "S" + std::to_string(m.id);
-                SIYU_RETURN_IF_ERROR(CheckOutcome(programme.stored_value().Spend(r, spend), "stored value spend"));
+    return programme.exec().Batch([&]() -> Status {
+        for (size_t k = 0; k < members.size(); ++k) {
+            const Registered& m = members[k];
+            const auth::Actor& staff = actor_for(customers[m.index].store_id);
+            TimeMs at = now - static_cast<TimeMs>(1 + rng.Below(60)) * kDayMs;
+            if (at <= m.at) continue;
+            clock.now = at;
+            loyalty::Request r{tenant_id, std::nullopt, "demo-" + std::to_string(k), staff};
+            if (rng.Chance(12)) {
+                auto out = programme.mall().Exchange(r, mall_items[rng.Below(mall_items.size())], m.id, 1);
+                (void)out;  // not enough points, or the limit: as in the shop
+            }
+            if (rng.Chance(10)) {
+                loyalty::TopupInput in;
+                in.customer_id = m.id;
+                in.offer_id = offers[rng.Below(offers.size())];
+                in.payment_ref = "WX" + std::to_string(seed % 100000) + std::to_string(k);
+                SIYU_RETURN_IF_ERROR(CheckOutcome(programme.stored_value().Topup(r, in), "top-up"));
+                if (rng.Chance(60)) {
+                    clock.now = at + static_cast<TimeMs>(1 + rng.Below(20)) * kDayMs / 2;
+                    if (clock.now >= now) clock.now = now - kMinuteMs;
+                    loyalty::SpendInput spend;
+                    spend.customer_id = m.id;
+                    spend.amount = (10 + static_cast<int64_t>(rng.Below(40))) * 1000;
+                    spend.order_id = "S" + std::to_string(m.id);
+                    SIYU_RETURN_IF_ERROR(CheckOutcome(programme.stored_value().Spend(r, spend), "stored value spend"));
+                }
+            }
+            if (rng.Chance(4)) {
+                clock.now = now - static_cast<TimeMs>(rng.Below(300)) * kDayMs;
+                if (clock.now <= m.at) clock.now = m.at + kHourMs;
+                loyalty::PurchaseInput in;
+                in.customer_id = m.id;
+                in.plan_id = paid_plan;
+                in.order_id = "P" + std::to_string(m.id);
+                SIYU_RETURN_IF_ERROR(CheckOutcome(programme.paid().Purchase(r, in), "paid membership"));
             }
         }
-        if (rng.Chance(4)) {
-            clock.now = now - static_cast<TimeMs>(rng.Below(300)) * kDayMs;
-            if (clock.now <= m.at) clock.now = m.at + kHourMs;
-            loyalty::PurchaseInput in;
-            in.customer_id = m.id;
-            in.plan_id = paid_plan;
-            in.order_id = "P" + std::to_string(m.id);
-            SIYU_RETURN_IF_ERROR(CheckOutcome(programme.paid().Purchase(r, in), "paid membership"));
-        }
-    }
-    return Status::Ok();
+        return Status::Ok();
+    });
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ Result<std::string> Tx::TimeZone() {
 }
 
 Status Tx::Emit(int64_t customer_id, std::string_view name, const Json& properties, std::optional<int64_t> revenue,
-               const std::string& message_id) {
+                const std::string& message_id) {
     std::string props = properties.dump(-1, ' ', false, Json::error_handler_t::replace);
     SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
                                                 "ts, received_at, properties, context, revenue, currency) VALUES "
@@ -293,6 +293,34 @@ Status CheckIdempotencyKey(std::string_view key) {
     return Status::Ok();
 }
 
+namespace {
+
+// The transaction of the Batch running on this thread, if any.
+struct Ambient {
+    const Executor* owner = nullptr;
+    Connection* c = nullptr;
+    std::vector<cdp::StoredEvent>* events = nullptr;
+};
+thread_local Ambient tls_ambient;
+
+// Runs `body` on the batch's connection inside a savepoint, or in a write transaction of its own.
+Status InTransaction(const Executor* self, store::Database* db, const std::function<Status(Connection&)>& body) {
+    if (tls_ambient.owner == self && tls_ambient.c != nullptr) {
+        Connection& c = *tls_ambient.c;
+        SIYU_RETURN_IF_ERROR(c.Exec("SAVEPOINT loyalty_op"));
+        Status st = body(c);
+        if (!st.ok()) {
+            (void)c.Exec("ROLLBACK TO loyalty_op");
+            (void)c.Exec("RELEASE loyalty_op");
+            return st;
+        }
+        return c.Exec("RELEASE loyalty_op");
+    }
+    return db->Write(body);
+}
+
+}  // namespace
+
 Result<Outcome> Executor::Run(const Request& request, std::string_view operation,
                               const std::function<Result<Json>(Tx&)>& fn, int success_status) {
     if (request.idempotency_key) SIYU_RETURN_IF_ERROR(CheckIdempotencyKey(*request.idempotency_key));
@@ -300,7 +328,7 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
     std::vector<cdp::StoredEvent> events;
     std::string fingerprint = Sha256Hex(request.fingerprint);
     TimeMs now = Now();
-    SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
+    SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         outcome = Outcome{};
         events.clear();
         if (request.idempotency_key) {
@@ -348,7 +376,7 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
 Status Executor::Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn) {
     std::vector<cdp::StoredEvent> events;
     TimeMs now = Now();
-    SIYU_RETURN_IF_ERROR(db_->Write([&](Connection& c) -> Status {
+    SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         events.clear();
         Tx tx(c, tenant_id, now);
         SIYU_RETURN_IF_ERROR(fn(tx));
@@ -359,8 +387,30 @@ Status Executor::Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn) 
     return Status::Ok();
 }
 
-void Executor::Publish(const std::vector<cdp::StoredEvent>& events) const {
+Status Executor::Batch(const std::function<Status()>& fn) {
+    if (tls_ambient.owner != nullptr) return Status::Internal("loyalty batches do not nest");
+    std::vector<cdp::StoredEvent> events;
+    Status st = db_->Write([&](Connection& c) -> Status {
+        events.clear();
+        tls_ambient = Ambient{this, &c, &events};
+        Status inner = fn();
+        tls_ambient = Ambient{};
+        return inner;
+    });
+    tls_ambient = Ambient{};
+    SIYU_RETURN_IF_ERROR(st);
     if (sink_ && !events.empty()) sink_(events);
+    return Status::Ok();
+}
+
+void Executor::Publish(const std::vector<cdp::StoredEvent>& events) const {
+    if (events.empty()) return;
+    if (tls_ambient.owner == this && tls_ambient.events != nullptr) {
+        // Inside a batch: published once the batch commits.
+        tls_ambient.events->insert(tls_ambient.events->end(), events.begin(), events.end());
+        return;
+    }
+    if (sink_) sink_(events);
 }
 
 }  // namespace siyu::loyalty

@@ -146,6 +146,11 @@ class Executor {
                         int success_status = 200);
     // Runs `fn` in a write transaction without idempotency (configuration, jobs).
     Status Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn);
+    // Runs `fn` in one write transaction that every Run and Write this thread makes meanwhile
+    // joins, each in a savepoint of its own (a failing operation still changes nothing). For
+    // bulk loading (the demo brand): one commit instead of one per operation. Events are
+    // published after the commit.
+    Status Batch(const std::function<Status()>& fn);
     // Publishes events committed elsewhere (the ingest hook collects its own).
     void Publish(const std::vector<cdp::StoredEvent>& events) const;
 
