@@ -3,7 +3,9 @@
 // one writer with group commit). Every call returns after its commit. Prints one line of JSON:
 // transactions, seconds, tx/s and latency percentiles.
 //
-// Usage: loyalty_bench [--members N] [--threads T] [--seconds S] [--dir PATH]
+// Usage: loyalty_bench [--members N] [--threads T] [--seconds S] [--dir PATH] [--pragma P]
+// --pragma runs `PRAGMA P` on the writer connection before the run (for experiments with the
+// storage settings; the product's own settings are measured without it).
 
 #include <algorithm>
 #include <atomic>
@@ -30,6 +32,7 @@ struct Flags {
     int threads = 64;
     double seconds = 10;
     std::string dir;
+    std::string pragma;
 };
 
 Flags Parse(int argc, char** argv) {
@@ -45,6 +48,8 @@ Flags Parse(int argc, char** argv) {
             f.seconds = std::atof(value);
         } else if (name == "--dir") {
             f.dir = value;
+        } else if (name == "--pragma") {
+            f.pragma = value;
         } else {
             std::fprintf(stderr, "unknown flag %s\n", name.c_str());
             std::exit(2);
@@ -94,6 +99,9 @@ int main(int argc, char** argv) {
     auto db = std::move(opened).value();
     Check(db->Migrate(), "migrate");
     Setup(*db, flags.members);
+    if (!flags.pragma.empty()) {
+        Check(db->Write([&](store::Connection& c) { return c.Exec("PRAGMA " + flags.pragma); }), "pragma");
+    }
 
     loyalty::LoyaltyOptions options;
     loyalty::Loyalty loyalty(db.get(), nullptr, options);  // no sweep thread: Start is not called

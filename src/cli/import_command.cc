@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kErrorsShown = 10;
+constexpr size_t kCustomersPerBatch = 5000;
 
 std::string WithCommas(int64_t n) {
     std::string digits = std::to_string(n < 0 ? -n : n), out;
@@ -232,7 +233,8 @@ int Run(const ImportFlags& flags) {
         o.tenant_id = tenant.id;
         o.time_zone = time_zone;
         o.mapping = mapping;
-        if (flags.batch_size > 0) o.rows_per_batch = static_cast<size_t>(flags.batch_size);
+        // The server is stopped, so no one waits for the writer: large batches make fewer commits.
+        o.rows_per_batch = flags.batch_size > 0 ? static_cast<size_t>(flags.batch_size) : kCustomersPerBatch;
         o.hooks = hooks;
         // A stopped server's engine is rebuilt from the database: nothing to publish to.
         loyalty::MemberImporter::Attach(&o);
@@ -282,7 +284,7 @@ void AddImportCommands(CLI::App& app, ImportFlags* flags) {
     flags->customers = import->add_subcommand(
         "customers", "Import members (name, phone, member_no, store_code, tier, points, registered_at, ...)");
     AddShared(flags->customers, flags);
-    flags->customers->add_option("--batch-size", flags->batch_size, "rows per transaction (default 500)")
+    flags->customers->add_option("--batch-size", flags->batch_size, "rows per transaction (default 5000)")
         ->check(CLI::Range(1, 100'000));
 }
 

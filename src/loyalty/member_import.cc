@@ -94,7 +94,11 @@ Result<cdp::MemberRowOutcome> MemberImporter::Apply(Tx& tx, int64_t customer_id,
     if (row.stored_value) {
         SIYU_RETURN_IF_ERROR(PostStoredValue(tx, m, outcome.created, *row.stored_value, &balances_changed));
     }
-    if (balances_changed || (outcome.changed && !outcome.created)) SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
+    if (outcome.created) {
+        SIYU_RETURN_IF_ERROR(Insert(tx, m));  // with its opening balances: one write
+    } else if (balances_changed || outcome.changed) {
+        SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
+    }
     outcome.changed = outcome.changed || balances_changed;
     return outcome;
 }
@@ -131,24 +135,6 @@ Result<Member> MemberImporter::Register(Tx& tx, int64_t customer_id, const cdp::
                 ident.Bind(1, tx.tenant()).Bind(2, m.member_no).Bind(3, customer_id).Bind(4, tx.now()).Run());
         }
     }
-    SIYU_ASSIGN_OR_RETURN(auto insert, tx.c().Prepare("INSERT INTO members(customer_id, tenant_id, member_no, "
-                                                      "channel, store_id, registered_at, tier_id, tier_since, "
-                                                      "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)"));
-    Status inserted = insert.Bind(1, customer_id)
-                          .Bind(2, tx.tenant())
-                          .Bind(3, m.member_no)
-                          .Bind(4, m.channel)
-                          .Bind(5, m.store_id)
-                          .Bind(6, m.registered_at)
-                          .Bind(7, m.tier_id)
-                          .Bind(8, m.tier_since)
-                          .Bind(9, tx.now())
-                          .Bind(10, tx.now())
-                          .Run();
-    if (inserted.code() == StatusCode::kAlreadyExists) {
-        return Status::InvalidArgument("member_no", "member number " + m.member_no + " belongs to another member");
-    }
-    SIYU_RETURN_IF_ERROR(inserted);
     if (tier_id) {
         bool changed = false;
         std::optional<int64_t> none;
@@ -156,6 +142,32 @@ Result<Member> MemberImporter::Register(Tx& tx, int64_t customer_id, const cdp::
         SIYU_RETURN_IF_ERROR(SetTier(tx, m, tier_id, &changed));
     }
     return m;
+}
+
+Status MemberImporter::Insert(Tx& tx, const Member& m) {
+    SIYU_ASSIGN_OR_RETURN(auto insert, tx.c().Prepare("INSERT INTO members(customer_id, tenant_id, member_no, "
+                                                      "channel, store_id, registered_at, tier_id, tier_since, points, "
+                                                      "points_debt, sv_principal, sv_bonus, created_at, updated_at) "
+                                                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    Status inserted = insert.Bind(1, m.customer_id)
+                          .Bind(2, tx.tenant())
+                          .Bind(3, m.member_no)
+                          .Bind(4, m.channel)
+                          .Bind(5, m.store_id)
+                          .Bind(6, m.registered_at)
+                          .Bind(7, m.tier_id)
+                          .Bind(8, m.tier_since)
+                          .Bind(9, m.points)
+                          .Bind(10, m.points_debt)
+                          .Bind(11, m.sv_principal)
+                          .Bind(12, m.sv_bonus)
+                          .Bind(13, tx.now())
+                          .Bind(14, tx.now())
+                          .Run();
+    if (inserted.code() == StatusCode::kAlreadyExists) {
+        return Status::InvalidArgument("member_no", "member number " + m.member_no + " belongs to another member");
+    }
+    return inserted;
 }
 
 Status MemberImporter::SetTier(Tx& tx, Member& m, std::optional<int64_t> tier_id, bool* changed) {

@@ -55,8 +55,11 @@ class MemberImporter {
     Tx& TxFor(store::Connection& c, int64_t tenant_id);
     Status LoadTiers(Tx& tx);
     Result<cdp::MemberRowOutcome> Apply(Tx& tx, int64_t customer_id, const cdp::MemberRowFields& row);
+    // A new member (not yet written: Insert writes it once its opening balances are posted).
     Result<Member> Register(Tx& tx, int64_t customer_id, const cdp::MemberRowFields& row,
                             std::optional<int64_t> tier_id);
+    // Writes the row of a member Register prepared, with the balances posted since.
+    Status Insert(Tx& tx, const Member& m);
     Status SetTier(Tx& tx, Member& m, std::optional<int64_t> tier_id, bool* changed);
     Status PostPoints(Tx& tx, Member& m, bool new_member, int64_t target, bool* changed);
     Status PostStoredValue(Tx& tx, Member& m, bool new_member, int64_t target, bool* changed);
