@@ -188,9 +188,10 @@ Result<http::Response> LookupMember(Ctx& c) {
     }
     std::optional<int64_t> customer;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
-                                                      "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
-                                                      "AND i.type = ? AND i.value = ? AND x.deleted_at IS NULL"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
+                                           "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
+                                           "AND i.type = ? AND i.value = ? AND x.deleted_at IS NULL"));
         stmt.Bind(1, c.tenant()).Bind(2, type).Bind(3, value);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (row) customer = stmt.Int(0);
@@ -217,16 +218,20 @@ Result<http::Response> ListMembers(Ctx& c) {
     Json data = Json::array();
     std::optional<int64_t> last;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT m.customer_id, m.member_no, m.channel, m.store_id, "
-                                                      "m.registered_at, m.tier_id, t.name, m.points, m.sv_principal + "
-                                                      "m.sv_bonus, x.name, x.phone FROM members m JOIN customers x ON "
-                                                      "x.id = m.customer_id LEFT JOIN tiers t ON t.id = m.tier_id WHERE "
-                                                      "m.tenant_id = ?1 AND (?2 IS NULL OR m.customer_id < ?2) AND (?3 "
-                                                      "IS NULL OR m.tier_id = ?3) AND (?4 IS NULL OR x.store_id IN "
-                                                      "(SELECT value FROM json_each(?4))) ORDER BY m.customer_id DESC "
-                                                      "LIMIT ?5"));
-        stmt.Bind(1, c.tenant()).Bind(2, page.cursor).Bind(3, tier).Bind(4, stores).Bind(5,
-                                                                                       static_cast<int64_t>(page.limit));
+        SIYU_ASSIGN_OR_RETURN(auto stmt,
+                              conn.Prepare("SELECT m.customer_id, m.member_no, m.channel, m.store_id, "
+                                           "m.registered_at, m.tier_id, t.name, m.points, m.sv_principal + "
+                                           "m.sv_bonus, x.name, x.phone FROM members m JOIN customers x ON "
+                                           "x.id = m.customer_id LEFT JOIN tiers t ON t.id = m.tier_id WHERE "
+                                           "m.tenant_id = ?1 AND (?2 IS NULL OR m.customer_id < ?2) AND (?3 "
+                                           "IS NULL OR m.tier_id = ?3) AND (?4 IS NULL OR x.store_id IN "
+                                           "(SELECT value FROM json_each(?4))) ORDER BY m.customer_id DESC "
+                                           "LIMIT ?5"));
+        stmt.Bind(1, c.tenant())
+            .Bind(2, page.cursor)
+            .Bind(3, tier)
+            .Bind(4, stores)
+            .Bind(5, static_cast<int64_t>(page.limit));
         return stmt.ForEachRow([&] {
             std::optional<std::string> phone = stmt.OptText(10);
             if (phone && !pii) phone = MaskPhone(*phone);
@@ -260,17 +265,19 @@ Result<http::Response> BindMember(Ctx& c) {
     static const std::vector<std::string> kTypes = {"wechat_unionid", "wechat_openid", "wecom_external_userid",
                                                     "miniprogram_openid", "user_id"};
     if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
-        return Status::InvalidArgument("identifier_type", "must be one of wechat_unionid, wechat_openid, "
-                                                          "wecom_external_userid, miniprogram_openid, user_id");
+        return Status::InvalidArgument("identifier_type",
+                                       "must be one of wechat_unionid, wechat_openid, "
+                                       "wecom_external_userid, miniprogram_openid, user_id");
     }
     if (value.empty() || value.size() > 128) return Status::InvalidArgument("identifier_value", "1 to 128 characters");
     // Who holds the phone and the identifier now.
     std::optional<int64_t> member, other;
     bool other_is_member = false;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto find, conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
-                                                      "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
-                                                      "AND i.type = ? AND i.value = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto find,
+                              conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
+                                           "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
+                                           "AND i.type = ? AND i.value = ?"));
         find.Bind(1, c.tenant()).Bind(2, "phone").Bind(3, *phone);
         SIYU_ASSIGN_OR_RETURN(bool row, find.Step());
         if (row) member = find.Int(0);
@@ -311,9 +318,10 @@ Result<http::Response> BindMember(Ctx& c) {
     // Confirm the identifier now leads to the member.
     std::optional<int64_t> owner;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto find, conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
-                                                      "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
-                                                      "AND i.type = ? AND i.value = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto find,
+                              conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
+                                           "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
+                                           "AND i.type = ? AND i.value = ?"));
         find.Bind(1, c.tenant()).Bind(2, type).Bind(3, value);
         SIYU_ASSIGN_OR_RETURN(bool row, find.Step());
         if (row) owner = find.Int(0);
@@ -334,7 +342,8 @@ Result<http::Response> BindMember(Ctx& c) {
         return Status::FailedPrecondition("the identity settings kept this " + type +
                                           " on another customer (see identity conflicts)");
     }
-    card["bound"] = Json{{"type", type}, {"merged_customer_id", other && *other != root ? Json(*other) : Json(nullptr)}};
+    card["bound"] =
+        Json{{"type", type}, {"merged_customer_id", other && *other != root ? Json(*other) : Json(nullptr)}};
     return JsonResponse(200, card);
 }
 
@@ -350,7 +359,8 @@ Result<http::Response> AssignTier(Ctx& c) {
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"tier_id", "reason"}));
     SIYU_ASSIGN_OR_RETURN(int64_t tier, ReqInt(body, "tier_id"));
     SIYU_ASSIGN_OR_RETURN(std::string reason, ReqString(body, "reason"));
-    SIYU_ASSIGN_OR_RETURN(auto out, c.svc.loyalty->tiers().Assign(LoyaltyRequest(c), id, tier, std::string(Trim(reason))));
+    SIYU_ASSIGN_OR_RETURN(auto out,
+                          c.svc.loyalty->tiers().Assign(LoyaltyRequest(c), id, tier, std::string(Trim(reason))));
     return OutcomeResponse(out);
 }
 
@@ -407,8 +417,8 @@ Result<http::Response> TransferPoints(Ctx& c) {
     if (Status st = CheckVisible(c, to); !st.ok()) return Status::InvalidArgument("to_customer_id", st.message());
     SIYU_ASSIGN_OR_RETURN(int64_t points, ReqInt(body, "points"));
     SIYU_ASSIGN_OR_RETURN(std::string reason, ReqString(body, "reason"));
-    SIYU_ASSIGN_OR_RETURN(auto out,
-                          c.svc.loyalty->points().Transfer(LoyaltyRequest(c), id, to, points, std::string(Trim(reason))));
+    SIYU_ASSIGN_OR_RETURN(
+        auto out, c.svc.loyalty->points().Transfer(LoyaltyRequest(c), id, to, points, std::string(Trim(reason))));
     return OutcomeResponse(out);
 }
 
@@ -470,7 +480,8 @@ Result<loyalty::OrderFacts> ParseOrder(Ctx& c, const Json& body) {
         return Status::InvalidArgument("order_id", "must be 1 to 128 characters");
     }
     SIYU_ASSIGN_OR_RETURN(o.amount, ReqInt(body, "amount"));
-    if (o.amount < 0 || o.amount > kMaxAmount) return Status::InvalidArgument("amount", "must be an amount in fen (分)");
+    if (o.amount < 0 || o.amount > kMaxAmount)
+        return Status::InvalidArgument("amount", "must be an amount in fen (分)");
     SIYU_ASSIGN_OR_RETURN(o.store_id, OptInt(body, "store_id"));
     if (!o.store_id && c.principal.store_ids.size() == 1) o.store_id = c.principal.store_ids.front();
     o.at = NowMs();
@@ -478,6 +489,7 @@ Result<loyalty::OrderFacts> ParseOrder(Ctx& c, const Json& body) {
     if (at) {
         auto ms = ParseRfc3339(*at);
         if (!ms) return Status::InvalidArgument("at", "must be an RFC 3339 time");
+        if (*ms > o.at + 5 * 60'000) return Status::InvalidArgument("at", "must not be in the future");
         o.at = *ms;
     }
     if (auto lines = body.find("lines"); lines != body.end()) {
@@ -542,33 +554,34 @@ Result<http::Response> CompleteOrder(Ctx& c) {
     SIYU_ASSIGN_OR_RETURN(auto order, ParseOrder(c, body));
     auto& l = *c.svc.loyalty;
     SIYU_ASSIGN_OR_RETURN(
-        auto out, l.exec().Run(
-                      LoyaltyRequest(c), "order.complete",
-                      [&](loyalty::Tx& tx) -> Result<Json> {
-                          SIYU_ASSIGN_OR_RETURN(loyalty::Member m, tx.LoadMember(order.customer_id));
-                          std::string message_id = "order-completed-" + order.order_id;
-                          SIYU_ASSIGN_OR_RETURN(auto seen, tx.c().Prepare("SELECT 1 FROM events WHERE tenant_id = ? "
-                                                                          "AND message_id = ?"));
-                          seen.Bind(1, tx.tenant()).Bind(2, message_id);
-                          SIYU_ASSIGN_OR_RETURN(bool dup, seen.Step());
-                          seen.Reset();
-                          if (dup) return Status::AlreadyExists("order_id", "order " + order.order_id + " was already completed");
-                          SIYU_RETURN_IF_ERROR(tx.Emit(m.customer_id, "Order Completed", OrderProperties(order),
-                                                       order.amount, message_id));
-                          SIYU_ASSIGN_OR_RETURN(auto stats, tx.c().Prepare(
-                                                                "INSERT INTO customer_stats(customer_id, tenant_id, "
-                                                                "first_seen, last_seen, order_count, order_total, "
-                                                                "last_order_at) VALUES (?1, ?2, ?3, ?3, 1, ?4, ?3) ON "
-                                                                "CONFLICT(customer_id) DO UPDATE SET first_seen = "
-                                                                "min(coalesce(first_seen, ?3), ?3), last_seen = "
-                                                                "max(coalesce(last_seen, ?3), ?3), order_count = "
-                                                                "order_count + 1, order_total = order_total + ?4, "
-                                                                "last_order_at = max(coalesce(last_order_at, 0), ?3)"));
-                          SIYU_RETURN_IF_ERROR(
-                              stats.Bind(1, m.customer_id).Bind(2, tx.tenant()).Bind(3, order.at).Bind(4, order.amount).Run());
-                          return l.points().CompleteOrder(tx, order);
-                      },
-                      201));
+        auto out,
+        l.exec().Run(
+            LoyaltyRequest(c), "order.complete",
+            [&](loyalty::Tx& tx) -> Result<Json> {
+                SIYU_ASSIGN_OR_RETURN(loyalty::Member m, tx.LoadMember(order.customer_id));
+                std::string message_id = "order-completed-" + order.order_id;
+                SIYU_ASSIGN_OR_RETURN(auto seen, tx.c().Prepare("SELECT 1 FROM events WHERE tenant_id = ? "
+                                                                "AND message_id = ?"));
+                seen.Bind(1, tx.tenant()).Bind(2, message_id);
+                SIYU_ASSIGN_OR_RETURN(bool dup, seen.Step());
+                seen.Reset();
+                if (dup) return Status::AlreadyExists("order_id", "order " + order.order_id + " was already completed");
+                SIYU_RETURN_IF_ERROR(
+                    tx.Emit(m.customer_id, "Order Completed", OrderProperties(order), order.amount, message_id));
+                SIYU_ASSIGN_OR_RETURN(auto stats,
+                                      tx.c().Prepare("INSERT INTO customer_stats(customer_id, tenant_id, "
+                                                     "first_seen, last_seen, order_count, order_total, "
+                                                     "last_order_at) VALUES (?1, ?2, ?3, ?3, 1, ?4, ?3) ON "
+                                                     "CONFLICT(customer_id) DO UPDATE SET first_seen = "
+                                                     "min(coalesce(first_seen, ?3), ?3), last_seen = "
+                                                     "max(coalesce(last_seen, ?3), ?3), order_count = "
+                                                     "order_count + 1, order_total = order_total + ?4, "
+                                                     "last_order_at = max(coalesce(last_order_at, 0), ?3)"));
+                SIYU_RETURN_IF_ERROR(
+                    stats.Bind(1, m.customer_id).Bind(2, tx.tenant()).Bind(3, order.at).Bind(4, order.amount).Run());
+                return l.points().CompleteOrder(tx, order);
+            },
+            201));
     return OutcomeResponse(out);
 }
 
@@ -598,23 +611,25 @@ Result<http::Response> RefundOrder(Ctx& c) {
     SIYU_RETURN_IF_ERROR(CheckVisible(c, *customer));
     auto& l = *c.svc.loyalty;
     SIYU_ASSIGN_OR_RETURN(
-        auto out,
-        l.exec().Run(LoyaltyRequest(c), "order.refund", [&](loyalty::Tx& tx) -> Result<Json> {
-            std::string message_id = "order-refunded-" + order_id + "-" + refund_id;
-            SIYU_ASSIGN_OR_RETURN(auto seen, tx.c().Prepare("SELECT 1 FROM events WHERE tenant_id = ? AND message_id = ?"));
+        auto out, l.exec().Run(LoyaltyRequest(c), "order.refund", [&](loyalty::Tx& tx) -> Result<Json> {
+            // Unambiguous for any pair of ids.
+            std::string message_id = "order-refunded-" + Sha256Hex(order_id + '\n' + refund_id).substr(0, 40);
+            SIYU_ASSIGN_OR_RETURN(auto seen,
+                                  tx.c().Prepare("SELECT 1 FROM events WHERE tenant_id = ? AND message_id = ?"));
             seen.Bind(1, tx.tenant()).Bind(2, message_id);
             SIYU_ASSIGN_OR_RETURN(bool dup, seen.Step());
             seen.Reset();
             if (dup) return Status::AlreadyExists("refund_id", "refund " + refund_id + " was already recorded");
-            SIYU_ASSIGN_OR_RETURN(auto left, tx.c().Prepare("SELECT amount - refunded FROM loyalty_orders WHERE tenant_id = "
-                                                            "? AND order_id = ?"));
+            SIYU_ASSIGN_OR_RETURN(auto left,
+                                  tx.c().Prepare("SELECT amount - refunded FROM loyalty_orders WHERE tenant_id = "
+                                                 "? AND order_id = ?"));
             left.Bind(1, tx.tenant()).Bind(2, order_id);
             SIYU_ASSIGN_OR_RETURN(bool row, left.Step());
             int64_t refundable = row ? left.Int(0) : 0;
             left.Reset();
             if (amount > refundable) {
-                return Status::InvalidArgument("amount", "at most " + std::to_string(refundable) +
-                                                             " fen of this order is left to refund");
+                return Status::InvalidArgument(
+                    "amount", "at most " + std::to_string(refundable) + " fen of this order is left to refund");
             }
             SIYU_RETURN_IF_ERROR(tx.Emit(*customer, "Order Refunded",
                                          Json{{"order_id", order_id},
@@ -622,8 +637,9 @@ Result<http::Response> RefundOrder(Ctx& c) {
                                               {"revenue", static_cast<double>(amount) / 100.0},
                                               {"currency", "CNY"}},
                                          amount, message_id));
-            SIYU_ASSIGN_OR_RETURN(auto stats, tx.c().Prepare("UPDATE customer_stats SET refund_count = refund_count + 1, "
-                                                             "refund_total = refund_total + ? WHERE customer_id = ?"));
+            SIYU_ASSIGN_OR_RETURN(auto stats,
+                                  tx.c().Prepare("UPDATE customer_stats SET refund_count = refund_count + 1, "
+                                                 "refund_total = refund_total + ? WHERE customer_id = ?"));
             SIYU_RETURN_IF_ERROR(stats.Bind(1, amount).Bind(2, *customer).Run());
             return l.points().RefundOrder(tx, *customer, order_id, amount);
         }));
@@ -640,7 +656,8 @@ Result<http::Response> VerifyTenant(Ctx& c) {
 void AddLoyaltyRoutes(RouteTable& t) {
     const std::string kTag = "Loyalty";
     t.Api({"GET", "/api/v1/loyalty/settings", "Loyalty programme settings", kTag, "loyalty.read"}, GetSettings);
-    t.Api({"PUT", "/api/v1/loyalty/settings", "Change loyalty programme settings", kTag, "loyalty.manage"}, PutSettings);
+    t.Api({"PUT", "/api/v1/loyalty/settings", "Change loyalty programme settings", kTag, "loyalty.manage"},
+          PutSettings);
     t.Api({"GET", "/api/v1/loyalty/tiers", "List tiers", kTag, "loyalty.read"}, ListTiers);
     t.Api({"POST", "/api/v1/loyalty/tiers", "Create a tier", kTag, "loyalty.manage"}, CreateTier);
     t.Api({"PATCH", "/api/v1/loyalty/tiers/{id}", "Change a tier", kTag, "loyalty.manage"}, UpdateTier);
@@ -651,26 +668,46 @@ void AddLoyaltyRoutes(RouteTable& t) {
           UpdateRule);
     t.Api({"DELETE", "/api/v1/loyalty/earning-rules/{id}", "Delete an earning rule", kTag, "loyalty.manage"},
           DeleteRule);
-    t.Api({"GET", "/api/v1/loyalty/members", "List members", kTag, "loyalty.read", false, "", "",
+    t.Api({"GET",
+           "/api/v1/loyalty/members",
+           "List members",
+           kTag,
+           "loyalty.read",
+           false,
+           "",
+           "",
            {"limit", "cursor", "tier_id"}},
           ListMembers);
     t.Api({"POST", "/api/v1/loyalty/members", "Register a customer as a member", kTag, "loyalty.operate"},
           RegisterMember);
-    t.Api({"GET", "/api/v1/loyalty/members/lookup", "Find a member card by phone or member number", kTag,
-           "loyalty.read", false, "", "", {"phone", "member_no"}},
+    t.Api({"GET",
+           "/api/v1/loyalty/members/lookup",
+           "Find a member card by phone or member number",
+           kTag,
+           "loyalty.read",
+           false,
+           "",
+           "",
+           {"phone", "member_no"}},
           LookupMember);
     t.Api({"POST", "/api/v1/loyalty/members/bind", "Bind a WeChat or WeCom identity to a member by phone", kTag,
            "loyalty.operate"},
           BindMember);
     t.Api({"GET", "/api/v1/loyalty/members/{customer_id}", "Member card", kTag, "loyalty.read"}, MemberCard);
-    t.Api({"GET", "/api/v1/loyalty/members/{customer_id}/tier-history", "Tier changes of a member", kTag,
-           "loyalty.read"},
-          TierHistory);
-    t.Api({"POST", "/api/v1/loyalty/members/{customer_id}/tier", "Set a member's tier by hand", kTag,
-           "loyalty.adjust"},
+    t.Api(
+        {"GET", "/api/v1/loyalty/members/{customer_id}/tier-history", "Tier changes of a member", kTag, "loyalty.read"},
+        TierHistory);
+    t.Api({"POST", "/api/v1/loyalty/members/{customer_id}/tier", "Set a member's tier by hand", kTag, "loyalty.adjust"},
           AssignTier);
-    t.Api({"GET", "/api/v1/loyalty/members/{customer_id}/points/entries", "Points ledger entries of a member", kTag,
-           "loyalty.read", false, "", "", {"limit", "cursor"}},
+    t.Api({"GET",
+           "/api/v1/loyalty/members/{customer_id}/points/entries",
+           "Points ledger entries of a member",
+           kTag,
+           "loyalty.read",
+           false,
+           "",
+           "",
+           {"limit", "cursor"}},
           PointsEntries);
     t.Api({"GET", "/api/v1/loyalty/members/{customer_id}/points/lots", "Points lots and their expiry", kTag,
            "loyalty.read"},

@@ -243,6 +243,17 @@ Result<Member> Tx::LoadMember(int64_t customer_id) {
     return m;
 }
 
+Result<Member> Tx::LoadMemberExact(int64_t customer_id) {
+    SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare(std::string("SELECT ") + kMemberColumns +
+                                                " FROM members WHERE customer_id = ? AND tenant_id = ?"));
+    stmt.Bind(1, customer_id).Bind(2, tenant_);
+    SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return Status::NotFound("customer " + std::to_string(customer_id) + " is not a member");
+    Member m = ReadMember(stmt);
+    stmt.Reset();
+    return m;
+}
+
 std::optional<Member> Tx::FindMember(int64_t customer_id) {
     auto m = LoadMember(customer_id);
     if (!m.ok()) return std::nullopt;

@@ -94,6 +94,9 @@ class Tx {
     // The member row of a customer (following merges); not_found when not a member.
     Result<Member> LoadMember(int64_t customer_id);
     std::optional<Member> FindMember(int64_t customer_id);  // nullopt on any error or none
+    // The member row of exactly this customer id, without following merges or checking the
+    // customer (settling an entry, scheduled duties): the ledgers are keyed by it.
+    Result<Member> LoadMemberExact(int64_t customer_id);
     // Writes the member's balances, tier fields and updated_at.
     Status SaveMember(const Member& m);
 

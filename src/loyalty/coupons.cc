@@ -126,8 +126,8 @@ Status ReadValidity(const Json& body, CouponTemplate* t) {
     auto it = body.find("validity");
     if (it == body.end() || it->is_null()) return Status::InvalidArgument("validity", "is required");
     if (!it->is_object()) {
-        return Status::InvalidArgument("validity",
-                                       "must be {\"type\":\"fixed\",\"from\",\"to\"} or {\"type\":\"relative\",\"days\"}");
+        return Status::InvalidArgument(
+            "validity", "must be {\"type\":\"fixed\",\"from\",\"to\"} or {\"type\":\"relative\",\"days\"}");
     }
     for (const auto& [key, value] : it->items()) {
         if (key != "type" && key != "from" && key != "to" && key != "days") {
@@ -432,7 +432,9 @@ Result<std::optional<int64_t>> TierLevel(Connection& c, int64_t tenant_id, int64
 Json JobJson(const store::Statement& s) {
     int64_t total = s.Int(4), issued = s.Int(5), skipped = s.Int(6);
     std::string status = s.Text(3);
-    int percent = status == "done" ? 100 : (total > 0 ? static_cast<int>(std::min<int64_t>(99, (issued + skipped) * 100 / total)) : 0);
+    int percent = status == "done"
+                      ? 100
+                      : (total > 0 ? static_cast<int>(std::min<int64_t>(99, (issued + skipped) * 100 / total)) : 0);
     Json target = Json::parse(s.Text(2), nullptr, false);
     return {{"id", s.Int(0)},
             {"template_id", s.Int(1)},
@@ -488,11 +490,26 @@ std::string DiscountDescription(const CouponTemplate& t) {
 
 Result<CouponTemplate> ParseTemplateInput(const Json& body) {
     if (!body.is_object()) return Status(StatusCode::kInvalidJson, "the body must be a JSON object");
-    static const std::set<std::string> kKnown = {
-        "name",          "type",         "note",         "amount",         "min_order_amount",
-        "percent_off",   "max_discount", "gift",         "exchange_product_id", "validity",
-        "per_customer_limit", "total_stock", "store_ids", "product_ids",   "categories",
-        "min_tier_level", "stacks_with_coupons", "stacks_with_points", "reversible", "status"};
+    static const std::set<std::string> kKnown = {"name",
+                                                 "type",
+                                                 "note",
+                                                 "amount",
+                                                 "min_order_amount",
+                                                 "percent_off",
+                                                 "max_discount",
+                                                 "gift",
+                                                 "exchange_product_id",
+                                                 "validity",
+                                                 "per_customer_limit",
+                                                 "total_stock",
+                                                 "store_ids",
+                                                 "product_ids",
+                                                 "categories",
+                                                 "min_tier_level",
+                                                 "stacks_with_coupons",
+                                                 "stacks_with_points",
+                                                 "reversible",
+                                                 "status"};
     for (const auto& [key, value] : body.items()) {
         if (!kKnown.count(key)) return Status(StatusCode::kUnknownField, "unknown field '" + key + "'", key);
     }
@@ -575,9 +592,9 @@ Result<int64_t> ComputeDiscount(const CouponTemplate& t, const RedeemInput& orde
         base = std::min(base, order.order_amount);
     }
     if (t.min_order_amount > 0 && base < t.min_order_amount) {
-        return Conflict(scoped ? "lines" : "order_amount",
-                        "the order must reach ¥" + Yuan(t.min_order_amount) + (scoped ? " in eligible products" : "") +
-                            " to use this coupon (it has ¥" + Yuan(base) + ")");
+        return Conflict(scoped ? "lines" : "order_amount", "the order must reach ¥" + Yuan(t.min_order_amount) +
+                                                               (scoped ? " in eligible products" : "") +
+                                                               " to use this coupon (it has ¥" + Yuan(base) + ")");
     }
     int64_t discount = 0;
     if (t.type == "cash_off" || t.type == "threshold") {
@@ -609,8 +626,9 @@ Coupons::Coupons(Loyalty* loyalty) : loyalty_(loyalty) {
                               c.Prepare("UPDATE coupon_issue_jobs SET status = 'interrupted', error = ?, finished_at "
                                         "= ? WHERE status IN ('queued', 'running')"));
         return stmt
-            .Bind(1, "interrupted: the server stopped before the job finished; the coupons issued so far stay; start "
-                     "it again (customers at their limit are skipped)")
+            .Bind(1,
+                  "interrupted: the server stopped before the job finished; the coupons issued so far stay; start "
+                  "it again (customers at their limit are skipped)")
             .Bind(2, NowMs())
             .Run();
     });
@@ -653,8 +671,9 @@ Result<Json> Coupons::UpdateTemplate(int64_t tenant_id, int64_t id, const Json& 
     if (!patch.is_object()) return Status(StatusCode::kInvalidJson, "the body must be a JSON object");
     for (const auto& [key, value] : patch.items()) {
         if (key != "name" && key != "note" && key != "status" && key != "total_stock" && key != "per_customer_limit") {
-            return Status::InvalidArgument(key, "cannot be changed: the rules of a template are fixed once created "
-                                                "(name, note, status, total_stock and per_customer_limit can be)");
+            return Status::InvalidArgument(key,
+                                           "cannot be changed: the rules of a template are fixed once created "
+                                           "(name, note, status, total_stock and per_customer_limit can be)");
         }
     }
     Json out;
@@ -675,8 +694,8 @@ Result<Json> Coupons::UpdateTemplate(int64_t tenant_id, int64_t id, const Json& 
                 std::optional<int64_t> stock;
                 SIYU_RETURN_IF_ERROR(ReadInt(patch, "total_stock", 1, 100'000'000, &stock));
                 if (*stock < t.issued) {
-                    return Status::InvalidArgument("total_stock", "cannot be below the " + std::to_string(t.issued) +
-                                                                      " coupons already issued");
+                    return Status::InvalidArgument(
+                        "total_stock", "cannot be below the " + std::to_string(t.issued) + " coupons already issued");
                 }
                 t.total_stock = stock;
             }
@@ -918,11 +937,9 @@ Result<Outcome> Coupons::StartSegmentJob(const Request& r, int64_t template_id, 
                                              .Bind(6, tx.now())
                                              .Run());
                     job.id = tx.c().LastInsertId();
-                    SIYU_RETURN_IF_ERROR(tx.Audit(r.actor, "coupon.issue_segment", "coupon_issue_job",
-                                                  std::to_string(job.id),
-                                                  {{"template_id", template_id},
-                                                   {"segment_id", segment_id},
-                                                   {"customers", ids.size()}}));
+                    SIYU_RETURN_IF_ERROR(tx.Audit(
+                        r.actor, "coupon.issue_segment", "coupon_issue_job", std::to_string(job.id),
+                        {{"template_id", template_id}, {"segment_id", segment_id}, {"customers", ids.size()}}));
                     return LoadJob(tx.c(), r.tenant_id, job.id);
                 },
                 202));
@@ -1041,9 +1058,11 @@ Result<Outcome> Coupons::Redeem(const Request& r, const RedeemInput& in) {
             if (!exists) return Status::InvalidArgument("store_id", "unknown store");
         }
         if (!t.store_ids.empty()) {
-            if (!in.store_id) return Conflict("store_id", "this coupon is valid in certain stores only; name the store");
+            if (!in.store_id)
+                return Conflict("store_id", "this coupon is valid in certain stores only; name the store");
             SIYU_ASSIGN_OR_RETURN(bool within, StoreWithin(tx.c(), tx.tenant(), t.store_ids, *in.store_id));
-            if (!within) return Conflict("store_id", "this coupon is not valid in store " + std::to_string(*in.store_id));
+            if (!within)
+                return Conflict("store_id", "this coupon is not valid in store " + std::to_string(*in.store_id));
         }
         if (t.min_tier_level) {
             SIYU_ASSIGN_OR_RETURN(auto level, TierLevel(tx.c(), tx.tenant(), customer));
@@ -1117,21 +1136,24 @@ Result<Outcome> Coupons::Redeem(const Request& r, const RedeemInput& in) {
         coupon.discount = discount;
         coupon.store_id = in.store_id;
         coupon.redeemed_by = by;
-        return Json{{"redemption_id", redemption_id},
-                    {"order_id", in.order_id},
-                    {"order_amount", in.order_amount},
-                    {"discount", discount},
-                    {"payable", in.order_amount - discount},
-                    {"coupon", CouponJson(coupon, t, tx.now())}};
+        return Json{{"redemption_id", redemption_id},        {"order_id", in.order_id},
+                    {"order_amount", in.order_amount},       {"discount", discount},
+                    {"payable", in.order_amount - discount}, {"coupon", CouponJson(coupon, t, tx.now())}};
     });
 }
 
 Result<Outcome> Coupons::Reverse(const Request& r, const std::string& code, const std::optional<std::string>& order_id,
-                                 const std::string& reason) {
+                                 const std::string& reason, const std::vector<int64_t>* allowed_stores) {
     return loyalty_->exec().Run(r, "coupon.reverse", [&](Tx& tx) -> Result<Json> {
         SIYU_ASSIGN_OR_RETURN(CouponRow coupon, LoadCoupon(tx.c(), tx.tenant(), code));
         SIYU_ASSIGN_OR_RETURN(CouponTemplate t, LoadTemplate(tx.c(), tx.tenant(), coupon.template_id));
-        if (coupon.status != "redeemed") return Conflict("code", "coupon is not redeemed (it is " + coupon.status + ")");
+        if (coupon.status != "redeemed")
+            return Conflict("code", "coupon is not redeemed (it is " + coupon.status + ")");
+        // Checked here, in the transaction, against the redemption as it stands.
+        if (allowed_stores && (!coupon.store_id || std::find(allowed_stores->begin(), allowed_stores->end(),
+                                                             *coupon.store_id) == allowed_stores->end())) {
+            return Status::PermissionDenied("this coupon was redeemed outside your stores");
+        }
         if (!t.reversible) return Conflict("code", "coupon template " + t.name + " does not allow reversal");
         if (order_id && *order_id != coupon.order_id.value_or("")) {
             return Conflict("order_id", "coupon was redeemed for order " + coupon.order_id.value_or(""));
@@ -1173,9 +1195,8 @@ Result<Outcome> Coupons::Reverse(const Request& r, const std::string& code, cons
         coupon.store_id.reset();
         coupon.redeemed_by.reset();
         coupon.reversals += 1;
-        return Json{{"order_id", reversed_order},
-                    {"discount", reversed_discount},
-                    {"coupon", CouponJson(coupon, t, tx.now())}};
+        return Json{
+            {"order_id", reversed_order}, {"discount", reversed_discount}, {"coupon", CouponJson(coupon, t, tx.now())}};
     });
 }
 
@@ -1244,8 +1265,9 @@ Status Coupons::Sweep(int64_t tenant_id) {
                 std::string name;
             };
             std::vector<Due> rows;
-            SIYU_RETURN_IF_ERROR(due.ForEachRow(
-                [&] { rows.push_back({due.Int(0), due.Int(1), due.Int(2), due.Int(3), due.Text(4)}); }));
+            SIYU_RETURN_IF_ERROR(due.ForEachRow([&] {
+                rows.push_back({due.Int(0), due.Int(1), due.Int(2), due.Int(3), due.Text(4)});
+            }));
             more = rows.size() == kSweepBatch;
             SIYU_ASSIGN_OR_RETURN(auto upd,
                                   tx.c().Prepare("UPDATE coupons SET status = 'expired' WHERE id = ? AND status = "

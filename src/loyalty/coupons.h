@@ -125,8 +125,9 @@ class Coupons {
     Result<Outcome> Redeem(const Request& r, const RedeemInput& in);
     // Reverses the open redemption (refund) when the template allows; the coupon is usable
     // again until its end of validity.
+    // `allowed_stores` (when set): the caller may only reverse redemptions made in these stores.
     Result<Outcome> Reverse(const Request& r, const std::string& code, const std::optional<std::string>& order_id,
-                            const std::string& reason);
+                            const std::string& reason, const std::vector<int64_t>* allowed_stores = nullptr);
     // A customer's coupons (following merges), newest first.
     Result<Json> ListForCustomer(int64_t tenant_id, int64_t customer_id, std::optional<std::string> status, int limit,
                                  std::optional<int64_t> before_id);

@@ -50,8 +50,8 @@ Status IdList(const Json& config, const char* field, const std::string& path, in
     }
     for (const auto& v : *it) {
         if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
-            return Status::InvalidArgument(path + field, "must contain integers from " + std::to_string(min) + " to " +
-                                                             std::to_string(max));
+            return Status::InvalidArgument(
+                path + field, "must contain integers from " + std::to_string(min) + " to " + std::to_string(max));
         }
     }
     return Status::Ok();
@@ -228,14 +228,16 @@ Status CheckRule(const std::string& kind, const Json& config) {
     }
     if (!config.is_object()) return Status::InvalidArgument("config", "must be an object");
     const std::string p = "config.";
-    static const std::set<std::string> kCommon = {"stores",         "products", "categories",    "tiers",
-                                                  "starts_at",      "ends_at",  "days_of_week",  "min_amount",
-                                                  "cap_per_order",  "cap_per_customer"};
+    static const std::set<std::string> kCommon = {"stores",        "products",        "categories",   "tiers",
+                                                  "starts_at",     "ends_at",         "days_of_week", "min_amount",
+                                                  "cap_per_order", "cap_per_customer"};
     for (const auto& [key, value] : config.items()) {
         bool known = kCommon.count(key) > 0 || (kind == "spend" && (key == "points" || key == "per_yuan")) ||
                      (kind == "multiplier" && key == "multiplier_pct") ||
                      (kind == "bonus" && (key == "trigger" || key == "points" || key == "questionnaire_id"));
-        if (!known) return Status(StatusCode::kUnknownField, "unknown field '" + p + key + "' for a " + kind + " rule", p + key);
+        if (!known)
+            return Status(StatusCode::kUnknownField, "unknown field '" + p + key + "' for a " + kind + " rule",
+                          p + key);
     }
     SIYU_RETURN_IF_ERROR(IdList(config, "stores", p, 1, INT64_MAX));
     SIYU_RETURN_IF_ERROR(IdList(config, "tiers", p, 1, INT64_MAX));
@@ -342,7 +344,9 @@ Json EarnPlan::ToJson() const {
     };
     int64_t total = order_points;
     for (const auto& b : bonuses) total += b.points;
-    return Json{{"points", total}, {"order_points", order_points}, {"parts", parts_json(parts)},
+    return Json{{"points", total},
+                {"order_points", order_points},
+                {"parts", parts_json(parts)},
                 {"bonuses", parts_json(bonuses)}};
 }
 
@@ -395,6 +399,7 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
     SIYU_ASSIGN_OR_RETURN(auto rules, LoadRules(tx.c(), tx.tenant(), true));
     SIYU_ASSIGN_OR_RETURN(std::string zone, tx.TimeZone());
     std::string local_date = LocalDate(o.at, zone);
+    plan.local_date = local_date;
     // What each line paid: the order amount shared out by line value.
     std::vector<OrderLine> lines = o.lines;
     if (lines.empty()) lines.push_back(OrderLine{"", "", o.amount, 1});
@@ -406,9 +411,10 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
         if (i + 1 == lines.size()) {
             paid[i] = o.amount - given;
         } else {
-            paid[i] = gross > 0 ? static_cast<int64_t>(static_cast<__int128>(lines[i].price) * lines[i].quantity *
-                                                       o.amount / gross)
-                                : 0;
+            paid[i] =
+                gross > 0
+                    ? static_cast<int64_t>(static_cast<__int128>(lines[i].price) * lines[i].quantity * o.amount / gross)
+                    : 0;
             given += paid[i];
         }
     }
@@ -425,7 +431,6 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
         }
     }
     std::map<int64_t, int64_t> spend_points, mult_points;  // rule → points before caps
-    int64_t tier_extra = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
         const EarningRule* spend = nullptr;
         for (const auto& r : rules) {
@@ -448,12 +453,11 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
                 best = &r;
             }
         }
-        int64_t after_mult = base;
         if (best) {
-            after_mult = base * best->config["multiplier_pct"].get<int64_t>() / 100;
+            int64_t after_mult =
+                static_cast<int64_t>(static_cast<__int128>(base) * best->config["multiplier_pct"].get<int64_t>() / 100);
             mult_points[best->id] += after_mult - base;
         }
-        tier_extra += after_mult * tier_pct / 100 - after_mult;
     }
     auto name_of = [&](int64_t id) -> const EarningRule& {
         for (const auto& r : rules) {
@@ -471,6 +475,9 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
         plan.parts.push_back(EarnPart{id, name_of(id).name, "multiplier", capped.first, capped.second});
         plan.order_points += capped.first;
     }
+    // The tier multiplier applies to what the rules gave, after their caps.
+    int64_t tier_extra =
+        static_cast<int64_t>(static_cast<__int128>(plan.order_points) * tier_pct / 100) - plan.order_points;
     if (tier_extra != 0) {
         plan.parts.push_back(EarnPart{0, tier_name, "tier", tier_extra, false});
         plan.order_points += tier_extra;
@@ -492,8 +499,7 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
             for (const auto& l : o.lines) any |= LineMatches(r, l);
             if (!any) continue;
         }
-        SIYU_ASSIGN_OR_RETURN(auto capped,
-                              Capped(tx, r, m.customer_id, r.config["points"].get<int64_t>(), local_date));
+        SIYU_ASSIGN_OR_RETURN(auto capped, Capped(tx, r, m.customer_id, r.config["points"].get<int64_t>(), local_date));
         if (capped.first > 0) plan.bonuses.push_back(EarnPart{r.id, r.name, "bonus", capped.first, capped.second});
     }
     return plan;
@@ -502,7 +508,8 @@ Result<EarnPlan> EarningRules::Plan(Tx& tx, const Member& m, const OrderFacts& o
 Status EarningRules::Record(Tx& tx, const Member& m, const EarnPlan& plan) {
     SIYU_ASSIGN_OR_RETURN(auto rules, LoadRules(tx.c(), tx.tenant(), false));
     SIYU_ASSIGN_OR_RETURN(std::string zone, tx.TimeZone());
-    std::string local_date = LocalDate(tx.now(), zone);
+    // Caps count in the period the plan was checked against (the order's day).
+    std::string local_date = plan.local_date.empty() ? LocalDate(tx.now(), zone) : plan.local_date;
     SIYU_ASSIGN_OR_RETURN(auto up, tx.c().Prepare("INSERT INTO earning_rule_usage(tenant_id, rule_id, customer_id, "
                                                   "period, points, times) VALUES (?,?,?,?,?,1) ON CONFLICT(rule_id, "
                                                   "customer_id, period) DO UPDATE SET points = points + "
@@ -515,7 +522,12 @@ Status EarningRules::Record(Tx& tx, const Member& m, const EarnPlan& plan) {
                 period = PeriodKey(r.config["cap_per_customer"].value("period", "lifetime"), local_date);
             }
         }
-        return up.Bind(1, tx.tenant()).Bind(2, p.rule_id).Bind(3, m.customer_id).Bind(4, period).Bind(5, p.points).Run();
+        return up.Bind(1, tx.tenant())
+            .Bind(2, p.rule_id)
+            .Bind(3, m.customer_id)
+            .Bind(4, period)
+            .Bind(5, p.points)
+            .Run();
     };
     for (const auto& p : plan.parts) SIYU_RETURN_IF_ERROR(record(p));
     for (const auto& p : plan.bonuses) SIYU_RETURN_IF_ERROR(record(p));
@@ -548,8 +560,12 @@ Result<Json> EarningRules::ApplyBonus(Tx& tx, Member& m, const std::string& trig
         // Mark the occasion even when a cap leaves nothing, so it is not retried.
         SIYU_ASSIGN_OR_RETURN(auto mark, tx.c().Prepare("INSERT INTO earning_rule_usage(tenant_id, rule_id, "
                                                         "customer_id, period, points, times) VALUES (?,?,?,?,?,1)"));
-        SIYU_RETURN_IF_ERROR(
-            mark.Bind(1, tx.tenant()).Bind(2, r.id).Bind(3, m.customer_id).Bind(4, occasion).Bind(5, capped.first).Run());
+        SIYU_RETURN_IF_ERROR(mark.Bind(1, tx.tenant())
+                                 .Bind(2, r.id)
+                                 .Bind(3, m.customer_id)
+                                 .Bind(4, occasion)
+                                 .Bind(5, capped.first)
+                                 .Run());
         if (capped.first <= 0) continue;
         EarnPlan plan;
         plan.bonuses.push_back(EarnPart{r.id, r.name, "bonus", capped.first, capped.second});
@@ -563,7 +579,8 @@ Result<Json> EarningRules::ApplyBonus(Tx& tx, Member& m, const std::string& trig
         meta.source_id = std::to_string(r.id);
         meta.event_properties = Json{{"trigger", trigger}, {"rule_id", r.id}};
         SIYU_ASSIGN_OR_RETURN(auto posted, Credit(tx, m, EntryType::kEarn, capped.first, meta, true));
-        granted.push_back(Json{{"rule_id", r.id}, {"rule", r.name}, {"points", capped.first}, {"entry_id", posted.entry_id}});
+        granted.push_back(
+            Json{{"rule_id", r.id}, {"rule", r.name}, {"points", capped.first}, {"entry_id", posted.entry_id}});
     }
     return granted;
 }
@@ -592,28 +609,31 @@ Status EarningRules::Sweep(int64_t tenant_id) {
         }
         std::vector<std::pair<int64_t, std::string>> due;  // member, trigger ref
         if (birthday) {
-            SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("SELECT m.customer_id FROM members m JOIN customers c ON "
-                                                            "c.id = m.customer_id WHERE m.tenant_id = ? AND "
-                                                            "substr(c.birthday, 6, 5) = ? AND NOT EXISTS (SELECT 1 "
-                                                            "FROM earning_rule_usage u WHERE u.customer_id = "
-                                                            "m.customer_id AND u.period = ?) LIMIT 5000"));
+            SIYU_ASSIGN_OR_RETURN(
+                auto stmt,
+                tx.c().Prepare("SELECT m.customer_id FROM members m JOIN customers c ON "
+                               "c.id = m.customer_id WHERE m.tenant_id = ? AND "
+                               "substr(c.birthday, 6, 5) = ? AND c.deleted_at IS NULL AND NOT EXISTS (SELECT 1 "
+                               "FROM earning_rule_usage u WHERE u.customer_id = "
+                               "m.customer_id AND u.period = ?) LIMIT 5000"));
             stmt.Bind(1, tenant_id).Bind(2, today.substr(5, 5)).Bind(3, "birthday:" + today.substr(0, 4));
             SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { due.emplace_back(stmt.Int(0), "birthday"); }));
             if (due.size() == 5000) more_birthdays = true;  // the next pass continues
         }
         for (int64_t q : questionnaires) {
-            SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("SELECT DISTINCT m.customer_id FROM questionnaire_answers a "
-                                                            "JOIN customers c ON c.id = a.customer_id JOIN members m ON "
-                                                            "m.customer_id = COALESCE(c.merged_into, c.id) WHERE "
-                                                            "a.tenant_id = ? AND a.questionnaire_id = ? AND NOT EXISTS "
-                                                            "(SELECT 1 FROM earning_rule_usage u JOIN earning_rules r ON "
-                                                            "r.id = u.rule_id WHERE u.customer_id = m.customer_id AND "
-                                                            "u.period = ? AND r.tenant_id = ?) LIMIT 5000"));
+            SIYU_ASSIGN_OR_RETURN(auto stmt,
+                                  tx.c().Prepare("SELECT DISTINCT m.customer_id FROM questionnaire_answers a "
+                                                 "JOIN customers c ON c.id = a.customer_id JOIN members m ON "
+                                                 "m.customer_id = COALESCE(c.merged_into, c.id) WHERE "
+                                                 "a.tenant_id = ? AND a.questionnaire_id = ? AND NOT EXISTS "
+                                                 "(SELECT 1 FROM earning_rule_usage u JOIN earning_rules r ON "
+                                                 "r.id = u.rule_id WHERE u.customer_id = m.customer_id AND "
+                                                 "u.period = ? AND r.tenant_id = ?) LIMIT 5000"));
             stmt.Bind(1, tenant_id).Bind(2, q).Bind(3, "questionnaire:" + std::to_string(q)).Bind(4, tenant_id);
             SIYU_RETURN_IF_ERROR(stmt.ForEachRow([&] { due.emplace_back(stmt.Int(0), "q:" + std::to_string(q)); }));
         }
         for (const auto& [customer, what] : due) {
-            SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMember(customer));
+            SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMemberExact(customer));
             if (what == "birthday") {
                 SIYU_RETURN_IF_ERROR(ApplyBonus(tx, m, "birthday", "").status());
             } else {

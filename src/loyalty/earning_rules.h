@@ -55,6 +55,7 @@ struct EarnPlan {
     int64_t order_points = 0;  // spend + multipliers + tier
     std::vector<EarnPart> parts;
     std::vector<EarnPart> bonuses;  // each becomes its own entry
+    std::string local_date;         // the order's day in the tenant's zone (cap periods)
     Json ToJson() const;
 };
 

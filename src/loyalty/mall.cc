@@ -462,7 +462,7 @@ Result<Outcome> Mall::Cancel(const Request& r, int64_t exchange_id, const std::s
         SIYU_ASSIGN_OR_RETURN(auto void_coupon, tx.c().Prepare("UPDATE coupons SET status = 'void' WHERE id = ? AND "
                                                                "status IN ('issued', 'expired')"));
         for (int64_t id : e.coupon_ids) SIYU_RETURN_IF_ERROR(void_coupon.Bind(1, id).Run());
-        SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMember(e.customer_id));
+        SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMemberExact(e.customer_id));
         EntryMeta meta;
         meta.reason = reason.empty() ? "积分商城兑换取消" : reason;
         meta.source_type = "mall";

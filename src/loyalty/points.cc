@@ -1,7 +1,9 @@
 #include "loyalty/points.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <numeric>
 
 #include "loyalty/earning_rules.h"
 #include "loyalty/loyalty.h"
@@ -16,6 +18,7 @@ namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kMaxPoints = 1'000'000'000;
+constexpr int64_t kMaxOrderAmount = 100'000'000'000;  // ¥1,000,000,000 in fen
 constexpr size_t kSweepBatch = 200;
 
 Status CheckPoints(int64_t points, const char* field = "points") {
@@ -50,7 +53,7 @@ Json EntryJson(store::Statement& s) {
 }
 
 Json BalanceJson(const Member& m, int64_t entry_id) {
-    return Json{{"customer_id", m.customer_id}, {"entry_id", entry_id},       {"points", m.points},
+    return Json{{"customer_id", m.customer_id}, {"entry_id", entry_id},         {"points", m.points},
                 {"points_held", m.points_held}, {"points_debt", m.points_debt}, {"points_earned", m.points_earned}};
 }
 
@@ -77,6 +80,7 @@ Result<OrderFacts> OrderFromProperties(int64_t customer_id, TimeMs at, std::opti
         return Status::InvalidArgument("properties.order_id", "must be 1 to 128 characters");
     }
     if (!revenue || *revenue < 0) return Status::InvalidArgument("properties.revenue", "an order needs its amount");
+    if (*revenue > kMaxOrderAmount) return Status::InvalidArgument("properties.revenue", "is beyond any real order");
     o.amount = *revenue;
     if (auto s = p.find("store_id"); s != p.end() && s->is_number_integer()) o.store_id = s->get<int64_t>();
     if (auto items = p.find("products"); items != p.end() && items->is_array()) {
@@ -89,7 +93,7 @@ Result<OrderFacts> OrderFromProperties(int64_t customer_id, TimeMs at, std::opti
                 l.product_id = s2->get<std::string>();
             }
             if (auto v = it.find("category"); v != it.end() && v->is_string()) l.category = v->get<std::string>();
-            if (auto v = it.find("price"); v != it.end() && v->is_number()) {
+            if (auto v = it.find("price"); v != it.end() && v->is_number() && std::abs(v->get<double>()) < 1e9) {
                 // Event prices are in major units; keep minor units exactly for the usual two decimals.
                 l.price = static_cast<int64_t>(v->get<double>() * 100.0 + (v->get<double>() >= 0 ? 0.5 : -0.5));
             }
@@ -106,6 +110,13 @@ Result<Outcome> Points::Earn(const Request& r, const EarnInput& in) {
     SIYU_RETURN_IF_ERROR(CheckPoints(in.points));
     SIYU_RETURN_IF_ERROR(CheckText(in.reason, "reason", 200, true));
     SIYU_RETURN_IF_ERROR(CheckText(in.source_type, "source_type", 32, false));
+    for (const char* reserved : {"import", "order", "refund", "refund_restore", "order_cash", "mall", "expiry", "rule",
+                                 "operator", "transfer"}) {
+        if (in.source_type == reserved) {
+            return Status::InvalidArgument("source_type",
+                                           "'" + in.source_type + "' is kept for the programme's own entries");
+        }
+    }
     SIYU_RETURN_IF_ERROR(CheckText(in.source_id, "source_id", 128, false));
     return loyalty_->exec().Run(r, "points.earn", [&](Tx& tx) -> Result<Json> {
         SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMember(in.customer_id));
@@ -173,8 +184,9 @@ Result<Outcome> Points::Transfer(const Request& r, int64_t from_customer, int64_
         SIYU_ASSIGN_OR_RETURN(Posted got, Credit(tx, *to, EntryType::kTransfer, points, in_meta, false));
         SIYU_RETURN_IF_ERROR(tx.SaveMember(from));
         SIYU_RETURN_IF_ERROR(tx.SaveMember(*to));
-        SIYU_RETURN_IF_ERROR(tx.Audit(r.actor, "loyalty.points.transfer", "customer", std::to_string(from.customer_id),
-                                      Json{{"to_customer_id", to->customer_id}, {"points", points}, {"reason", reason}}));
+        SIYU_RETURN_IF_ERROR(
+            tx.Audit(r.actor, "loyalty.points.transfer", "customer", std::to_string(from.customer_id),
+                     Json{{"to_customer_id", to->customer_id}, {"points", points}, {"reason", reason}}));
         Json out = BalanceJson(from, sent.entry_id);
         out["to"] = BalanceJson(*to, got.entry_id);
         return out;
@@ -189,20 +201,41 @@ Result<Outcome> Points::RedeemForCash(const Request& r, const CashRedeemInput& i
         SIYU_ASSIGN_OR_RETURN(const LoyaltySettings* s, tx.Settings());
         // Points are worth cash_points_per_yuan per ¥1 (100 fen); only whole fen.
         if ((in.points * 100) % s->cash_points_per_yuan != 0) {
-            return Status::InvalidArgument("points", "must be a multiple of " +
-                                                         std::to_string(s->cash_points_per_yuan / std::gcd(s->cash_points_per_yuan, int64_t{100})) +
-                                                         " (whole fen at " + std::to_string(s->cash_points_per_yuan) +
-                                                         " points per ¥1)");
+            return Status::InvalidArgument(
+                "points",
+                "must be a multiple of " +
+                    std::to_string(s->cash_points_per_yuan / std::gcd(s->cash_points_per_yuan, int64_t{100})) +
+                    " (whole fen at " + std::to_string(s->cash_points_per_yuan) + " points per ¥1)");
         }
         int64_t cash = in.points * 100 / s->cash_points_per_yuan;
-        int64_t max_cash = in.order_amount * s->max_cash_share_pct / 100;
-        if (cash > max_cash) {
-            return Status::InvalidArgument("points", "worth " + std::to_string(cash) + " fen, more than the " +
-                                                         std::to_string(s->max_cash_share_pct) +
-                                                         "% of the order points may pay (" + std::to_string(max_cash) +
-                                                         " fen)");
-        }
+        int64_t max_cash = static_cast<int64_t>(static_cast<__int128>(in.order_amount) * s->max_cash_share_pct / 100);
         SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMember(in.customer_id));
+        SIYU_ASSIGN_OR_RETURN(auto owner, tx.c().Prepare("SELECT customer_id FROM loyalty_orders WHERE tenant_id = ? "
+                                                         "AND order_id = ?"));
+        owner.Bind(1, tx.tenant()).Bind(2, in.order_id);
+        SIYU_ASSIGN_OR_RETURN(bool known, owner.Step());
+        bool foreign = known && owner.Int(0) != m.customer_id;
+        owner.Reset();
+        if (foreign) return Status::InvalidArgument("order_id", "order " + in.order_id + " is another customer's");
+        // The share holds for the whole order: earlier redemptions and open holds count.
+        SIYU_ASSIGN_OR_RETURN(auto before, tx.c().Prepare("SELECT COALESCE(SUM(CASE WHEN type = 'redeem' THEN "
+                                                          "-amount ELSE 0 END), 0) + COALESCE((SELECT SUM(amount) FROM "
+                                                          "points_holds WHERE customer_id = ?1 AND order_id = ?2 AND "
+                                                          "status = 'held'), 0) FROM points_entries WHERE "
+                                                          "customer_id = ?1 AND source_type = 'order_cash' AND "
+                                                          "source_id = ?2"));
+        before.Bind(1, m.customer_id).Bind(2, in.order_id);
+        SIYU_ASSIGN_OR_RETURN(bool row, before.Step());
+        int64_t earlier_points = row ? before.Int(0) : 0;
+        before.Reset();
+        int64_t earlier_cash = earlier_points * 100 / s->cash_points_per_yuan;
+        if (cash + earlier_cash > max_cash) {
+            return Status::InvalidArgument(
+                "points", "worth " + std::to_string(cash) + " fen; with " + std::to_string(earlier_cash) +
+                              " fen already paid in points that is more than the " +
+                              std::to_string(s->max_cash_share_pct) + "% of the order points may pay (" +
+                              std::to_string(max_cash) + " fen)");
+        }
         EntryMeta meta;
         meta.reason = "points for cash";
         meta.source_type = "order_cash";
@@ -254,37 +287,54 @@ Result<Outcome> Points::CreateHold(const Request& r, int64_t customer_id, int64_
 }
 
 Result<Outcome> Points::SettleHold(const Request& r, int64_t hold_id, bool capture) {
-    return loyalty_->exec().Run(r, capture ? "points.hold.capture" : "points.hold.release", [&](Tx& tx) -> Result<Json> {
-        SIYU_ASSIGN_OR_RETURN(auto find, tx.c().Prepare("SELECT customer_id, amount, order_id, status, entry_id FROM "
-                                                        "points_holds WHERE id = ? AND tenant_id = ?"));
-        find.Bind(1, hold_id).Bind(2, tx.tenant());
-        SIYU_ASSIGN_OR_RETURN(bool row, find.Step());
-        if (!row) return Status::NotFound("hold " + std::to_string(hold_id) + " not found");
-        int64_t customer = find.Int(0), amount = find.Int(1), entry = find.Int(4);
-        std::string order_id = find.Text(2), status = find.Text(3);
-        find.Reset();
-        if (status != "held") {
-            return Status::FailedPrecondition("hold " + std::to_string(hold_id) + " is already " + status);
-        }
-        SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMember(customer));
-        EntryMeta meta;
-        meta.reason = capture ? "held points redeemed" : "hold released";
-        meta.source_type = "order_cash";
-        meta.source_id = order_id;
-        meta.operator_name = OperatorName(r.actor);
-        meta.idempotency_key = r.idempotency_key;
-        meta.event_properties = Json{{"order_id", order_id}, {"hold_id", hold_id}};
-        SIYU_ASSIGN_OR_RETURN(Posted p, loyalty::SettleHold(tx, m, entry, amount, capture, meta));
-        SIYU_ASSIGN_OR_RETURN(auto upd, tx.c().Prepare("UPDATE points_holds SET status = ?, settled_at = ? WHERE id = ?"));
-        SIYU_RETURN_IF_ERROR(upd.Bind(1, capture ? "captured" : "released").Bind(2, tx.now()).Bind(3, hold_id).Run());
-        SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
-        Json out = BalanceJson(m, p.entry_id);
-        out["hold"] = Json{{"id", hold_id},
-                           {"points", amount},
-                           {"order_id", order_id},
-                           {"status", capture ? "captured" : "released"}};
-        return out;
-    });
+    return loyalty_->exec().Run(
+        r, capture ? "points.hold.capture" : "points.hold.release", [&](Tx& tx) -> Result<Json> {
+            SIYU_ASSIGN_OR_RETURN(auto find,
+                                  tx.c().Prepare("SELECT customer_id, amount, order_id, status, entry_id FROM "
+                                                 "points_holds WHERE id = ? AND tenant_id = ?"));
+            find.Bind(1, hold_id).Bind(2, tx.tenant());
+            SIYU_ASSIGN_OR_RETURN(bool row, find.Step());
+            if (!row) return Status::NotFound("hold " + std::to_string(hold_id) + " not found");
+            int64_t customer = find.Int(0), amount = find.Int(1), entry = find.Int(4);
+            std::string order_id = find.Text(2), status = find.Text(3);
+            find.Reset();
+            if (status != "held") {
+                return Status::FailedPrecondition("hold " + std::to_string(hold_id) + " is already " + status);
+            }
+            SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMemberExact(customer));
+            if (capture) {
+                // Points held for an order that has since been refunded in full are not spent on it.
+                SIYU_ASSIGN_OR_RETURN(auto refunded, tx.c().Prepare("SELECT 1 FROM loyalty_orders WHERE tenant_id = ? "
+                                                                    "AND order_id = ? AND customer_id = ? AND "
+                                                                    "refunded >= amount AND amount > 0"));
+                refunded.Bind(1, tx.tenant()).Bind(2, order_id).Bind(3, customer);
+                SIYU_ASSIGN_OR_RETURN(bool gone, refunded.Step());
+                refunded.Reset();
+                if (gone) {
+                    return Status::FailedPrecondition("order " + order_id +
+                                                      " was refunded in full; release the hold instead");
+                }
+            }
+            EntryMeta meta;
+            meta.reason = capture ? "held points redeemed" : "hold released";
+            meta.source_type = "order_cash";
+            meta.source_id = order_id;
+            meta.operator_name = OperatorName(r.actor);
+            meta.idempotency_key = r.idempotency_key;
+            meta.event_properties = Json{{"order_id", order_id}, {"hold_id", hold_id}};
+            SIYU_ASSIGN_OR_RETURN(Posted p, loyalty::SettleHold(tx, m, entry, amount, capture, meta));
+            SIYU_ASSIGN_OR_RETURN(auto upd,
+                                  tx.c().Prepare("UPDATE points_holds SET status = ?, settled_at = ? WHERE id = ?"));
+            SIYU_RETURN_IF_ERROR(
+                upd.Bind(1, capture ? "captured" : "released").Bind(2, tx.now()).Bind(3, hold_id).Run());
+            SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
+            Json out = BalanceJson(m, p.entry_id);
+            out["hold"] = Json{{"id", hold_id},
+                               {"points", amount},
+                               {"order_id", order_id},
+                               {"status", capture ? "captured" : "released"}};
+            return out;
+        });
 }
 
 Result<Json> Points::Entries(int64_t tenant_id, int64_t customer_id, int limit, std::optional<int64_t> before_id) {
@@ -366,7 +416,8 @@ Result<Json> Points::CompleteOrder(Tx& tx, const OrderFacts& o) {
         meta.reason = "order " + o.order_id;
         meta.source_type = "order";
         meta.source_id = o.order_id;
-        meta.event_properties = Json{{"order_id", o.order_id}, {"order_amount", o.amount}, {"parts", plan.ToJson()["parts"]}};
+        meta.event_properties =
+            Json{{"order_id", o.order_id}, {"order_amount", o.amount}, {"parts", plan.ToJson()["parts"]}};
         SIYU_ASSIGN_OR_RETURN(Posted p, Credit(tx, m, EntryType::kEarn, plan.order_points, meta, true));
         earned += plan.order_points;
         entries.push_back(p.entry_id);
@@ -412,7 +463,10 @@ Result<Json> Points::RefundOrder(Tx& tx, int64_t customer_id, const std::string&
     int64_t member_id = find.Int(0), amount = find.Int(1), refunded = find.Int(2), earned = find.Int(3),
             reversed = find.Int(4), restored = find.Int(5);
     find.Reset();
-    SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMember(member_id));
+    if (refunded >= amount && amount > 0) {
+        return Json{{"order_id", order_id}, {"known", true}, {"refunded", refunded}, {"reversed", 0}, {"restored", 0}};
+    }
+    SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMemberExact(member_id));
     int64_t new_refunded = std::min(amount, refunded + std::max<int64_t>(0, refund_amount));
     // Cumulative targets, so partial refunds never drift by rounding.
     auto share = [&](int64_t total) -> int64_t {
@@ -434,9 +488,9 @@ Result<Json> Points::RefundOrder(Tx& tx, int64_t customer_id, const std::string&
     // Points the order redeemed (cash redemptions and captured holds) come back in the same share.
     SIYU_ASSIGN_OR_RETURN(auto redeemed, tx.c().Prepare("SELECT id, type, amount, held_delta, ref_entry_id FROM "
                                                         "points_entries WHERE tenant_id = ? AND source_type = "
-                                                        "'order_cash' AND source_id = ? AND type = 'redeem' ORDER BY "
-                                                        "id"));
-    redeemed.Bind(1, tx.tenant()).Bind(2, order_id);
+                                                        "'order_cash' AND source_id = ? AND type = 'redeem' AND "
+                                                        "customer_id = ? ORDER BY id"));
+    redeemed.Bind(1, tx.tenant()).Bind(2, order_id).Bind(3, m.customer_id);
     std::vector<std::pair<int64_t, int64_t>> debits;  // debit entry (with the lot moves), points
     SIYU_RETURN_IF_ERROR(redeemed.ForEachRow([&] {
         if (redeemed.Int(3) != 0 && !redeemed.IsNull(4)) {
@@ -492,16 +546,8 @@ Status Points::Sweep(int64_t tenant_id) {
         if (due.empty()) break;
         SIYU_RETURN_IF_ERROR(exec.Write(tenant_id, [&](Tx& tx) -> Status {
             for (int64_t customer : due) {
-                SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("SELECT 1 FROM members WHERE customer_id = ?"));
-                stmt.Bind(1, customer);
-                SIYU_ASSIGN_OR_RETURN(bool member, stmt.Step());
-                stmt.Reset();
-                if (!member) continue;
-                Member m;
-                {
-                    SIYU_ASSIGN_OR_RETURN(m, tx.LoadMember(customer));
-                }
-                if (m.customer_id != customer) continue;
+                // Exactly the lots' member: merged or deleted customers' points expire too.
+                SIYU_ASSIGN_OR_RETURN(Member m, tx.LoadMemberExact(customer));
                 SIYU_ASSIGN_OR_RETURN(int64_t expired, ExpireDueLots(tx, m));
                 if (expired > 0) SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
             }
@@ -521,14 +567,17 @@ Status Points::Sweep(int64_t tenant_id) {
                                                        "points_lots WHERE tenant_id = ? AND remaining > 0 AND "
                                                        "notified_at IS NULL AND expires_at > ? AND expires_at <= ? "
                                                        "GROUP BY customer_id, expires_at LIMIT ?"));
-            stmt.Bind(1, tenant_id).Bind(2, now).Bind(3, now + notice_days * kDayMs).Bind(4,
-                                                                                            static_cast<int64_t>(kSweepBatch));
+            stmt.Bind(1, tenant_id)
+                .Bind(2, now)
+                .Bind(3, now + notice_days * kDayMs)
+                .Bind(4, static_cast<int64_t>(kSweepBatch));
             return stmt.ForEachRow([&] { soon[stmt.Int(0)][stmt.Int(1)] += stmt.Int(2); });
         }));
         if (soon.empty()) break;
         SIYU_RETURN_IF_ERROR(exec.Write(tenant_id, [&](Tx& tx) -> Status {
-            SIYU_ASSIGN_OR_RETURN(auto mark, tx.c().Prepare("UPDATE points_lots SET notified_at = ? WHERE customer_id = "
-                                                            "? AND expires_at = ? AND notified_at IS NULL"));
+            SIYU_ASSIGN_OR_RETURN(auto mark,
+                                  tx.c().Prepare("UPDATE points_lots SET notified_at = ? WHERE customer_id = "
+                                                 "? AND expires_at = ? AND notified_at IS NULL"));
             for (const auto& [customer, by_date] : soon) {
                 for (const auto& [at, points] : by_date) {
                     SIYU_RETURN_IF_ERROR(mark.Bind(1, tx.now()).Bind(2, customer).Bind(3, at).Run());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "loyalty/earning_rules.h"
@@ -372,6 +373,85 @@ TEST_F(PointsTest, AMemberMergedIntoANonMemberStaysTheSurvivorsMembership) {
     again.customer_id = survivor;
     EXPECT_EQ(loyalty_->members().Register(Req(), again).status().code(), StatusCode::kFailedPrecondition);
     EXPECT_TRUE(Problems().empty());
+}
+
+TEST_F(PointsTest, ARefundGivesBackOnlyTheOrderMembersOwnRedemptions) {
+    int64_t a = Member_(), b = Member_();
+    Earn(a, 1000);
+    ASSERT_TRUE(loyalty_->points().RedeemForCash(Req(), CashRedeemInput{a, 500, "X", 100000}).ok());
+    ASSERT_TRUE(Order(b, "X", 10000).ok());
+    ASSERT_TRUE(Refund("X", 10000).ok());
+    EXPECT_EQ(Get(a).points, 500);
+    EXPECT_EQ(Get(b).points, 0);
+    // Paying for another customer's order with points is refused.
+    EXPECT_EQ(loyalty_->points().RedeemForCash(Req(), CashRedeemInput{a, 10, "X", 100000}).status().field(), "order_id");
+    EXPECT_TRUE(Problems().empty());
+}
+
+TEST_F(PointsTest, TheCashShareHoldsForTheWholeOrderAcrossRequests) {
+    int64_t m = Member_();
+    Earn(m, 100000);
+    ASSERT_TRUE(loyalty_->points().RedeemForCash(Req(), CashRedeemInput{m, 3000, "O1", 10000}).ok());  // ¥30 of ¥100
+    ASSERT_TRUE(loyalty_->points().CreateHold(Req(), m, 1500, "O1").ok());                            // ¥15 held
+    EXPECT_EQ(loyalty_->points().RedeemForCash(Req(), CashRedeemInput{m, 600, "O1", 10000}).status().field(), "points");
+    EXPECT_TRUE(loyalty_->points().RedeemForCash(Req(), CashRedeemInput{m, 500, "O1", 10000}).ok());
+}
+
+TEST_F(PointsTest, HeldPointsCannotBeSpentOnAnOrderRefundedInFull) {
+    int64_t m = Member_();
+    Earn(m, 1000);
+    ASSERT_TRUE(Order(m, "O1", 10000).ok());
+    auto hold = loyalty_->points().CreateHold(Req(), m, 300, "O1");
+    ASSERT_TRUE(Refund("O1", 10000).ok());
+    int64_t id = hold->body["hold"]["id"];
+    EXPECT_EQ(loyalty_->points().SettleHold(Req(), id, true).status().code(), StatusCode::kFailedPrecondition);
+    ASSERT_TRUE(loyalty_->points().SettleHold(Req(), id, false).ok());
+    EXPECT_EQ(Get(m).points, 1000);
+}
+
+TEST_F(PointsTest, ADeletedCustomersPointsStillExpireAndOthersAreNotHeldUp) {
+    Settings({{"points_expiry", "days"}, {"points_expiry_days", 1}});
+    TierOf("普卡", 0, 0);
+    int64_t a = Member_(), b = Member_();
+    Earn(a, 100);
+    Earn(b, 100);
+    ASSERT_TRUE(db_->Write([&](store::Connection& c) -> Status {
+                       return c.Exec("UPDATE customers SET deleted_at = 1 WHERE id = " + std::to_string(a));
+                   }).ok());
+    now_ += 2 * kDay;
+    ASSERT_TRUE(loyalty_->Sweep().ok());
+    EXPECT_EQ(Get(b).points, 0);
+    EXPECT_TRUE(Problems().empty());
+}
+
+TEST_F(PointsTest, TheTierMultiplierAppliesAfterTheRulesCaps) {
+    TierOf("普卡", 0, 0, 150);
+    Rule({{"name", "base"}, {"kind", "spend"}, {"config", {{"points", 1}, {"cap_per_order", 100}}}});
+    int64_t m = Member_();
+    EXPECT_EQ(Order(m, "O1", 1000000)->at("points"), 150);
+}
+
+TEST_F(PointsTest, CapsCountInTheDayOfTheOrder) {
+    Rule({{"name", "base"},
+          {"kind", "spend"},
+          {"config", {{"points", 1}, {"cap_per_customer", {{"points", 100}, {"period", "day"}}}}}});
+    int64_t m = Member_();
+    auto at = [&](const std::string& id, TimeMs when) -> Json {
+        Json out;
+        EXPECT_TRUE(loyalty_->exec()
+                        .Write(1,
+                               [&](Tx& tx) -> Status {
+                                   OrderFacts o{m, id, 10000, std::nullopt, {}, when};
+                                   SIYU_ASSIGN_OR_RETURN(out, loyalty_->points().CompleteOrder(tx, o));
+                                   return Status::Ok();
+                               })
+                        .ok());
+        return out;
+    };
+    TimeMs yesterday = now_ - kDay;
+    EXPECT_EQ(at("Y1", yesterday)["points"], 100);
+    EXPECT_EQ(at("Y2", yesterday)["points"], 0);
+    EXPECT_EQ(at("T1", now_)["points"], 100);
 }
 
 TEST_F(PointsTest, AnotherTenantsMemberIsNotFound) {

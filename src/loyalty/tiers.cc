@@ -373,10 +373,9 @@ Result<Outcome> Tiers::Assign(const Request& r, int64_t customer_id, int64_t tie
         std::optional<int64_t> from = m.tier_id;
         SIYU_RETURN_IF_ERROR(Change(tx, m, tier_id, "manual", value));
         SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
-        SIYU_RETURN_IF_ERROR(tx.Audit(r.actor, "loyalty.tier.assign", "customer", std::to_string(m.customer_id),
-                                      Json{{"from_tier_id", from ? Json(*from) : Json(nullptr)},
-                                           {"to_tier_id", tier_id},
-                                           {"reason", reason}}));
+        SIYU_RETURN_IF_ERROR(tx.Audit(
+            r.actor, "loyalty.tier.assign", "customer", std::to_string(m.customer_id),
+            Json{{"from_tier_id", from ? Json(*from) : Json(nullptr)}, {"to_tier_id", tier_id}, {"reason", reason}}));
         return MemberJson(m);
     });
 }
@@ -416,13 +415,9 @@ Status Tiers::Review(int64_t tenant_id) {
             SIYU_ASSIGN_OR_RETURN(auto tiers, LoadTiers(tx.c(), tenant_id));
             if (tiers.empty()) return Status::Ok();
             for (int64_t id : ids) {
-                SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("SELECT 1 FROM members WHERE customer_id = ?"));
-                stmt.Bind(1, id);
-                SIYU_ASSIGN_OR_RETURN(bool exists, stmt.Step());
-                stmt.Reset();
-                if (!exists) continue;
-                SIYU_ASSIGN_OR_RETURN(auto m, tx.LoadMember(id));
-                if (m.customer_id != id) continue;
+                auto found = tx.LoadMemberExact(id);
+                if (!found.ok()) continue;  // gone since the batch was read
+                Member m = std::move(found).value();
                 auto before = m.downgrade_due_since;
                 auto tier_before = m.tier_id;
                 SIYU_RETURN_IF_ERROR(Evaluate(tx, m, true));
