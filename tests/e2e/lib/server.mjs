@@ -21,7 +21,9 @@ export const siyuBin = process.env.SIYU_BIN || path.join(repoRoot, 'build', 'deb
 /** RFC 3339 UTC with milliseconds, as docs/api.md prescribes. */
 export const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-const READY_TIMEOUT_MS = 20_000;
+// Generous: `serve --demo` loads the demo brand (members, orders, coupons) before it is ready,
+// which takes tens of seconds in the sanitizer build on a busy machine.
+const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 const CLI_TIMEOUT_MS = 60_000;
 const STDERR_TAIL_BYTES = 8192;
