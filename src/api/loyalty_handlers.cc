@@ -72,11 +72,7 @@ Result<http::Response> PutSettings(Ctx& c) {
         SIYU_ASSIGN_OR_RETURN(const loyalty::LoyaltySettings* current, tx.Settings());
         s = *current;
         SIYU_RETURN_IF_ERROR(loyalty::ApplySettingsPatch(body, &s));
-        SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("INSERT INTO loyalty_settings(tenant_id, settings, updated_at) "
-                                                        "VALUES (?,?,?) ON CONFLICT(tenant_id) DO UPDATE SET settings "
-                                                        "= excluded.settings, updated_at = excluded.updated_at"));
-        SIYU_RETURN_IF_ERROR(
-            stmt.Bind(1, c.tenant()).Bind(2, loyalty::SettingsToJson(s).dump()).Bind(3, tx.now()).Run());
+        SIYU_RETURN_IF_ERROR(tx.SaveSettings(s));
         return tx.Audit(c.actor, "loyalty.settings.update", "tenant", std::to_string(c.tenant()), body);
     }));
     return JsonResponse(200, loyalty::SettingsToJson(s));

@@ -871,10 +871,7 @@ Result<DemoCoupons> AddDemoProgramme(loyalty::Loyalty& programme, int64_t tenant
         s.downgrade_grace_days = 30;
         s.points_expiring_notice_days = 30;
         s.coupon_expiring_notice_days = 3;
-        SIYU_ASSIGN_OR_RETURN(auto stmt, tx.c().Prepare("INSERT INTO loyalty_settings(tenant_id, settings, updated_at) "
-                                                        "VALUES (?,?,?) ON CONFLICT(tenant_id) DO UPDATE SET settings "
-                                                        "= excluded.settings, updated_at = excluded.updated_at"));
-        return stmt.Bind(1, tenant_id).Bind(2, loyalty::SettingsToJson(s).dump()).Bind(3, tx.now()).Run();
+        return tx.SaveSettings(s);
     }));
     struct TierDef {
         const char* name;

@@ -1,5 +1,7 @@
 #include "loyalty/core.h"
 
+#include <chrono>
+
 #include "base/crypto.h"
 
 namespace siyu::loyalty {
@@ -166,21 +168,73 @@ Result<LoyaltySettings> LoadSettings(Connection& c, int64_t tenant_id) {
     return s;
 }
 
+Result<TenantCache::Entry> TenantCache::Get(Connection& c, int64_t tenant_id) {
+    constexpr int64_t kTtlNs = 1'000'000'000;
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    {
+        std::lock_guard lock(mu_);
+        auto it = entries_.find(tenant_id);
+        if (it != entries_.end() && now - it->second.loaded_ns < kTtlNs) return it->second;
+    }
+    Entry e;
+    SIYU_ASSIGN_OR_RETURN(e.settings, LoadSettings(c, tenant_id));
+    SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT time_zone FROM tenants WHERE tenant_id = ?"));
+    stmt.Bind(1, tenant_id);
+    SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return Status::NotFound("tenant " + std::to_string(tenant_id) + " not found");
+    e.time_zone = stmt.Text(0);
+    stmt.Reset();
+    e.loaded_ns = now;
+    std::lock_guard lock(mu_);
+    entries_[tenant_id] = e;
+    return e;
+}
+
+void TenantCache::Forget(int64_t tenant_id) {
+    std::lock_guard lock(mu_);
+    entries_.erase(tenant_id);
+}
+
+Status Tx::SaveSettings(const LoyaltySettings& s) {
+    SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("INSERT INTO loyalty_settings(tenant_id, settings, updated_at) VALUES "
+                                                "(?,?,?) ON CONFLICT(tenant_id) DO UPDATE SET settings = "
+                                                "excluded.settings, updated_at = excluded.updated_at"));
+    SIYU_RETURN_IF_ERROR(stmt.Bind(1, tenant_).Bind(2, SettingsToJson(s).dump()).Bind(3, now_).Run());
+    settings_ = s;
+    if (cache_) cache_->Forget(tenant_);
+    return Status::Ok();
+}
+
 Result<const LoyaltySettings*> Tx::Settings() {
     if (!settings_) {
-        SIYU_ASSIGN_OR_RETURN(auto s, LoadSettings(c_, tenant_));
-        settings_ = std::move(s);
+        if (cache_) {
+            SIYU_ASSIGN_OR_RETURN(auto e, cache_->Get(c_, tenant_));
+            settings_ = std::move(e.settings);
+            time_zone_ = std::move(e.time_zone);
+        } else {
+            SIYU_ASSIGN_OR_RETURN(auto s, LoadSettings(c_, tenant_));
+            settings_ = std::move(s);
+        }
     }
     return &*settings_;
 }
 
 Result<std::string> Tx::TimeZone() {
     if (!time_zone_) {
+        if (cache_) {
+            SIYU_ASSIGN_OR_RETURN(auto e, cache_->Get(c_, tenant_));
+            settings_ = std::move(e.settings);
+            time_zone_ = std::move(e.time_zone);
+            return *time_zone_;
+        }
         SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("SELECT time_zone FROM tenants WHERE tenant_id = ?"));
         stmt.Bind(1, tenant_);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) return Status::NotFound("tenant " + std::to_string(tenant_) + " not found");
         time_zone_ = stmt.Text(0);
+        stmt.Reset();
     }
     return *time_zone_;
 }
@@ -218,6 +272,19 @@ Result<int64_t> Tx::ResolveCustomer(int64_t customer_id) {
 }
 
 Result<Member> Tx::LoadMember(int64_t customer_id) {
+    // The usual case in one statement: the customer's survivor holds the member row.
+    SIYU_ASSIGN_OR_RETURN(auto direct, c_.Prepare(std::string("SELECT ") + kMemberColumns +
+                                                  " FROM members WHERE tenant_id = ?2 AND customer_id = (SELECT "
+                                                  "COALESCE(merged_into, id) FROM customers WHERE id = ?1 AND "
+                                                  "tenant_id = ?2 AND deleted_at IS NULL)"));
+    direct.Bind(1, customer_id).Bind(2, tenant_);
+    SIYU_ASSIGN_OR_RETURN(bool hit, direct.Step());
+    if (hit) {
+        Member m = ReadMember(direct);
+        direct.Reset();
+        return m;
+    }
+    direct.Reset();
     SIYU_ASSIGN_OR_RETURN(int64_t root, ResolveCustomer(customer_id));
     SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare(std::string("SELECT ") + kMemberColumns +
                                                 " FROM members WHERE customer_id = ? AND tenant_id = ?"));
@@ -361,7 +428,7 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
                 return Status::Ok();
             }
         }
-        Tx tx(c, request.tenant_id, now);
+        Tx tx(c, request.tenant_id, now, &cache_);
         SIYU_ASSIGN_OR_RETURN(outcome.body, fn(tx));
         outcome.status = success_status;
         if (request.idempotency_key) {
@@ -389,7 +456,7 @@ Status Executor::Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn) 
     TimeMs now = Now();
     SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         events.clear();
-        Tx tx(c, tenant_id, now);
+        Tx tx(c, tenant_id, now, &cache_);
         SIYU_RETURN_IF_ERROR(fn(tx));
         events = std::move(tx.events());
         return Status::Ok();

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -70,11 +72,29 @@ Json MemberJson(const Member& m);
 // Publishes events committed by loyalty operations (to the engine and the segments).
 using EventSink = std::function<void(const std::vector<cdp::StoredEvent>&)>;
 
+// What every operation of a tenant reads — its settings and time zone — cached for a second so
+// that a hot operation does not re-read and re-parse them. Thread-safe.
+class TenantCache {
+  public:
+    struct Entry {
+        LoyaltySettings settings;
+        std::string time_zone;
+        int64_t loaded_ns = 0;
+    };
+    Result<Entry> Get(store::Connection& c, int64_t tenant_id);
+    void Forget(int64_t tenant_id);
+
+  private:
+    std::mutex mu_;
+    std::map<int64_t, Entry> entries_;
+};
+
 // One loyalty write transaction on `c`: the tenant, the time of the operation, the settings
 // (loaded on first use) and the events emitted, published after commit. Not thread-safe.
 class Tx {
   public:
-    Tx(store::Connection& c, int64_t tenant_id, TimeMs now) : c_(c), tenant_(tenant_id), now_(now) {}
+    Tx(store::Connection& c, int64_t tenant_id, TimeMs now, TenantCache* cache = nullptr)
+        : c_(c), tenant_(tenant_id), now_(now), cache_(cache) {}
 
     store::Connection& c() { return c_; }
     int64_t tenant() const { return tenant_; }
@@ -82,6 +102,8 @@ class Tx {
     Result<const LoyaltySettings*> Settings();
     // The tenant's IANA time zone.
     Result<std::string> TimeZone();
+    // Writes the tenant's settings and drops the cached copy.
+    Status SaveSettings(const LoyaltySettings& s);
 
     // Stores a `track` event on `customer_id` and queues it for publishing. `message_id`
     // defaults to a random one; `revenue` (minor units) is set for order events.
@@ -107,6 +129,7 @@ class Tx {
     store::Connection& c_;
     int64_t tenant_;
     TimeMs now_;
+    TenantCache* cache_;
     std::optional<LoyaltySettings> settings_;
     std::optional<std::string> time_zone_;
     std::vector<cdp::StoredEvent> events_;
@@ -161,6 +184,7 @@ class Executor {
     store::Database* db_;
     EventSink sink_;
     std::function<TimeMs()> clock_;
+    mutable TenantCache cache_;
 };
 
 }  // namespace siyu::loyalty

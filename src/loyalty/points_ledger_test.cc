@@ -121,10 +121,7 @@ class PointsTest : public testing::Test {
                                [&](Tx& tx) -> Status {
                                    LoyaltySettings s;
                                    SIYU_RETURN_IF_ERROR(ApplySettingsPatch(patch, &s));
-                                   SIYU_ASSIGN_OR_RETURN(auto st, tx.c().Prepare("INSERT OR REPLACE INTO "
-                                                                                 "loyalty_settings(tenant_id, settings, "
-                                                                                 "updated_at) VALUES (1, ?, 0)"));
-                                   return st.Bind(1, SettingsToJson(s).dump()).Run();
+                                   return tx.SaveSettings(s);
                                })
                         .ok());
     }
