@@ -186,6 +186,12 @@ Result<TenantCache::Entry> TenantCache::Get(Connection& c, int64_t tenant_id) {
     if (!row) return Status::NotFound("tenant " + std::to_string(tenant_id) + " not found");
     e.time_zone = stmt.Text(0);
     stmt.Reset();
+    SIYU_ASSIGN_OR_RETURN(auto tiers, c.Prepare("SELECT EXISTS (SELECT 1 FROM tiers WHERE tenant_id = ? AND "
+                                                "deleted_at IS NULL)"));
+    tiers.Bind(1, tenant_id);
+    SIYU_ASSIGN_OR_RETURN(bool got, tiers.Step());
+    e.has_tiers = got && tiers.Int(0) != 0;
+    tiers.Reset();
     e.loaded_ns = now;
     std::lock_guard lock(mu_);
     entries_[tenant_id] = e;
@@ -205,6 +211,12 @@ Status Tx::SaveSettings(const LoyaltySettings& s) {
     settings_ = s;
     if (cache_) cache_->Forget(tenant_);
     return Status::Ok();
+}
+
+Result<bool> Tx::HasTiers() {
+    if (!cache_) return true;  // the caller reads the tiers anyway
+    SIYU_ASSIGN_OR_RETURN(auto e, cache_->Get(c_, tenant_));
+    return e.has_tiers;
 }
 
 Result<const LoyaltySettings*> Tx::Settings() {
@@ -239,6 +251,21 @@ Result<std::string> Tx::TimeZone() {
     return *time_zone_;
 }
 
+namespace {
+
+// A message id that sorts by time ("siyu-" + 12 hex digits of the time + random), so the events'
+// unique index grows at its end instead of touching a random page for every event.
+std::string OrderedMessageId(TimeMs at) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string id = "siyu-";
+    for (int shift = 44; shift >= 0; shift -= 4) id.push_back(kHex[(static_cast<uint64_t>(at) >> shift) & 0xf]);
+    id.push_back('-');
+    id += RandomToken(10);
+    return id;
+}
+
+}  // namespace
+
 Status Tx::Emit(int64_t customer_id, std::string_view name, const Json& properties, std::optional<int64_t> revenue,
                 const std::string& message_id) {
     std::string props = properties.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -249,7 +276,7 @@ Status Tx::Emit(int64_t customer_id, std::string_view name, const Json& properti
     if (revenue) currency = "CNY";
     SIYU_RETURN_IF_ERROR(stmt.Bind(1, tenant_)
                              .Bind(2, customer_id)
-                             .Bind(3, message_id.empty() ? "siyu-" + RandomToken(16) : message_id)
+                             .Bind(3, message_id.empty() ? OrderedMessageId(now_) : message_id)
                              .Bind(4, name)
                              .Bind(5, now_)
                              .Bind(6, now_)

@@ -79,6 +79,7 @@ class TenantCache {
     struct Entry {
         LoyaltySettings settings;
         std::string time_zone;
+        bool has_tiers = true;
         int64_t loaded_ns = 0;
     };
     Result<Entry> Get(store::Connection& c, int64_t tenant_id);
@@ -104,6 +105,12 @@ class Tx {
     Result<std::string> TimeZone();
     // Writes the tenant's settings and drops the cached copy.
     Status SaveSettings(const LoyaltySettings& s);
+    // Whether the tenant defines tiers at all (cached like the settings).
+    Result<bool> HasTiers();
+    // Drops the cached copy after changing what it holds (tiers).
+    void ForgetCache() {
+        if (cache_) cache_->Forget(tenant_);
+    }
 
     // Stores a `track` event on `customer_id` and queues it for publishing. `message_id`
     // defaults to a random one; `revenue` (minor units) is set for order events.

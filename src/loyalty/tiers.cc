@@ -182,6 +182,7 @@ Result<Tier> Tiers::Create(int64_t tenant_id, const TierInput& in, const auth::A
         std::sort(tiers.begin(), tiers.end(), [](const Tier& a, const Tier& b) { return a.level < b.level; });
         SIYU_RETURN_IF_ERROR(CheckOrder(tiers));
         SIYU_RETURN_IF_ERROR(SaveTier(tx.c(), tenant_id, t, tx.now()));
+        tx.ForgetCache();
         return tx.Audit(actor, "loyalty.tier.create", "tier", std::to_string(t.id), TierJson(t));
     });
     if (!st.ok()) return UniqueViolation(st);
@@ -225,6 +226,7 @@ Status Tiers::Delete(int64_t tenant_id, int64_t id, const auth::Actor& actor) {
         }
         SIYU_ASSIGN_OR_RETURN(auto del, tx.c().Prepare("UPDATE tiers SET deleted_at = ? WHERE id = ?"));
         SIYU_RETURN_IF_ERROR(del.Bind(1, tx.now()).Bind(2, id).Run());
+        tx.ForgetCache();
         return tx.Audit(actor, "loyalty.tier.delete", "tier", std::to_string(id), TierJson(*found));
     });
 }
@@ -329,6 +331,8 @@ Status Tiers::Change(Tx& tx, Member& m, std::optional<int64_t> to_tier, const st
 }
 
 Status Tiers::Evaluate(Tx& tx, Member& m, bool review) {
+    SIYU_ASSIGN_OR_RETURN(bool any, tx.HasTiers());
+    if (!any) return Status::Ok();
     SIYU_ASSIGN_OR_RETURN(auto tiers, LoadTiers(tx.c(), tx.tenant()));
     if (tiers.empty()) return Status::Ok();
     SIYU_ASSIGN_OR_RETURN(int64_t value, QualifyingValue(tx, m));
