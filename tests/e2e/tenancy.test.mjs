@@ -102,6 +102,47 @@ describe('tenant isolation', () => {
     // A segment of tenant 1, for the segment {id} routes.
     expectOk(await as(owner1).post('/api/v1/segments', { name: `${mark1} segment`, rule: { all: true } }), CREATED);
 
+    // Loyalty objects of tenant 1, for the /api/v1/loyalty/... {id} routes.
+    {
+      const c = as(owner1);
+      const seg = expectOk(await c.get('/api/v1/segments?limit=1')).data[0];
+      const tier = expectOk(await c.post('/api/v1/loyalty/tiers', { name: `${mark1} tier`, level: 0, threshold: 0 }), CREATED);
+      const rule = expectOk(
+        await c.post('/api/v1/loyalty/earning-rules', { name: `${mark1} rule`, kind: 'spend', config: { points: 1 } }),
+        CREATED,
+      );
+      expectOk(await c.post('/api/v1/loyalty/members', { customer_id: one.customer.id }), CREATED);
+      const template = expectOk(
+        await c.post('/api/v1/loyalty/coupon-templates', {
+          name: `${mark1} coupon`,
+          type: 'cash_off',
+          amount: 1000,
+          validity: { type: 'relative', days: 7 },
+        }),
+        CREATED,
+      );
+      const issued = expectOk(await c.post(`/api/v1/loyalty/coupon-templates/${template.id}/issue`, { customer_id: one.customer.id }), CREATED);
+      const job = await c.post(`/api/v1/loyalty/coupon-templates/${template.id}/issue`, { segment_id: seg.id });
+      assert.equal(job.status, 202, JSON.stringify(job.body));
+      const item = expectOk(await c.post('/api/v1/loyalty/mall/items', { name: `${mark1} gift`, kind: 'gift', points_price: 100 }), CREATED);
+      const plan = expectOk(await c.post('/api/v1/loyalty/paid-plans', { name: `${mark1} plan`, price: 100, duration_days: 30 }), CREATED);
+      const offer = expectOk(
+        await c.post('/api/v1/loyalty/topup-offers', { name: `${mark1} offer`, pay_amount: 10000, bonus_amount: 1000 }),
+        CREATED,
+      );
+      one.loyalty = {
+        members: one.customer.id,
+        tiers: tier.id,
+        'earning-rules': rule.id,
+        'coupon-templates': template.id,
+        'coupon-jobs': job.body.id,
+        coupons: issued.issued[0].code,
+        mall: item.id,
+        'paid-plans': plan.id,
+        'topup-offers': offer.id,
+      };
+    }
+
     const t = srv.cli(['tenant', 'add', '--name', `Tenant Two ${mark2}`]);
     assert.equal(t.code, 0, t.stderr);
     t2 = Number(cliValue(t.stdout, 'tenant_id'));
@@ -154,6 +195,14 @@ describe('tenant isolation', () => {
     for (const { method, path: p } of ops) {
       const resource = p.split('/')[3];
       let target = known[resource];
+      if (resource === 'loyalty') {
+        const id = one.loyalty[p.split('/')[4]];
+        if (id === undefined) {
+          uncovered.push(`${method} ${p}`);
+          continue;
+        }
+        target = { id, theirs: [], body: { name: 'hijacked' } };
+      }
       if (!target) {
         const rows = await as(owner1).get(`/api/v1/${resource}?limit=1`);
         const id = rows.body?.data?.[0]?.id;
