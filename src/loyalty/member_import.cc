@@ -208,6 +208,9 @@ Status MemberImporter::PostPoints(Tx& tx, Member& m, bool new_member, int64_t ta
     meta.reason = new_member ? kOpeningBalance : kImportAdjustment;
     meta.source_type = kImport;
     meta.operator_name = kImport;
+    // An opening balance carries the member's history over, it is not something they did now:
+    // no event (the profile's `points` trait still shows it). Later differences are movements.
+    meta.emit_event = !new_member;
     if (delta > 0) {
         if (!expiry_) {
             SIYU_ASSIGN_OR_RETURN(auto expiry, LotExpiry(tx, tx.now()));

@@ -56,7 +56,7 @@ Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, i
     if (!meta.reason.empty()) props["reason"] = meta.reason;
     if (!meta.source_type.empty()) props["source_type"] = meta.source_type;
     if (!meta.source_id.empty()) props["source_id"] = meta.source_id;
-    SIYU_RETURN_IF_ERROR(tx.Emit(m.customer_id, EntryEventName(type), props));
+    if (meta.emit_event) SIYU_RETURN_IF_ERROR(tx.Emit(m.customer_id, EntryEventName(type), props));
     return id;
 }
 

@@ -26,6 +26,7 @@ struct EntryMeta {
     std::string operator_name;
     std::optional<std::string> idempotency_key;
     Json event_properties = Json::object();  // extra properties for the emitted event
+    bool emit_event = true;  // false only for opening balances of imported members (no movement)
 };
 
 // The expiry of points earned at `at` under the tenant's settings (nullopt: never).
