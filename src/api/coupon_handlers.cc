@@ -56,12 +56,6 @@ Result<std::optional<std::string>> StatusFilter(Ctx& c, std::initializer_list<co
     return Status::InvalidArgument("status", "must be one of " + names);
 }
 
-// 404 unless the caller may see the customer.
-Status CheckVisible(Ctx& c, int64_t customer_id) {
-    SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
-    return c.svc.customers.Get(c.tenant(), customer_id, vis).status();
-}
-
 // A positive id from the body (required).
 Result<int64_t> ReqId(const Json& body, const char* field) {
     SIYU_ASSIGN_OR_RETURN(auto v, OptInt(body, field));

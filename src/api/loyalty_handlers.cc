@@ -2,6 +2,7 @@
 #include "base/crypto.h"
 #include "base/phone.h"
 #include "base/strings.h"
+#include "cdp/merge_set.h"
 #include "loyalty/earning_rules.h"
 #include "loyalty/members.h"
 #include "loyalty/points.h"
@@ -25,22 +26,20 @@ http::Response OutcomeResponse(const loyalty::Outcome& outcome) {
     return resp;
 }
 
-namespace {
-
-constexpr int64_t kMaxAmount = 100'000'000'000;  // ¥1,000,000,000 in fen
-
-// The customer must exist in the tenant and be visible to the caller (store roles: their
-// stores' customers only).
 Status CheckVisible(Ctx& c, int64_t customer_id) {
     SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
     return c.svc.customers.Get(c.tenant(), customer_id, vis).status();
 }
 
-Result<int64_t> VisibleCustomer(Ctx& c, const char* param = "customer_id") {
+Result<int64_t> VisibleCustomer(Ctx& c, const char* param) {
     SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req, param));
     SIYU_RETURN_IF_ERROR(CheckVisible(c, id));
     return id;
 }
+
+namespace {
+
+constexpr int64_t kMaxAmount = 100'000'000'000;  // ¥1,000,000,000 in fen
 
 Result<int64_t> ReqInt(const Json& o, const char* field) {
     SIYU_ASSIGN_OR_RETURN(auto v, OptInt(o, field));
@@ -184,13 +183,7 @@ Result<http::Response> LookupMember(Ctx& c) {
     }
     std::optional<int64_t> customer;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt,
-                              conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
-                                           "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
-                                           "AND i.type = ? AND i.value = ? AND x.deleted_at IS NULL"));
-        stmt.Bind(1, c.tenant()).Bind(2, type).Bind(3, value);
-        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (row) customer = stmt.Int(0);
+        SIYU_ASSIGN_OR_RETURN(customer, cdp::IdentifierSurvivor(conn, c.tenant(), type, value));
         return Status::Ok();
     }));
     if (!customer) return Status::NotFound("no customer with this " + type);
@@ -270,18 +263,8 @@ Result<http::Response> BindMember(Ctx& c) {
     std::optional<int64_t> member, other;
     bool other_is_member = false;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto find,
-                              conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
-                                           "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
-                                           "AND i.type = ? AND i.value = ?"));
-        find.Bind(1, c.tenant()).Bind(2, "phone").Bind(3, *phone);
-        SIYU_ASSIGN_OR_RETURN(bool row, find.Step());
-        if (row) member = find.Int(0);
-        find.Reset();
-        find.Bind(1, c.tenant()).Bind(2, type).Bind(3, value);
-        SIYU_ASSIGN_OR_RETURN(row, find.Step());
-        if (row) other = find.Int(0);
-        find.Reset();
+        SIYU_ASSIGN_OR_RETURN(member, cdp::IdentifierSurvivor(conn, c.tenant(), "phone", *phone));
+        SIYU_ASSIGN_OR_RETURN(other, cdp::IdentifierSurvivor(conn, c.tenant(), type, value));
         if (!member) return Status::Ok();
         loyalty::Tx tx(conn, c.tenant(), NowMs());
         auto m = tx.FindMember(*member);
@@ -314,13 +297,7 @@ Result<http::Response> BindMember(Ctx& c) {
     // Confirm the identifier now leads to the member.
     std::optional<int64_t> owner;
     SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto find,
-                              conn.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i "
-                                           "JOIN customers x ON x.id = i.customer_id WHERE i.tenant_id = ? "
-                                           "AND i.type = ? AND i.value = ?"));
-        find.Bind(1, c.tenant()).Bind(2, type).Bind(3, value);
-        SIYU_ASSIGN_OR_RETURN(bool row, find.Step());
-        if (row) owner = find.Int(0);
+        SIYU_ASSIGN_OR_RETURN(owner, cdp::IdentifierSurvivor(conn, c.tenant(), type, value));
         return Status::Ok();
     }));
     SIYU_ASSIGN_OR_RETURN(Json card, c.svc.loyalty->members().Card(c.tenant(), *member));
@@ -365,10 +342,10 @@ Result<http::Response> AssignTier(Ctx& c) {
 Result<http::Response> PointsEntries(Ctx& c) {
     SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
-    SIYU_ASSIGN_OR_RETURN(Json out, c.svc.loyalty->points().Entries(c.tenant(), id, page.limit, page.cursor));
+    SIYU_ASSIGN_OR_RETURN(Json data, c.svc.loyalty->points().Entries(c.tenant(), id, page.limit, page.cursor));
     std::optional<int64_t> last;
-    if (!out["data"].empty()) last = out["data"].back()["id"].get<int64_t>();
-    return JsonResponse(200, PageJson(out["data"], static_cast<size_t>(page.limit), last));
+    if (!data.empty()) last = data.back()["id"].get<int64_t>();
+    return JsonResponse(200, PageJson(std::move(data), static_cast<size_t>(page.limit), last));
 }
 
 Result<http::Response> PointsLots(Ctx& c) {

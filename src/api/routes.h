@@ -127,6 +127,10 @@ void AddStoredValueRoutes(RouteTable& t);
 // The loyalty request of an API call: tenant, actor, the Idempotency-Key header and a
 // fingerprint of method, path and body (a reused key must come with the same request).
 loyalty::Request LoyaltyRequest(Ctx& c);
+// not_found unless the customer exists in the tenant and the caller may see it (store roles:
+// their stores' customers only); VisibleCustomer reads the id from the path parameter `param`.
+Status CheckVisible(Ctx& c, int64_t customer_id);
+Result<int64_t> VisibleCustomer(Ctx& c, const char* param = "customer_id");
 // The JSON answer of a loyalty outcome; a replayed one carries `Idempotent-Replayed: true`.
 http::Response OutcomeResponse(const loyalty::Outcome& outcome);
 

@@ -9,14 +9,6 @@ namespace {
 
 // --- Reading requests --------------------------------------------------------------------
 
-// The member a path names, after checking that the caller may see the customer.
-Result<int64_t> VisibleMember(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req, "customer_id"));
-    SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
-    SIYU_RETURN_IF_ERROR(c.svc.customers.Get(c.tenant(), id, vis).status());
-    return id;
-}
-
 // An optional RFC 3339 time or null: outer nullopt = absent, inner nullopt = null.
 Result<std::optional<std::optional<TimeMs>>> NullableTime(const Json& o, const char* field) {
     using R = std::optional<std::optional<TimeMs>>;
@@ -36,7 +28,8 @@ Result<std::string> OptText(const Json& o, const char* field) {
 
 Result<loyalty::TopupOfferInput> ParseOffer(const std::string& text) {
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(text));
-    SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"name", "pay_amount", "bonus_amount", "active", "valid_from", "valid_to"}));
+    SIYU_RETURN_IF_ERROR(
+        RejectUnknown(body, {"name", "pay_amount", "bonus_amount", "active", "valid_from", "valid_to"}));
     loyalty::TopupOfferInput in;
     SIYU_ASSIGN_OR_RETURN(in.name, OptString(body, "name"));
     SIYU_ASSIGN_OR_RETURN(in.pay_amount, OptInt(body, "pay_amount"));
@@ -134,7 +127,7 @@ Result<http::Response> DeleteOffer(Ctx& c) {
 // --- Stored value operations -------------------------------------------------------------
 
 Result<http::Response> Topup(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"amount", "offer_id", "bonus", "payment_ref"}));
     loyalty::TopupInput in;
@@ -151,7 +144,7 @@ Result<http::Response> Topup(Ctx& c) {
 }
 
 Result<http::Response> Spend(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"amount", "order_id"}));
     loyalty::SpendInput in;
@@ -165,7 +158,7 @@ Result<http::Response> Spend(Ctx& c) {
 }
 
 Result<http::Response> Refund(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"order_id", "amount", "reason"}));
     loyalty::RefundInput in;
@@ -178,7 +171,7 @@ Result<http::Response> Refund(Ctx& c) {
 }
 
 Result<http::Response> Withdraw(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"amount", "reason", "payment_ref"}));
     loyalty::WithdrawInput in;
@@ -191,7 +184,7 @@ Result<http::Response> Withdraw(Ctx& c) {
 }
 
 Result<http::Response> Adjust(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"principal", "bonus", "reason"}));
     loyalty::AdjustInput in;
@@ -206,7 +199,7 @@ Result<http::Response> Adjust(Ctx& c) {
 }
 
 Result<http::Response> Entries(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
     SIYU_ASSIGN_OR_RETURN(Json out, c.svc.loyalty->stored_value().Entries(c.tenant(), id, page.limit, page.cursor));
     out["next_cursor"] = nullptr;
@@ -217,7 +210,7 @@ Result<http::Response> Entries(Ctx& c) {
 }
 
 Result<http::Response> Statement(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(DayRange range, ParseDayRange(c));
     SIYU_ASSIGN_OR_RETURN(Json out, c.svc.loyalty->stored_value().Statement(c.tenant(), id, range.from, range.to));
     out["from_day"] = range.from_day;
@@ -261,7 +254,7 @@ Result<http::Response> DeletePlan(Ctx& c) {
 }
 
 Result<http::Response> Purchase(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
     SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"plan_id", "order_id"}));
     loyalty::PurchaseInput in;
@@ -275,7 +268,7 @@ Result<http::Response> Purchase(Ctx& c) {
 }
 
 Result<http::Response> Cancel(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     Json body = Json::object();
     if (!Trim(c.req.body).empty()) {
         SIYU_ASSIGN_OR_RETURN(body, ParseObject(c.req.body));
@@ -287,7 +280,7 @@ Result<http::Response> Cancel(Ctx& c) {
 }
 
 Result<http::Response> Current(Ctx& c) {
-    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleMember(c));
+    SIYU_ASSIGN_OR_RETURN(int64_t id, VisibleCustomer(c));
     SIYU_ASSIGN_OR_RETURN(Json out, c.svc.loyalty->paid().Current(c.tenant(), id));
     return JsonResponse(200, out);
 }
@@ -314,8 +307,7 @@ void AddStoredValueRoutes(RouteTable& t) {
     const std::string sv = "/api/v1/loyalty/members/{customer_id}/stored-value";
     t.Api({"GET", "/api/v1/loyalty/topup-offers", "Top-up offers (pay X, get Y bonus)", "Loyalty", "loyalty.read"},
           ListOffers);
-    t.Api({"POST", "/api/v1/loyalty/topup-offers", "Create a top-up offer", "Loyalty", "loyalty.manage"},
-          CreateOffer);
+    t.Api({"POST", "/api/v1/loyalty/topup-offers", "Create a top-up offer", "Loyalty", "loyalty.manage"}, CreateOffer);
     t.Api({"GET", "/api/v1/loyalty/topup-offers/{id}", "A top-up offer", "Loyalty", "loyalty.read"}, GetOffer);
     t.Api({"PATCH", "/api/v1/loyalty/topup-offers/{id}", "Change a top-up offer", "Loyalty", "loyalty.manage"},
           UpdateOffer);
@@ -329,21 +321,34 @@ void AddStoredValueRoutes(RouteTable& t) {
            "Pay (part of) an order with stored value, principal and bonus in proportion; Idempotency-Key", "Loyalty",
            "loyalty.operate"},
           Spend);
-    t.Api({"POST", sv + "/refund",
-           "Give back stored value an order spent, in the split it was spent; Idempotency-Key", "Loyalty",
-           "loyalty.operate"},
+    t.Api({"POST", sv + "/refund", "Give back stored value an order spent, in the split it was spent; Idempotency-Key",
+           "Loyalty", "loyalty.operate"},
           Refund);
-    t.Api({"POST", sv + "/withdraw",
-           "Pay out unspent principal; the bonus goes in proportion; Idempotency-Key", "Loyalty", "loyalty.adjust"},
+    t.Api({"POST", sv + "/withdraw", "Pay out unspent principal; the bonus goes in proportion; Idempotency-Key",
+           "Loyalty", "loyalty.adjust"},
           Withdraw);
     t.Api({"POST", sv + "/adjust", "Correct stored value by hand (reason required, audited); Idempotency-Key",
            "Loyalty", "loyalty.adjust"},
           Adjust);
-    t.Api({"GET", sv + "/entries", "Stored value balance and entries, newest first", "Loyalty", "loyalty.read", false,
-           "", "", {"limit", "cursor"}},
+    t.Api({"GET",
+           sv + "/entries",
+           "Stored value balance and entries, newest first",
+           "Loyalty",
+           "loyalty.read",
+           false,
+           "",
+           "",
+           {"limit", "cursor"}},
           Entries);
-    t.Api({"GET", sv + "/statement", "Stored value statement: opening balance, movements, closing balance", "Loyalty",
-           "loyalty.read", false, "", "", {"from", "to"}},
+    t.Api({"GET",
+           sv + "/statement",
+           "Stored value statement: opening balance, movements, closing balance",
+           "Loyalty",
+           "loyalty.read",
+           false,
+           "",
+           "",
+           {"from", "to"}},
           Statement);
 
     t.Api({"GET", "/api/v1/loyalty/paid-plans", "Paid membership plans", "Loyalty", "loyalty.read"}, ListPlans);
@@ -365,9 +370,15 @@ void AddStoredValueRoutes(RouteTable& t) {
     t.Api({"POST", "/api/v1/loyalty/members/{customer_id}/paid-membership/cancel",
            "Cancel a paid membership now; Idempotency-Key", "Loyalty", "loyalty.manage"},
           Cancel);
-    t.Api({"GET", "/api/v1/loyalty/paid-memberships/expiring",
-           "Members whose paid membership ends within N days (store roles: their stores)", "Loyalty", "loyalty.read",
-           false, "", "", {"days", "limit", "cursor"}},
+    t.Api({"GET",
+           "/api/v1/loyalty/paid-memberships/expiring",
+           "Members whose paid membership ends within N days (store roles: their stores)",
+           "Loyalty",
+           "loyalty.read",
+           false,
+           "",
+           "",
+           {"days", "limit", "cursor"}},
           Expiring);
 }
 

@@ -1,5 +1,6 @@
 #include "loyalty/members.h"
 
+#include "cdp/merge_set.h"
 #include "loyalty/earning_rules.h"
 #include "loyalty/loyalty.h"
 #include "loyalty/tiers.h"
@@ -18,17 +19,6 @@ Status CheckMemberNo(const std::string& no) {
         }
     }
     return Status::Ok();
-}
-
-Result<std::optional<int64_t>> IdentifierOwner(Connection& c, int64_t tenant_id, const std::string& type,
-                                               const std::string& value) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT COALESCE(x.merged_into, x.id) FROM customer_identifiers i JOIN "
-                                               "customers x ON x.id = i.customer_id WHERE i.tenant_id = ? AND i.type "
-                                               "= ? AND i.value = ?"));
-    stmt.Bind(1, tenant_id).Bind(2, type).Bind(3, value);
-    SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return std::optional<int64_t>();
-    return std::optional<int64_t>(stmt.Int(0));
 }
 
 }  // namespace
@@ -94,10 +84,10 @@ Result<Json> Members::Register(Tx& tx, const RegisterInput& in, const auth::Acto
         if (current && *current != *in.member_no) {
             return Status::InvalidArgument("member_no", "the customer already has member number " + *current);
         }
-        SIYU_ASSIGN_OR_RETURN(auto owner, IdentifierOwner(tx.c(), tx.tenant(), "member_no", *in.member_no));
+        SIYU_ASSIGN_OR_RETURN(auto owner, cdp::IdentifierSurvivor(tx.c(), tx.tenant(), "member_no", *in.member_no));
         if (owner && *owner != root) {
-            return Status::AlreadyExists("member_no", "member number " + *in.member_no + " belongs to customer " +
-                                                          std::to_string(*owner));
+            return Status::AlreadyExists(
+                "member_no", "member number " + *in.member_no + " belongs to customer " + std::to_string(*owner));
         }
         member_no = *in.member_no;
     } else if (current) {
@@ -174,7 +164,9 @@ Result<Json> Members::Card(int64_t tenant_id, int64_t customer_id) {
         }
         for (const auto& t : tiers) {
             if (t.level > level) {
-                next = Json{{"id", t.id}, {"name", t.name}, {"threshold", t.threshold},
+                next = Json{{"id", t.id},
+                            {"name", t.name},
+                            {"threshold", t.threshold},
                             {"needed", std::max<int64_t>(0, t.threshold - value)}};
                 break;
             }

@@ -350,11 +350,7 @@ Result<Json> Points::Entries(int64_t tenant_id, int64_t customer_id, int limit, 
         stmt.Bind(1, m.customer_id).Bind(2, tenant_id).Bind(3, before_id).Bind(4, static_cast<int64_t>(limit));
         return stmt.ForEachRow([&] { data.push_back(EntryJson(stmt)); });
     }));
-    Json out{{"data", data}, {"next_cursor", nullptr}};
-    if (static_cast<int>(data.size()) == limit && !data.empty()) {
-        out["next_cursor"] = std::to_string(data.back()["id"].get<int64_t>());
-    }
-    return out;
+    return data;
 }
 
 Result<Json> Points::Lots(int64_t tenant_id, int64_t customer_id) {

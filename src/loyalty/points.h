@@ -70,7 +70,7 @@ class Points {
     Result<Outcome> CreateHold(const Request& r, int64_t customer_id, int64_t points, const std::string& order_id);
     Result<Outcome> SettleHold(const Request& r, int64_t hold_id, bool capture);
 
-    // Entries newest first, `before_id` as cursor; lots with what remains and expires.
+    // Entries newest first (an array), `before_id` as cursor; lots with what remains and expires.
     Result<Json> Entries(int64_t tenant_id, int64_t customer_id, int limit, std::optional<int64_t> before_id);
     Result<Json> Lots(int64_t tenant_id, int64_t customer_id);
 
