@@ -8,7 +8,7 @@ mode="${1:-build}"
 packages=(
   g++ cmake ninja-build pkg-config ccache make
   libboost-dev libsqlite3-dev libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libsimdjson-dev libroaring-dev libargon2-dev
+  nlohmann-json3-dev libsimdjson-dev libroaring-dev libargon2-dev libpugixml-dev libqrencode-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm

@@ -38,6 +38,9 @@ http::Response ErrorResponse(const Status& status, const std::string& request_id
         case StatusCode::kUnavailable:
             http_status = 503;
             break;
+        case StatusCode::kUpstream:
+            http_status = 502;
+            break;
         case StatusCode::kInternal:
             http_status = 500;
             break;

@@ -39,6 +39,12 @@ const std::vector<PermissionRow>& PermissionMatrix() {
         {"loyalty.adjust", {Role::kOwner, Role::kAdmin}},
         {"coupons.issue", {Role::kOwner, Role::kAdmin, Role::kOperator}},
         {"coupons.redeem", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager, Role::kGuide}},
+        {"wecom.config", {Role::kOwner, Role::kAdmin}},
+        {"wecom.read", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kAnalyst, Role::kStoreManager, Role::kGuide}},
+        {"wecom.manage", {Role::kOwner, Role::kAdmin, Role::kOperator}},
+        {"wecom.transfer", {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kStoreManager}},
+        {"wecom.mass_send", {Role::kOwner, Role::kAdmin, Role::kOperator}},
+        {"webhooks.manage", {Role::kOwner, Role::kAdmin}},
     };
     return kMatrix;
 }

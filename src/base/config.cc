@@ -29,6 +29,12 @@ const std::vector<Config::Setting>& Config::Settings() {
         {"tracking.max_batch_bytes", "largest tracking batch in bytes after decompression (413 beyond)"},
         {"segments.refresh_seconds", "how often time-dependent segments are re-evaluated (seconds)"},
         {"loyalty.sweep_seconds", "how often points expiry, loyalty reminders and tier reviews run (seconds)"},
+        {"secrets.key_file", "key that encrypts stored secrets; empty means <data_dir>/secret.key"},
+        {"public.base_url", "the server's address as customers reach it (short links); empty means http://host:port"},
+        {"wecom.inbox_workers", "threads processing stored WeCom callbacks"},
+        {"wecom.api_timeout_ms", "time limit of one WeCom API request"},
+        {"wecom.rate_limit_per_second", "WeCom API calls per corp per second"},
+        {"outbox.workers", "threads delivering the outbox (WeCom calls and webhooks)"},
     };
     return kSettings;
 }
@@ -87,6 +93,18 @@ Status SetConfigValue(const std::string& key, const std::string& value, Config* 
         return set_int(&c->segments_refresh_seconds);
     } else if (key == "loyalty.sweep_seconds") {
         return set_int(&c->loyalty_sweep_seconds);
+    } else if (key == "secrets.key_file") {
+        c->secrets_key_file = value;
+    } else if (key == "public.base_url") {
+        c->public_base_url = value;
+    } else if (key == "wecom.inbox_workers") {
+        return set_int(&c->wecom_inbox_workers);
+    } else if (key == "wecom.api_timeout_ms") {
+        return set_int(&c->wecom_api_timeout_ms);
+    } else if (key == "wecom.rate_limit_per_second") {
+        return set_int(&c->wecom_rate_limit_per_second);
+    } else if (key == "outbox.workers") {
+        return set_int(&c->outbox_workers);
     } else {
         return Status::InvalidArgument(key, "unknown setting");
     }
@@ -168,6 +186,22 @@ Status ValidateConfig(const Config& c) {
     }
     if (c.loyalty_sweep_seconds < 1 || c.loyalty_sweep_seconds > 86'400) {
         return Status::InvalidArgument("loyalty.sweep_seconds", "must be 1-86400");
+    }
+    if (c.wecom_inbox_workers < 1 || c.wecom_inbox_workers > 64) {
+        return Status::InvalidArgument("wecom.inbox_workers", "must be 1-64");
+    }
+    if (c.wecom_api_timeout_ms < 100 || c.wecom_api_timeout_ms > 60'000) {
+        return Status::InvalidArgument("wecom.api_timeout_ms", "must be 100-60000");
+    }
+    if (c.wecom_rate_limit_per_second < 1 || c.wecom_rate_limit_per_second > 100'000) {
+        return Status::InvalidArgument("wecom.rate_limit_per_second", "must be 1-100000");
+    }
+    if (c.outbox_workers < 1 || c.outbox_workers > 64) {
+        return Status::InvalidArgument("outbox.workers", "must be 1-64");
+    }
+    if (!c.public_base_url.empty() && c.public_base_url.rfind("http://", 0) != 0 &&
+        c.public_base_url.rfind("https://", 0) != 0) {
+        return Status::InvalidArgument("public.base_url", "must start with http:// or https://");
     }
     if (c.log_format != "text" && c.log_format != "json") {
         return Status::InvalidArgument("log.format", "must be text or json");

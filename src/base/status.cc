@@ -28,6 +28,8 @@ const char* StatusCodeName(StatusCode code) {
             return "payload_too_large";
         case StatusCode::kUnavailable:
             return "unavailable";
+        case StatusCode::kUpstream:
+            return "upstream_error";
         case StatusCode::kInternal:
             return "internal";
     }

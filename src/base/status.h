@@ -21,6 +21,7 @@ enum class StatusCode {
     kResourceExhausted,   // rate limited
     kPayloadTooLarge,     // a body or message over its size limit
     kUnavailable,         // a dependency is down; retrying may help
+    kUpstream,            // an external service (WeCom) answered with an error code
     kInternal,            // a bug or a broken invariant
 };
 
@@ -47,6 +48,7 @@ class [[nodiscard]] Status {
     }
     static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
     static Status Unavailable(std::string message) { return {StatusCode::kUnavailable, std::move(message)}; }
+    static Status Upstream(std::string message) { return {StatusCode::kUpstream, std::move(message)}; }
 
     bool ok() const { return code_ == StatusCode::kOk; }
     StatusCode code() const { return code_; }

@@ -113,6 +113,35 @@ std::string Base64UrlEncode(std::string_view bytes) {
     return out;
 }
 
+std::string Base64Encode(std::string_view bytes) {
+    static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    size_t i = 0;
+    while (i + 2 < bytes.size()) {
+        uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+        out += kB64[v >> 18];
+        out += kB64[(v >> 12) & 63];
+        out += kB64[(v >> 6) & 63];
+        out += kB64[v & 63];
+        i += 3;
+    }
+    size_t rest = bytes.size() - i;
+    if (rest == 1) {
+        uint32_t v = uint8_t(bytes[i]) << 16;
+        out += kB64[v >> 18];
+        out += kB64[(v >> 12) & 63];
+        out += "==";
+    } else if (rest == 2) {
+        uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
+        out += kB64[v >> 18];
+        out += kB64[(v >> 12) & 63];
+        out += kB64[(v >> 6) & 63];
+        out += '=';
+    }
+    return out;
+}
+
 bool Base64UrlDecode(std::string_view text, std::string* out) {
     out->clear();
     uint32_t acc = 0;

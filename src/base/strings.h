@@ -21,6 +21,8 @@ std::string UrlDecode(std::string_view s);
 std::string HexEncode(std::string_view bytes);
 std::string Base64UrlEncode(std::string_view bytes);
 bool Base64UrlDecode(std::string_view text, std::string* out);
+// Standard base64 (RFC 4648, '+' and '/', with padding).
+std::string Base64Encode(std::string_view bytes);
 // Standard base64 (RFC 4648, '+' and '/', padding optional).
 bool Base64Decode(std::string_view text, std::string* out);
 

@@ -35,4 +35,19 @@ TEST(Strings, ParseInt64RejectsTrailingGarbage) {
     EXPECT_FALSE(ParseInt64("99999999999999999999", &v));
 }
 
+TEST(Strings, Base64EncodesWithPaddingAndRoundTrips) {
+    EXPECT_EQ(Base64Encode(""), "");
+    EXPECT_EQ(Base64Encode("f"), "Zg==");
+    EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+    EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+    EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+    std::string all;
+    for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+    for (size_t n = 0; n <= all.size(); n += 7) {
+        std::string back;
+        ASSERT_TRUE(Base64Decode(Base64Encode(all.substr(0, n)), &back));
+        EXPECT_EQ(back, all.substr(0, n));
+    }
+}
+
 }  // namespace siyu
