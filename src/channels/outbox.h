@@ -31,6 +31,10 @@ struct OutboxMessage {
     std::string status;      // pending, done, dead
     std::string last_error;
     Json result;  // what the handler returned on success
+    TimeMs next_attempt_at = 0;
+    TimeMs updated_at = 0;
+    std::string dedupe_key;
+    bool in_flight = false;  // claimed by a worker and not yet settled
 };
 
 // What a handler reports for one delivery attempt.
@@ -56,12 +60,17 @@ struct EnqueueOptions {
 struct OutboxOptions {
     int workers = 4;
     int poll_ms = 200;  // idle workers look for due messages this often (Wake() is faster)
+    int backoff_base_ms = 1'000;   // first retry delay; doubles per attempt (with jitter)
+    int backoff_max_ms = 300'000;  // retry delay cap
+    int lease_ms = 300'000;        // a claimed message is re-delivered if not settled within this
 };
 
 // The transactional outbox: callers enqueue inside the write transaction of the change that
 // causes the call; workers deliver after the commit with retries (exponential backoff with
 // jitter), honour deadlines, and move what cannot be delivered to the dead letters, which the
-// API lists and retries. Thread-safe.
+// API lists and retries. Delivery is at least once: a worker claims a message with a lease
+// (attempts counts the claim), and a message still claimed when the process starts again is
+// delivered again. Handlers must therefore be idempotent or tolerate repeats. Thread-safe.
 class Outbox {
   public:
     Outbox(store::Database* db, OutboxOptions options);
@@ -85,6 +94,8 @@ class Outbox {
                                             std::optional<int64_t> before_id, int limit);
     // Puts a dead message back in the queue with a fresh attempt budget and no deadline.
     Result<OutboxMessage> Retry(int64_t tenant_id, int64_t id);
+    // Messages per status of a tenant ("pending", "done", "dead").
+    Result<std::vector<std::pair<std::string, int64_t>>> Counts(int64_t tenant_id);
 
   private:
     struct Impl;
