@@ -26,7 +26,14 @@ struct InboxEvent {
     std::string change_type;  // the <ChangeType> value, may be empty
     std::map<std::string, std::string> fields;
     std::string xml;  // the decrypted message
-    int attempts = 0;
+    int attempts = 0;  // this run's attempt number (1 on the first run)
+    // As listed by Inbox::Failed: status (pending | done | failed), the last error, the note
+    // ("ignored" for unregistered events), times a duplicate arrived, when it finished.
+    std::string status;
+    std::string error;
+    std::string note;
+    int64_t duplicates = 0;
+    std::optional<TimeMs> processed_at;
     const std::string& Field(const std::string& name) const;  // "" when absent
 };
 
@@ -39,11 +46,16 @@ using InboxHandler = std::function<Status(const InboxEvent&)>;
 struct InboxOptions {
     int workers = 2;
     int max_attempts = 10;
+    // Backoff after an Unavailable outcome: backoff_ms * 2^(attempts - 1), at most max_backoff_ms.
+    int backoff_ms = 500;
+    int max_backoff_ms = 60'000;
 };
 
 // The durable inbox: the callback endpoint stores each decrypted message (deduplicated by
 // tenant and a hash of the plaintext, so WeCom's retries are recognised) and answers at once;
-// workers process rows in arrival order per tenant. Thread-safe.
+// workers process rows in arrival order per tenant and lane (a lane is the ChatId, else the
+// ExternalUserID, else the whole tenant): a row runs only after every earlier row of its lane has
+// finished. Rows that were pending when the process stopped are processed after Start. Thread-safe.
 class Inbox {
   public:
     Inbox(store::Database* db, InboxOptions options);
@@ -57,6 +69,8 @@ class Inbox {
     };
     Result<Stored> Store(int64_t tenant_id, const std::string& message_xml, TimeMs received_at);
 
+    // `event` is an <Event> value or "<Event>/<ChangeType>"; the more specific registration
+    // wins. Events without a handler are marked done with the note "ignored". Call before Start.
     void Register(std::string event, InboxHandler handler);
     void Start();
     void Stop();
@@ -67,7 +81,10 @@ class Inbox {
         int64_t pending = 0, done = 0, failed = 0, duplicates = 0;
     };
     Result<Counts> Stats(int64_t tenant_id);
+    // The most recent failed rows first.
     Result<std::vector<InboxEvent>> Failed(int64_t tenant_id, int limit);
+    // Makes a failed row pending again (attempts start over). NotFound for another tenant's or
+    // an unknown row; FailedPrecondition unless the row is failed.
     Status Retry(int64_t tenant_id, int64_t id);
 
   private:
