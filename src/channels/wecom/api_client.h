@@ -5,10 +5,15 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
+#include "base/time.h"
+#include "store/database.h"
 
 namespace siyu::channels::wecom {
 
@@ -33,6 +38,21 @@ struct ApiClientOptions {
     int timeout_ms = 5'000;
     int rate_limit_per_second = 50;  // per corp
     int max_attempts = 4;            // for -1 (system busy) and 45009 (frequency limit)
+    int backoff_base_ms = 500;       // first wait before retrying -1 / 45009; doubles (with jitter)
+    // Where calls are logged (table wecom_api_calls, newest ~10,000 per tenant); null: not kept.
+    store::Database* log_db = nullptr;
+};
+
+// One logged API call. errcode is empty when WeCom did not answer (transport failure).
+struct ApiCallRecord {
+    int64_t id = 0;
+    int64_t tenant_id = 0;
+    TimeMs at = 0;
+    std::string app;  // contact, agent
+    std::string path;
+    std::optional<int> errcode;
+    std::string errmsg;
+    int64_t ms = 0;
 };
 
 // The WeCom server API. Thread-safe; one per process.
@@ -55,6 +75,10 @@ class ApiClient {
 
     // Drops cached tokens of a tenant (after its credentials change).
     void Forget(int64_t tenant_id);
+
+    // The tenant's logged calls, newest first (log rows are written in batches about once a
+    // second; this writes the pending ones first).
+    Result<std::vector<ApiCallRecord>> Calls(int64_t tenant_id, std::optional<int64_t> before_id, int limit);
 
   private:
     struct Impl;
