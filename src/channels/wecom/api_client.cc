@@ -12,6 +12,7 @@
 
 #include "base/crypto.h"
 #include "channels/http_client.h"
+#include "channels/outbox.h"
 
 namespace siyu::channels::wecom {
 namespace {
@@ -392,6 +393,31 @@ int WecomErrcode(const Status& status) {
     } catch (const std::exception&) {
         return 0;
     }
+}
+
+void RegisterWecomApiKind(Outbox& outbox, ApiClient& client) {
+    outbox.Register("wecom.api", [&client](const OutboxMessage& m) -> Delivery {
+        const Json& p = m.payload;
+        std::string app = p.value("app", std::string("contact"));
+        if (app != "contact" && app != "agent") return Delivery::Fail("app must be contact or agent");
+        const auto& path = p["path"];
+        if (!path.is_string()) return Delivery::Fail("path must be a string");
+        std::vector<std::pair<std::string, std::string>> query;
+        if (p.contains("query") && p["query"].is_object()) {
+            for (const auto& [k, v] : p["query"].items()) {
+                query.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+            }
+        }
+        const Json* body = p.contains("body") && !p["body"].is_null() ? &p["body"] : nullptr;
+        auto r = client.Call(m.tenant_id, app == "agent" ? App::kAgent : App::kContact, path.get<std::string>(), body,
+                             query);
+        if (r.ok()) return Delivery::Done(std::move(r).value());
+        int errcode = WecomErrcode(r.status());
+        if (r.status().code() == StatusCode::kUnavailable || errcode == -1 || errcode == 45009) {
+            return Delivery::Retry(r.status().message());
+        }
+        return Delivery::Fail(r.status().message());
+    });
 }
 
 }  // namespace siyu::channels::wecom

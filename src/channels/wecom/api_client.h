@@ -15,6 +15,10 @@
 #include "base/time.h"
 #include "store/database.h"
 
+namespace siyu::channels {
+class Outbox;
+}
+
 namespace siyu::channels::wecom {
 
 using Json = nlohmann::json;
@@ -87,5 +91,11 @@ class ApiClient {
 
 // The WeCom errcode carried by a Status from ApiClient::Call, or 0.
 int WecomErrcode(const Status& status);
+
+// Registers the outbox kind "wecom.api": payload {"app": "contact" | "agent", "path":
+// "/cgi-bin/...", "body": {...}} (body absent or null: a GET with the optional "query" object of
+// strings). Transport failures and errcodes -1 / 45009 are retried; other errcodes fail the
+// message with the WeCom message. The result is WeCom's answer.
+void RegisterWecomApiKind(Outbox& outbox, ApiClient& client);
 
 }  // namespace siyu::channels::wecom
