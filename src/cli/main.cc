@@ -17,6 +17,7 @@
 #include "cli/demo_data.h"
 #include "cli/gen_command.h"
 #include "cli/import_command.h"
+#include "cli/wecom_sim.h"
 #include "engine/event_store.h"
 #include "http/metrics.h"
 #include "http/server.h"
@@ -294,6 +295,8 @@ int Run(int argc, char** argv) {
     AddImportCommands(app, &import_flags);
     GenFlags gen_flags;
     AddGenCommand(app, &gen_flags);
+    WecomSimFlags wecom_sim_flags;
+    AddWecomSimCommand(app, &wecom_sim_flags);
 
     app.add_subcommand("version", "Print the version");
 
@@ -327,6 +330,7 @@ int Run(int argc, char** argv) {
     InitLogging("warn", "text");
     if (import_flags.parsed()) return RunImport(import_flags);
     if (gen_flags.parsed()) return RunGen(gen_flags);
+    if (wecom_sim_flags.parsed()) return RunWecomSim(wecom_sim_flags);
     if (migrate->parsed()) {
         Config c = LoadConfig(migrate_flags, {});
         auto db = OpenDatabase(c, 1);
