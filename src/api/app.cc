@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "api/permissions.h"
@@ -114,6 +115,16 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
             after = page.sample.back();
         }
     };
+    std::string key_file =
+        config.secrets_key_file.empty() ? config.data_dir + "/secret.key" : config.secrets_key_file;
+    std::error_code dir_error;
+    std::filesystem::create_directories(std::filesystem::path(key_file).parent_path(), dir_error);
+    auto secrets = channels::SecretBox::FromFile(key_file);
+    if (!secrets.ok()) throw std::runtime_error("secrets key: " + secrets.status().ToString());
+    services_->secrets = std::make_unique<channels::SecretBox>(std::move(secrets).value());
+    services_->wecom_config = std::make_unique<channels::wecom::WecomConfigStore>(db, services_->secrets.get());
+    services_->wecom_inbox = std::make_unique<channels::wecom::Inbox>(
+        db, channels::wecom::InboxOptions{.workers = config.wecom_inbox_workers});
     loyalty::LoyaltyOptions loyalty_options;
     loyalty_options.sweep_seconds = config.loyalty_sweep_seconds;
     services_->loyalty = std::make_unique<loyalty::Loyalty>(
@@ -152,6 +163,7 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddLoyaltyRoutes(table);
     AddCouponRoutes(table);
     AddStoredValueRoutes(table);
+    AddWecomConfigRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",
@@ -163,11 +175,13 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
         [svc = services_.get()] { return static_cast<double>(svc->segment_engine.MemoryBytes()); });
     services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",
                                 [] { return 1.0; });
+    services_->wecom_inbox->Start();
 }
 
 App::~App() = default;
 
 void App::Shutdown() {
+    services_->wecom_inbox->Stop();
     services_->loyalty->Stop();
     services_->segments->Stop();
 }

@@ -18,6 +18,9 @@
 #include "cdp/identity_graph.h"
 #include "cdp/identity_settings.h"
 #include "cdp/tags.h"
+#include "channels/secret_box.h"
+#include "channels/wecom/config_store.h"
+#include "channels/wecom/inbox.h"
 #include "engine/event_store.h"
 #include "engine/segment_engine.h"
 #include "http/metrics.h"
@@ -72,6 +75,11 @@ struct Services {
     std::unique_ptr<SegmentSync> segments;
     // The loyalty programme (set up by App).
     std::unique_ptr<loyalty::Loyalty> loyalty;
+    // Seals stored secrets (secrets.key_file), each tenant's WeCom settings, and the inbox of
+    // decrypted WeCom callbacks (set up by App; the inbox runs between App::App and Shutdown).
+    std::unique_ptr<channels::SecretBox> secrets;
+    std::unique_ptr<channels::wecom::WecomConfigStore> wecom_config;
+    std::unique_ptr<channels::wecom::Inbox> wecom_inbox;
 };
 
 // One authenticated API call.
@@ -123,6 +131,9 @@ void AddLoyaltyRoutes(RouteTable& t);
 void AddCouponRoutes(RouteTable& t);
 // Stored value and paid membership (stored_value_handlers.cc).
 void AddStoredValueRoutes(RouteTable& t);
+
+// WeCom settings, the callback endpoint and its inbox (wecom_config_handlers.cc).
+void AddWecomConfigRoutes(RouteTable& t);
 
 // The loyalty request of an API call: tenant, actor, the Idempotency-Key header and a
 // fingerprint of method, path and body (a reused key must come with the same request).

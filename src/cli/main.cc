@@ -17,6 +17,7 @@
 #include "cli/demo_data.h"
 #include "cli/gen_command.h"
 #include "cli/import_command.h"
+#include "cli/wecom_command.h"
 #include "cli/wecom_sim.h"
 #include "engine/event_store.h"
 #include "http/metrics.h"
@@ -297,6 +298,8 @@ int Run(int argc, char** argv) {
     AddGenCommand(app, &gen_flags);
     WecomSimFlags wecom_sim_flags;
     AddWecomSimCommand(app, &wecom_sim_flags);
+    WecomFlags wecom_flags;
+    AddWecomCommand(app, &wecom_flags);
 
     app.add_subcommand("version", "Print the version");
 
@@ -331,6 +334,7 @@ int Run(int argc, char** argv) {
     if (import_flags.parsed()) return RunImport(import_flags);
     if (gen_flags.parsed()) return RunGen(gen_flags);
     if (wecom_sim_flags.parsed()) return RunWecomSim(wecom_sim_flags);
+    if (wecom_flags.parsed()) return RunWecom(wecom_flags);
     if (migrate->parsed()) {
         Config c = LoadConfig(migrate_flags, {});
         auto db = OpenDatabase(c, 1);

@@ -419,6 +419,17 @@ Result<std::vector<InboxEvent>> Inbox::Failed(int64_t tenant_id, int limit) {
     return out;
 }
 
+Result<std::vector<InboxEvent>> Inbox::Recent(int64_t tenant_id, int limit) {
+    std::vector<InboxEvent> out;
+    SIYU_RETURN_IF_ERROR(impl_->db->Read([&](Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kEventColumns) +
+                                                   "WHERE tenant_id = ? ORDER BY id DESC LIMIT ?"));
+        stmt.Bind(1, tenant_id).Bind(2, static_cast<int64_t>(std::max(limit, 0)));
+        return stmt.ForEachRow([&] { out.push_back(ReadEvent(stmt)); });
+    }));
+    return out;
+}
+
 Status Inbox::Retry(int64_t tenant_id, int64_t id) {
     std::string lane;
     SIYU_RETURN_IF_ERROR(impl_->db->Write([&](Connection& c) -> Status {

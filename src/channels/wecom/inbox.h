@@ -67,6 +67,7 @@ class Inbox {
         int64_t id = 0;
         bool inserted = false;
     };
+    // InvalidArgument (field "xml") when the message is not XML; nothing is stored then.
     Result<Stored> Store(int64_t tenant_id, const std::string& message_xml, TimeMs received_at);
 
     // `event` is an <Event> value or "<Event>/<ChangeType>"; the more specific registration
@@ -83,6 +84,8 @@ class Inbox {
     Result<Counts> Stats(int64_t tenant_id);
     // The most recent failed rows first.
     Result<std::vector<InboxEvent>> Failed(int64_t tenant_id, int limit);
+    // The most recent rows of any status first.
+    Result<std::vector<InboxEvent>> Recent(int64_t tenant_id, int limit);
     // Makes a failed row pending again (attempts start over). NotFound for another tenant's or
     // an unknown row; FailedPrecondition unless the row is failed.
     Status Retry(int64_t tenant_id, int64_t id);

@@ -40,3 +40,4 @@ CREATE TABLE wecom_inbox (
 );
 CREATE INDEX wecom_inbox_pending ON wecom_inbox(id) WHERE status = 'pending';
 CREATE INDEX wecom_inbox_status ON wecom_inbox(tenant_id, status, id);
+CREATE INDEX wecom_inbox_recent ON wecom_inbox(tenant_id, id);
