@@ -111,9 +111,8 @@ std::string SimCore::EventXml(std::string_view event, std::string_view change_ty
                       CData("event") + "</MsgType><Event>" + CData(event) + "</Event><ChangeType>" +
                       CData(change_type) + "</ChangeType>";
     for (const auto& [name, value] : fields) {
-        // Pre-built child elements (MemChangeList items) and numbers go in as they are.
-        bool raw = !value.empty() && (value.front() == '<' ||
-                                      value.find_first_not_of("0123456789") == std::string::npos);
+        // WeCom writes these counts and scenes as bare numbers, and MemChangeList holds <Item>s.
+        bool raw = name == "JoinScene" || name == "QuitScene" || name == "MemChangeCnt" || name == "MemChangeList";
         xml += "<" + name + ">" + (raw ? value : CData(value)) + "</" + name + ">";
     }
     xml += "</xml>";

@@ -193,8 +193,8 @@ class SimCore {
     http::Response Err(const SimError& e) { return Err(e.errcode, e.errmsg); }
 
     // Builds the plaintext callback XML: ToUserName, FromUserName sys, CreateTime, MsgType event,
-    // Event, ChangeType, then `fields` in order (each a CDATA element unless numeric). Caller
-    // holds mu.
+    // Event, ChangeType, then `fields` in order (CDATA, except the numbers JoinScene, QuitScene,
+    // MemChangeCnt and the pre-built MemChangeList). Caller holds mu.
     std::string EventXml(std::string_view event, std::string_view change_type,
                          const std::vector<std::pair<std::string, std::string>>& fields) const;
     // Encrypts and signs `plaintext` as WeCom does and POSTs it to the callback URL. Must be

@@ -179,6 +179,13 @@ TEST_F(WecomSimTest, ScanDeliversTheEncryptedAddCallbackWithStateAndWelcomeCode)
     EXPECT_EQ(contact["external_contact"]["external_userid"].get<std::string>().rfind("wm", 0), 0u);
 }
 
+TEST_F(WecomSimTest, NumericUseridsStayInCData) {
+    AddStaff("13800000000");
+    Json added = Sim("/sim/add-contact", {{"userid", "13800000000"}});
+    ASSERT_EQ(added["callback"]["status"], 200) << added.dump();
+    EXPECT_NE(LastCallback().find("<UserID><![CDATA[13800000000]]></UserID>"), std::string::npos);
+}
+
 TEST_F(WecomSimTest, WelcomeCodeIsSingleUseAndExpiresAfterTwentySeconds) {
     AddStaff("zhangsan");
     Json first = Scan("zhangsan");
