@@ -123,6 +123,17 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     if (!secrets.ok()) throw std::runtime_error("secrets key: " + secrets.status().ToString());
     services_->secrets = std::make_unique<channels::SecretBox>(std::move(secrets).value());
     services_->wecom_config = std::make_unique<channels::wecom::WecomConfigStore>(db, services_->secrets.get());
+    channels::wecom::ApiClientOptions wecom_api_options;
+    wecom_api_options.timeout_ms = config.wecom_api_timeout_ms;
+    wecom_api_options.rate_limit_per_second = config.wecom_rate_limit_per_second;
+    wecom_api_options.log_db = db;
+    services_->wecom_api = std::make_unique<channels::wecom::ApiClient>(
+        [store = services_->wecom_config.get()](int64_t tenant_id) { return store->Credentials(tenant_id); },
+        wecom_api_options);
+    services_->outbox = std::make_unique<channels::Outbox>(db, channels::OutboxOptions{.workers = config.outbox_workers});
+    services_->webhooks =
+        std::make_unique<channels::Webhooks>(db, services_->outbox.get(), services_->secrets.get());
+    channels::wecom::RegisterWecomApiKind(*services_->outbox, *services_->wecom_api);
     services_->wecom_inbox = std::make_unique<channels::wecom::Inbox>(
         db, channels::wecom::InboxOptions{.workers = config.wecom_inbox_workers});
     loyalty::LoyaltyOptions loyalty_options;
@@ -164,6 +175,7 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddCouponRoutes(table);
     AddStoredValueRoutes(table);
     AddWecomConfigRoutes(table);
+    AddOutboxRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",
@@ -175,13 +187,17 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
         [svc = services_.get()] { return static_cast<double>(svc->segment_engine.MemoryBytes()); });
     services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",
                                 [] { return 1.0; });
+    services_->outbox->Start();
     services_->wecom_inbox->Start();
+    services_->webhooks->Start();
 }
 
 App::~App() = default;
 
 void App::Shutdown() {
     services_->wecom_inbox->Stop();
+    services_->webhooks->Stop();
+    services_->outbox->Stop();
     services_->loyalty->Stop();
     services_->segments->Stop();
 }

@@ -21,6 +21,9 @@
 #include "channels/secret_box.h"
 #include "channels/wecom/config_store.h"
 #include "channels/wecom/inbox.h"
+#include "channels/outbox.h"
+#include "channels/webhooks.h"
+#include "channels/wecom/api_client.h"
 #include "engine/event_store.h"
 #include "engine/segment_engine.h"
 #include "http/metrics.h"
@@ -80,6 +83,11 @@ struct Services {
     std::unique_ptr<channels::SecretBox> secrets;
     std::unique_ptr<channels::wecom::WecomConfigStore> wecom_config;
     std::unique_ptr<channels::wecom::Inbox> wecom_inbox;
+    // The WeCom API client (credentials from wecom_config), the outbox of outbound calls and the
+    // webhook subscriptions (set up by App; outbox and webhooks run between App::App and Shutdown).
+    std::unique_ptr<channels::wecom::ApiClient> wecom_api;
+    std::unique_ptr<channels::Outbox> outbox;
+    std::unique_ptr<channels::Webhooks> webhooks;
 };
 
 // One authenticated API call.
@@ -131,6 +139,9 @@ void AddLoyaltyRoutes(RouteTable& t);
 void AddCouponRoutes(RouteTable& t);
 // Stored value and paid membership (stored_value_handlers.cc).
 void AddStoredValueRoutes(RouteTable& t);
+// The outbox's messages and dead letters, webhook subscriptions, the WeCom API call log
+// (outbox_handlers.cc).
+void AddOutboxRoutes(RouteTable& t);
 
 // WeCom settings, the callback endpoint and its inbox (wecom_config_handlers.cc).
 void AddWecomConfigRoutes(RouteTable& t);
