@@ -170,6 +170,20 @@ describe('WeCom contacts, live codes and loss alerts', () => {
     assert.equal(group.wecom_group_id, created.group_id);
   });
 
+  test('a tag created in siyu in a linked group is created in WeCom; a sync reconciles', async () => {
+    const created = expectOk(await post('/api/v1/tags', { group_id: tag.group_id, name: '门店到店' }), CREATED);
+    const pushed = await eventually('the WeCom id of the new tag', async () => {
+      const t = expectOk(await get(`/api/v1/tags/${created.id}`));
+      return t.wecom_tag_id ? t : null;
+    }, 400, 50);
+    const state = await simState();
+    assert.match(JSON.stringify(state.tags ?? state.corp_tags ?? state), new RegExp(pushed.wecom_tag_id));
+    const sync = expectOk(await post('/api/v1/wecom/tags/sync', {}));
+    assert.equal(sync.tags_created, 0);
+    assert.equal(sync.tags_deleted, 0);
+    assert.equal(sync.pushed, 0);
+  });
+
   test('a live code gets a WeCom contact way and QR code per staff member', async () => {
     const bad = await post('/api/v1/wecom/live-codes', { name: 'x', channel: 'tv', staff_ids: [staffIds.zhang] });
     expectError(bad, 400, 'invalid_argument', 'channel');
@@ -397,6 +411,8 @@ describe('WeCom contacts, live codes and loss alerts', () => {
     const user = expectOk(await post('/api/v1/users', { email, name: 'Guide', role: 'guide', password }), CREATED);
     expectOk(await patch(`/api/v1/wecom/staff/${staffIds.li}`, { user_id: user.id ?? user.user_id }));
     const guide = { cookie: await loginOk(srv.baseUrl, email, password) };
+    assert.equal(expectOk(await get('/api/v1/wecom/staff/me', guide)).userid, 'li');
+    expectError(await get('/api/v1/wecom/staff/me'), 404, 'not_found');
     const mine = expectOk(await get('/api/v1/wecom/customers', guide));
     assert.equal(mine.staff.userid, 'li');
     assert.ok(mine.data.length >= 1);
