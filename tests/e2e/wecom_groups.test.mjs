@@ -1,0 +1,328 @@
+// Customer groups, group live codes, per-item codes and transfers through the WeCom simulator:
+// groups and their members from change_external_chat callbacks with Group Joined / Group Left
+// events, a group live code that moves on when a group is full, per-item codes (first scan,
+// PNG / SVG / CSV / ZIP), and an on-the-job transfer where one customer accepts and one refuses.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import zlib from 'node:zlib';
+import { startServer, siyuBin, loginOk, api, expectError, expectOk, sleep, within, CREATED } from './lib/server.mjs';
+
+const CORP = 'wwsim000000000001';
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+async function eventually(what, fn, tries = 600, pause = 50) {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(pause);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('WeCom groups, group live codes, per-item codes and transfers', () => {
+  let srv;
+  let sim;
+  let simUrl;
+  let owner;
+  const ext = {};
+
+  const get = (p) => api(srv.baseUrl, 'GET', p, owner);
+  const post = (p, body) => api(srv.baseUrl, 'POST', p, { ...owner, body });
+  const simPost = async (p, body = {}) => {
+    const r = await api(simUrl, 'POST', p, { body });
+    assert.ok(r.status < 300, `${p}: ${r.status} ${r.text}`);
+    return r.body;
+  };
+  const settled = () =>
+    eventually('the inbox to settle', async () => {
+      const s = expectOk(await get('/api/v1/wecom/inbox?limit=50'));
+      return s.pending === 0 ? s : null;
+    });
+  const groupByChat = async (chatId) => {
+    const list = expectOk(await get('/api/v1/wecom/groups?limit=200'));
+    return list.data.find((g) => g.chat_id === chatId);
+  };
+  const customerOf = async (externalUserid) =>
+    expectOk(await get(`/api/v1/customers/lookup?type=wecom_external_userid&value=${externalUserid}`));
+  const eventsOf = async (customerId) => expectOk(await get(`/api/v1/customers/${customerId}/events?limit=200`)).data;
+
+  before(async () => {
+    srv = await startServer();
+    owner = { cookie: await loginOk(srv.baseUrl, srv.adminEmail, srv.adminPassword) };
+    const me = expectOk(await get('/api/v1/auth/me'));
+    const tenantId = me.tenant?.id ?? me.tenant_id;
+    sim = spawn(siyuBin, ['wecom-sim', '--port', '0', '--callback-url', `${srv.baseUrl}/wecom/callback/${tenantId}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines = readline.createInterface({ input: sim.stdout });
+    const first = await within(new Promise((resolve) => lines.once('line', resolve)), 30_000, null);
+    const m = /^wecom-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first ?? '');
+    assert.ok(m, `wecom-sim printed ${first}`);
+    simUrl = m[1];
+    expectOk(
+      await api(srv.baseUrl, 'PUT', '/api/v1/wecom/config', {
+        ...owner,
+        body: {
+          corp_id: CORP,
+          contact_secret: 'sim-contact-secret',
+          agent_secret: 'sim-agent-secret',
+          agent_id: 1000002,
+          token: 'simtoken',
+          encoding_aes_key: AES_KEY,
+          api_base_url: simUrl,
+        },
+      }),
+      CREATED,
+    );
+    for (const [userid, name] of [['zhang', '张三'], ['li', '李四']]) {
+      await simPost('/sim/staff', { userid, name, department: [1] });
+    }
+    expectOk(await post('/api/v1/wecom/staff/sync', {}));
+    for (const name of ['a', 'b', 'c', 'd']) {
+      ext[name] = (await simPost('/sim/add-contact', { userid: 'zhang', name: `客户${name}` })).external_userid;
+    }
+    await settled();
+  });
+
+  after(async () => {
+    if (sim && sim.exitCode === null) {
+      const exited = new Promise((resolve) => sim.once('exit', resolve));
+      sim.kill('SIGTERM');
+      await within(exited, 10_000);
+    }
+    if (srv) await srv.stop();
+  });
+
+  let chatId;
+  let groupId;
+
+  test('a new group arrives with its members and a Group Joined event', async () => {
+    chatId = (await simPost('/sim/groups', { owner: 'zhang', name: 'VIP 群', members: [ext.a] })).chat_id;
+    await settled();
+    const g = await groupByChat(chatId);
+    assert.ok(g, 'the group is listed');
+    groupId = g.id;
+    assert.equal(g.name, 'VIP 群');
+    assert.equal(g.owner_userid, 'zhang');
+    assert.equal(g.status, 'active');
+    assert.equal(g.customer_count, 1);
+    assert.equal(g.member_count, 2);
+    const detail = expectOk(await get(`/api/v1/wecom/groups/${groupId}`));
+    const customer = detail.members.find((m) => m.type === 'customer');
+    assert.equal(customer.member_id, ext.a);
+    const a = await customerOf(ext.a);
+    assert.equal(customer.customer_id, a.id);
+    assert.ok((await eventsOf(a.id)).some((e) => e.event === 'Group Joined' && e.properties.chat_id === chatId));
+    const mine = expectOk(await get(`/api/v1/customers/${a.id}/groups`));
+    assert.deepEqual(mine.data.map((x) => x.chat_id), [chatId]);
+  });
+
+  test('a join by QR code and a removal keep history with scene and inviter', async () => {
+    await simPost(`/sim/groups/${chatId}/join`, { external_userid: ext.b, join_scene: 3, invitor: 'zhang' });
+    await settled();
+    assert.equal((await groupByChat(chatId)).customer_count, 2);
+    await simPost(`/sim/groups/${chatId}/leave`, { external_userid: ext.b, quit_scene: 1 });
+    await settled();
+    assert.equal((await groupByChat(chatId)).customer_count, 1);
+    const history = expectOk(await get(`/api/v1/wecom/groups/${groupId}/history`)).data;
+    const left = history.find((h) => h.member_id === ext.b && h.action === 'left');
+    const joined = history.find((h) => h.member_id === ext.b && h.action === 'joined');
+    assert.equal(left.quit_scene, 1);
+    assert.equal(joined.join_scene, 3);
+    const b = await customerOf(ext.b);
+    const names = (await eventsOf(b.id)).map((e) => e.event);
+    assert.ok(names.includes('Group Joined'));
+    assert.ok(names.includes('Group Left'));
+    const mine = expectOk(await get(`/api/v1/customers/${b.id}/groups`));
+    assert.equal(mine.data.length, 0);
+    assert.equal(mine.history.length, 2);
+    // A retried callback changes nothing.
+    const state = expectOk(await api(simUrl, 'GET', '/sim/state'));
+    const lastCallback = state.callbacks.at(-1);
+    assert.equal(lastCallback.change_type, 'update');
+    await simPost(`/sim/callbacks/${lastCallback.id}/resend`, {});
+    await settled();
+    const again = expectOk(await get(`/api/v1/wecom/groups/${groupId}/history`)).data;
+    assert.equal(again.length, history.length);
+  });
+
+  test('a dismissed group is marked and its members leave', async () => {
+    const other = (await simPost('/sim/groups', { owner: 'zhang', name: 'Flash', members: [ext.c] })).chat_id;
+    await settled();
+    await simPost(`/sim/groups/${other}/dismiss`, {});
+    await settled();
+    const g = await groupByChat(other);
+    assert.equal(g.status, 'dismissed');
+    assert.ok(g.dismissed_at);
+    const dismissed = expectOk(await get('/api/v1/wecom/groups?status=dismissed'));
+    assert.deepEqual(dismissed.data.map((x) => x.chat_id), [other]);
+    const c = await customerOf(ext.c);
+    assert.ok((await eventsOf(c.id)).some((e) => e.event === 'Group Left'));
+  });
+
+  test('sync reads every group from WeCom without duplicating joins', async () => {
+    const r = expectOk(await post('/api/v1/wecom/groups/sync', {}));
+    assert.ok(r.groups >= 1);
+    assert.equal(r.joined, 0);
+    expectError(await get('/api/v1/wecom/groups?status=gone'), 400, 'invalid_argument', 'status');
+  });
+
+  test('a group live code moves on when a group is full and raises the alert when all are', async () => {
+    const second = (await simPost('/sim/groups', { owner: 'zhang', name: '二群' })).chat_id;
+    await settled();
+    const g2 = await groupByChat(second);
+    expectError(
+      await post('/api/v1/wecom/group-live-codes', { name: 'Poster', groups: [{ group_id: groupId, qr_url: 'ftp://x' }] }),
+      400,
+      'invalid_argument',
+      'groups[0].qr_url',
+    );
+    const code = expectOk(
+      await post('/api/v1/wecom/group-live-codes', {
+        name: 'Poster',
+        member_limit: 2,
+        groups: [
+          { group_id: groupId, qr_url: 'https://img.example/g1.png' },
+          { group_id: g2.id, qr_url: 'https://img.example/g2.png' },
+        ],
+      }),
+      CREATED,
+    );
+    assert.equal(code.groups[0].full, true); // owner + customer a
+    const scan = await api(srv.baseUrl, 'GET', `/g/${code.key}`);
+    assert.equal(scan.status, 302);
+    assert.equal(scan.headers.get('location'), 'https://img.example/g2.png');
+    await simPost(`/sim/groups/${second}/join`, { external_userid: ext.d, join_scene: 3 });
+    await settled();
+    const full = expectOk(await api(srv.baseUrl, 'GET', `/g/${code.key}?format=json`));
+    assert.equal(full.status, 'all_full');
+    assert.equal(full.alert, true);
+    const html = await api(srv.baseUrl, 'GET', `/g/${code.key}`);
+    assert.equal(html.status, 200);
+    assert.match(html.text, /群已满/);
+    const after = expectOk(await get(`/api/v1/wecom/group-live-codes/${code.id}`));
+    assert.equal(after.scans, 3);
+    assert.equal(after.full_scans, 2);
+    assert.equal(after.all_full, true);
+    assert.equal(after.groups[1].scans, 1);
+    const raised = expectOk(await api(srv.baseUrl, 'PATCH', `/api/v1/wecom/group-live-codes/${code.id}`, {
+      ...owner,
+      body: { member_limit: 3 },
+    }));
+    assert.equal(raised.all_full, false);
+    const next = expectOk(await api(srv.baseUrl, 'GET', `/g/${code.key}?format=json`));
+    assert.equal(next.group.chat_id, chatId);
+  });
+
+  test('per-item codes: first scan, redirects, QR images and exports', async () => {
+    expectError(await post('/api/v1/wecom/item-code-batches', { name: 'x', count: 100001, target_url: 'https://a.example' }),
+      400, 'invalid_argument', 'count');
+    const batch = expectOk(
+      await post('/api/v1/wecom/item-code-batches', { name: 'Tea box', count: 3, target_url: 'https://shop.example/tea' }),
+      CREATED,
+    );
+    const codes = expectOk(await get(`/api/v1/wecom/item-code-batches/${batch.id}/codes`)).data;
+    assert.equal(codes.length, 3);
+    assert.equal(new Set(codes.map((c) => c.code)).size, 3);
+    for (const c of codes) assert.match(c.code, /^[0-9A-Za-z]{12}$/);
+    const code = codes[0].code;
+    const first = await api(srv.baseUrl, 'GET', `/s/${code}`);
+    assert.equal(first.status, 302);
+    assert.equal(first.headers.get('location'), 'https://shop.example/tea');
+    assert.equal(first.headers.get('x-siyu-first-scan'), 'true');
+    const second = await api(srv.baseUrl, 'GET', `/s/${code}`);
+    assert.equal(second.headers.get('x-siyu-first-scan'), 'false');
+    assert.equal((await api(srv.baseUrl, 'GET', '/s/doesnotexist')).status, 404);
+    const b = expectOk(await get(`/api/v1/wecom/item-code-batches/${batch.id}`));
+    assert.equal(b.used_codes, 1);
+    assert.equal(b.scans, 2);
+    const listed = expectOk(await get(`/api/v1/wecom/item-code-batches/${batch.id}/codes`)).data.find((c) => c.code === code);
+    assert.equal(listed.used, true);
+    assert.equal(listed.scans, 2);
+    assert.ok(listed.first_scanned_at);
+
+    const fetchBytes = async (p) => {
+      const r = await fetch(srv.baseUrl + p, { headers: { cookie: owner.cookie } });
+      return { status: r.status, type: r.headers.get('content-type'), bytes: Buffer.from(await r.arrayBuffer()) };
+    };
+    const png = await fetchBytes(`/api/v1/wecom/item-code-batches/${batch.id}/codes/${code}/qr.png`);
+    assert.equal(png.status, 200);
+    assert.equal(png.type, 'image/png');
+    assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // Every chunk's CRC holds and the image data inflates.
+    let at = 8;
+    const idat = [];
+    while (at < png.bytes.length) {
+      const len = png.bytes.readUInt32BE(at);
+      const type = png.bytes.subarray(at + 4, at + 8).toString('latin1');
+      const crc = png.bytes.readUInt32BE(at + 8 + len);
+      assert.equal(zlib.crc32(png.bytes.subarray(at + 4, at + 8 + len)), crc, `${type} CRC`);
+      if (type === 'IDAT') idat.push(png.bytes.subarray(at + 8, at + 8 + len));
+      at += 12 + len;
+    }
+    assert.ok(zlib.inflateSync(Buffer.concat(idat)).length > 0);
+    const svg = await fetchBytes(`/api/v1/wecom/item-code-batches/${batch.id}/codes/${code}/qr.svg`);
+    assert.equal(svg.type, 'image/svg+xml');
+    assert.match(svg.bytes.toString('utf8'), /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>.*<path/s);
+    const csv = (await fetchBytes(`/api/v1/wecom/item-code-batches/${batch.id}/export.csv`)).bytes.toString('utf8');
+    const rows = csv.trim().split('\n');
+    assert.equal(rows[0], 'code,url');
+    assert.equal(rows.length, 4);
+    assert.ok(rows.some((r) => r === `${code},${srv.baseUrl}/s/${code}`) || rows.some((r) => r.startsWith(`${code},`)));
+    const zip = await fetchBytes(`/api/v1/wecom/item-code-batches/${batch.id}/export.zip`);
+    assert.equal(zip.type, 'application/zip');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-zip-'));
+    const file = path.join(dir, 'codes.zip');
+    fs.writeFileSync(file, zip.bytes);
+    const unzip = spawnSync('unzip', ['-t', file], { encoding: 'utf8' });
+    if (unzip.error?.code !== 'ENOENT') {
+      assert.equal(unzip.status, 0, unzip.stdout + unzip.stderr);
+      assert.match(unzip.stdout, /No errors detected/);
+      const list = spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' }).stdout.trim().split('\n');
+      assert.equal(list.length, 4);
+      assert.ok(list.includes('codes.csv'));
+      assert.ok(list.includes(`svg/${code}.svg`));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an on-the-job transfer: one customer accepts, one refuses, and the refusal is not retried', async () => {
+    expectError(await post('/api/v1/wecom/transfers', { kind: 'sideways', handover_userid: 'zhang', takeover_userid: 'li', external_userids: [ext.a] }),
+      400, 'invalid_argument', 'kind');
+    const created = expectOk(
+      await post('/api/v1/wecom/transfers', {
+        kind: 'on_job',
+        handover_userid: 'zhang',
+        takeover_userid: 'li',
+        external_userids: [ext.a, ext.b],
+        transfer_msg: '您好，接下来由李四为您服务',
+      }),
+      CREATED,
+    );
+    const waiting = await eventually('the transfer to be submitted', async () => {
+      const t = expectOk(await get(`/api/v1/wecom/transfers/${created.id}`));
+      return t.counts.waiting === 2 ? t : null;
+    });
+    assert.equal(waiting.status, 'running');
+    await simPost('/sim/transfers/complete', { external_userid: ext.a, handover_userid: 'zhang', status: 1 });
+    await simPost('/sim/transfers/complete', { external_userid: ext.b, handover_userid: 'zhang', status: 3 });
+    await settled();
+    const refreshed = expectOk(await post(`/api/v1/wecom/transfers/${created.id}/refresh`, {}));
+    const byExt = Object.fromEntries(refreshed.customers.map((c) => [c.external_userid, c]));
+    assert.equal(byExt[ext.a].status, 'accepted');
+    assert.equal(byExt[ext.b].status, 'refused');
+    assert.equal(byExt[ext.b].retryable, false);
+    assert.equal(refreshed.status, 'finished');
+    const a = await customerOf(ext.a);
+    const owners = expectOk(await get(`/api/v1/customers/${a.id}/owners`));
+    const rows = owners.data ?? owners;
+    assert.ok(rows.some((o) => (o.userid ?? o.staff?.userid ?? o.staff_userid) === 'li' && o.status === 'active'),
+      JSON.stringify(rows));
+    expectError(await post(`/api/v1/wecom/transfers/${created.id}/retry`, {}), 409, 'failed_precondition');
+  });
+});
