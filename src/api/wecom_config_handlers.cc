@@ -24,7 +24,8 @@ std::string CallbackUrl(const Config& config, int64_t tenant_id) {
 }
 
 Json ConfigJson(const wecom::WecomConfigView& v, const Config& config) {
-    return {{"corp_id", v.corp_id},
+    return {{"configured", true},
+            {"corp_id", v.corp_id},
             {"agent_id", v.agent_id ? Json(*v.agent_id) : Json(nullptr)},
             {"api_base_url", v.api_base_url},
             {"contact_secret_set", v.contact_secret_set},
@@ -147,12 +148,25 @@ void AddWecomConfigRoutes(RouteTable& t) {
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/config",
-           .summary = "The WeCom connection (secrets only as *_set flags)",
+           .summary = "The WeCom connection (secrets only as *_set flags; configured=false until set)",
            .tag = "WeCom",
            .permission = "wecom.config"},
           [](Ctx& c) -> Result<http::Response> {
-              SIYU_ASSIGN_OR_RETURN(auto view, c.svc.wecom_config->Get(c.tenant()));
-              return JsonResponse(200, ConfigJson(view, c.svc.config));
+              auto view = c.svc.wecom_config->Get(c.tenant());
+              if (view.ok()) return JsonResponse(200, ConfigJson(*view, c.svc.config));
+              if (view.status().code() != StatusCode::kNotFound) return view.status();
+              // Not connected yet: what to set, and the callback URL to paste into WeCom.
+              return JsonResponse(200, {{"configured", false},
+                                        {"corp_id", nullptr},
+                                        {"agent_id", nullptr},
+                                        {"api_base_url", wecom::kDefaultApiBaseUrl},
+                                        {"contact_secret_set", false},
+                                        {"agent_secret_set", false},
+                                        {"token_set", false},
+                                        {"encoding_aes_key_set", false},
+                                        {"callback_url", CallbackUrl(c.svc.config, c.tenant())},
+                                        {"created_at", nullptr},
+                                        {"updated_at", nullptr}});
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/inbox",

@@ -132,7 +132,10 @@ describe('WeCom callbacks', () => {
   test('a callback before WeCom is configured is refused', async () => {
     const res = await api(srv.baseUrl, 'GET', `/wecom/callback/${tenantId}?${query({ msg_signature: 'x', timestamp: '1', nonce: '2', echostr: 'abcd' })}`);
     expectError(res, 409, 'failed_precondition');
-    expectError(await get('/api/v1/wecom/config'), 404, 'not_found');
+    const unset = expectOk(await get('/api/v1/wecom/config'));
+    assert.equal(unset.configured, false);
+    assert.equal(unset.token_set, false);
+    assert.match(unset.callback_url, new RegExp(`/wecom/callback/${tenantId}$`));
   });
 
   test('settings are stored with secrets that never come back', async () => {
@@ -146,6 +149,7 @@ describe('WeCom callbacks', () => {
         encoding_aes_key: encodingAesKey,
       }),
     );
+    assert.equal(saved.configured, true);
     assert.equal(saved.corp_id, corpId);
     assert.equal(saved.api_base_url, 'https://qyapi.weixin.qq.com');
     assert.match(saved.callback_url, new RegExp(`/wecom/callback/${tenantId}$`));
