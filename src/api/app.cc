@@ -9,6 +9,7 @@
 #include "api/routes.h"
 #include "api/segment_sync.h"
 #include "base/strings.h"
+#include "loyalty/coupons.h"
 
 namespace siyu::api {
 
@@ -46,6 +47,84 @@ Result<auth::Principal> Authenticate(const http::Request& req, Services& svc) {
 bool IsApiPath(const std::string& path) {
     return StartsWith(path, "/api/") || path == "/api" || StartsWith(path, "/v1/") || path == "/healthz" ||
            path == "/readyz" || path == "/metrics";
+}
+
+// The SCRM core on top of the WeCom API client and the outbox: its inbox handlers, its outbox
+// kinds and the corp tag follower. Before the inbox and the outbox start.
+void SetUpScrm(Services& svc) {
+    scrm::WecomGateway wecom;
+    channels::wecom::ApiClient* api = svc.wecom_api.get();
+    channels::Outbox* outbox = svc.outbox.get();
+    wecom.call = [api](int64_t tenant_id, channels::wecom::App app, std::string_view path, const Json* body,
+                       const scrm::Query& query) { return api->Call(tenant_id, app, path, body, query); };
+    wecom.enqueue = [outbox](store::Connection& c, int64_t tenant_id, std::string_view kind, const Json& payload,
+                             const channels::EnqueueOptions& options) {
+        return outbox->Enqueue(c, tenant_id, kind, payload, options);
+    };
+    wecom.wake = [outbox] { outbox->Wake(); };
+    wecom.wait = [outbox](int64_t tenant_id, int64_t id, std::chrono::milliseconds timeout) {
+        return outbox->Wait(tenant_id, id, timeout);
+    };
+    // A live code's coupon: issued once per callback (the key derives from the inbox row).
+    scrm::CouponIssuer coupons = [svc = &svc](int64_t tenant_id, int64_t template_id, int64_t customer_id,
+                                              const std::string& key, int64_t live_code_id) -> Result<std::string> {
+        loyalty::Request r;
+        r.tenant_id = tenant_id;
+        r.idempotency_key = key;
+        r.fingerprint = "live_code " + std::to_string(live_code_id) + " template " + std::to_string(template_id) +
+                        " customer " + std::to_string(customer_id);
+        r.actor = auth::Actor{"system", std::nullopt, "wecom", ""};
+        SIYU_ASSIGN_OR_RETURN(auto outcome,
+                              svc->loyalty->coupons().IssueOne(r, template_id, customer_id,
+                                                               loyalty::IssueSource{"live_code",
+                                                                                    std::to_string(live_code_id)}));
+        const Json& issued = outcome.body["issued"];
+        if (!issued.is_array() || issued.empty()) return Status::FailedPrecondition("no coupon was issued");
+        std::string display = issued[0].value("code_display", std::string());
+        return display.empty() ? issued[0].value("code", std::string()) : display;
+    };
+    svc.scrm = std::make_unique<scrm::Scrm>(svc.db, std::move(wecom), &svc.ingestor, &svc.tags, std::move(coupons));
+    scrm::Scrm* s = svc.scrm.get();
+    auto add = [s](const channels::wecom::InboxEvent& e) { return s->contacts().OnAdd(e); };
+    auto del = [s](const channels::wecom::InboxEvent& e) { return s->contacts().OnDelete(e); };
+    svc.wecom_inbox->Register("change_external_contact/add_external_contact", add);
+    svc.wecom_inbox->Register("change_external_contact/add_half_external_contact", add);
+    svc.wecom_inbox->Register("change_external_contact/edit_external_contact",
+                              [s](const channels::wecom::InboxEvent& e) { return s->contacts().OnEdit(e); });
+    svc.wecom_inbox->Register("change_external_contact/del_external_contact", del);
+    svc.wecom_inbox->Register("change_external_contact/del_follow_user", del);
+    svc.wecom_inbox->Register("change_external_tag",
+                              [s](const channels::wecom::InboxEvent& e) { return s->corp_tags().OnTagChange(e); });
+    outbox->Register(scrm::kContactWayKind,
+                     [s](const channels::OutboxMessage& m) { return s->live_codes().Deliver(m); });
+    outbox->Register(scrm::kCorpTagKind, [s](const channels::OutboxMessage& m) { return s->corp_tags().Deliver(m); });
+    s->corp_tags().Start();
+}
+
+// Customer groups, group live codes, per-item codes, transfers and mass sends: their inbox
+// handlers and outbox kinds, before the inbox and the outbox start.
+void SetUpScrmGroups(Services& svc) {
+    channels::wecom::ApiClient* api = svc.wecom_api.get();
+    channels::Outbox* outbox = svc.outbox.get();
+    scrm::WecomCall call = [api](int64_t tenant_id, std::string_view path, const Json& body) {
+        return api->Call(tenant_id, channels::wecom::App::kContact, path, &body);
+    };
+    scrm::OutboxEnqueue enqueue = [outbox](store::Connection& c, int64_t tenant_id, std::string_view kind,
+                                           const Json& payload, const std::string& dedupe_key) {
+        channels::EnqueueOptions options;
+        options.dedupe_key = dedupe_key;
+        return outbox->Enqueue(c, tenant_id, kind, payload, options);
+    };
+    scrm::GroupServicesOptions options;
+    options.public_base = svc.config.public_base_url.empty()
+                              ? "http://" + svc.config.http_host + ":" + std::to_string(svc.config.http_port)
+                              : svc.config.public_base_url;
+    while (!options.public_base.empty() && options.public_base.back() == '/') options.public_base.pop_back();
+    svc.scrm_groups = std::make_unique<scrm::GroupServices>(svc.db, &svc.ingestor, std::move(call), std::move(enqueue),
+                                                            [outbox] { outbox->Wake(); }, svc.segment_members,
+                                                            std::move(options));
+    svc.scrm_groups->Register(*svc.wecom_inbox, *outbox);
+    svc.scrm_groups->Start();
 }
 
 }  // namespace
@@ -176,6 +255,10 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
     AddStoredValueRoutes(table);
     AddWecomConfigRoutes(table);
     AddOutboxRoutes(table);
+    AddScrmRoutes(table);
+    AddScrmGroupRoutes(table);
+    AddMassSendRoutes(table);
+    AddTransferRoutes(table);
     services_->metrics.AddGauge("siyu_db_writer_queue_depth", "Write transactions waiting for the writer.",
                                 [db] { return static_cast<double>(db->WriterQueueDepth()); });
     services_->metrics.AddGauge("siyu_engine_events", "Events held by the in-memory engine.",
@@ -187,6 +270,8 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
         [svc = services_.get()] { return static_cast<double>(svc->segment_engine.MemoryBytes()); });
     services_->metrics.AddGauge("siyu_build_info{version=\"" SIYU_VERSION "\"}", "Build information.",
                                 [] { return 1.0; });
+    SetUpScrm(*services_);
+    SetUpScrmGroups(*services_);
     services_->outbox->Start();
     services_->wecom_inbox->Start();
     services_->webhooks->Start();
@@ -195,6 +280,8 @@ App::App(store::Database* db, const Config& config, engine::EventStore* engine)
 App::~App() = default;
 
 void App::Shutdown() {
+    if (services_->scrm) services_->scrm->corp_tags().Stop();
+    if (services_->scrm_groups) services_->scrm_groups->Stop();
     services_->wecom_inbox->Stop();
     services_->webhooks->Stop();
     services_->outbox->Stop();

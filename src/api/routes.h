@@ -30,6 +30,8 @@
 #include "http/router.h"
 #include "http/static_files.h"
 #include "loyalty/loyalty.h"
+#include "scrm/group_services.h"
+#include "scrm/scrm.h"
 #include "scrm/store_directory.h"
 
 namespace siyu::api {
@@ -88,6 +90,11 @@ struct Services {
     std::unique_ptr<channels::wecom::ApiClient> wecom_api;
     std::unique_ptr<channels::Outbox> outbox;
     std::unique_ptr<channels::Webhooks> webhooks;
+    // The SCRM core: staff, customer owners, contact callbacks, live codes, corp tags (set up by App).
+    std::unique_ptr<scrm::Scrm> scrm;
+    // Customer groups, group live codes, per-item codes, transfers and mass sends (set up by App;
+    // their pollers run between App::App and Shutdown).
+    std::unique_ptr<scrm::GroupServices> scrm_groups;
 };
 
 // One authenticated API call.
@@ -145,6 +152,15 @@ void AddOutboxRoutes(RouteTable& t);
 
 // WeCom settings, the callback endpoint and its inbox (wecom_config_handlers.cc).
 void AddWecomConfigRoutes(RouteTable& t);
+// Staff, customer owners, loss alerts, live codes and the /c/{key} landing, corp tag sync and
+// live code statistics (scrm_handlers.cc).
+void AddScrmRoutes(RouteTable& t);
+// Customer groups, group live codes with /g/{key}, per-item codes with /s/{code} and QR images
+// (scrm_group_handlers.cc); mass sends with /l/{code} (mass_send_handlers.cc); transfers
+// (transfer_handlers.cc).
+void AddScrmGroupRoutes(RouteTable& t);
+void AddMassSendRoutes(RouteTable& t);
+void AddTransferRoutes(RouteTable& t);
 
 // The loyalty request of an API call: tenant, actor, the Idempotency-Key header and a
 // fingerprint of method, path and body (a reused key must come with the same request).
