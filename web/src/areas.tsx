@@ -1,5 +1,12 @@
 import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
-import { CrownOutlined, DashboardOutlined, SettingOutlined, TagsOutlined, TeamOutlined } from '@ant-design/icons';
+import {
+  CrownOutlined,
+  DashboardOutlined,
+  SettingOutlined,
+  TagsOutlined,
+  TeamOutlined,
+  WechatWorkOutlined,
+} from '@ant-design/icons';
 import type { Permission, SessionInfo } from './api/types';
 import type { MessageKey } from './i18n';
 import { hasPermission, isTenantWide } from './session/SessionContext';
@@ -7,6 +14,7 @@ import { AUDIENCE_PAGES } from './pages/audience/nav';
 import { CUSTOMERS_PAGES } from './pages/customers/nav';
 import { LOYALTY_PAGES } from './pages/loyalty/nav';
 import { SETTINGS_PAGES } from './pages/settings/nav';
+import { WECOM_PAGES } from './pages/wecom/nav';
 
 export interface AreaChild {
   /** Path below the area's path; empty for the area's own index page. */
@@ -65,6 +73,14 @@ export const AREAS: readonly Area[] = [
     icon: <CrownOutlined />,
     children: LOYALTY_PAGES,
     component: lazy(() => import('./pages/loyalty')),
+  },
+  {
+    key: 'wecom',
+    path: '/wecom',
+    labelKey: 'nav.wecom',
+    icon: <WechatWorkOutlined />,
+    children: WECOM_PAGES,
+    component: lazy(() => import('./pages/wecom')),
   },
   {
     key: 'settings',

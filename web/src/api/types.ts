@@ -30,7 +30,13 @@ export type Permission =
   | 'loyalty.operate'
   | 'loyalty.adjust'
   | 'coupons.issue'
-  | 'coupons.redeem';
+  | 'coupons.redeem'
+  | 'wecom.read'
+  | 'wecom.manage'
+  | 'wecom.transfer'
+  | 'wecom.mass_send'
+  | 'wecom.config'
+  | 'webhooks.manage';
 
 export interface Page<T> {
   data: T[];

@@ -1,9 +1,11 @@
 import type { MessageKey } from './zh-CN';
 import { loyaltyEnUS } from './loyalty.en-US';
+import { wecomEnUS } from './wecom.en-US';
 
 /** English; the type makes a missing or stray key a compile error. */
 export const enUS: Record<MessageKey, string> = {
   ...loyaltyEnUS,
+  ...wecomEnUS,
   'nav.overview': 'Overview',
   'nav.customers': 'Customers',
   'nav.customers.list': 'Customer list',

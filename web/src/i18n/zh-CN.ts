@@ -1,8 +1,10 @@
 import { loyaltyZhCN } from './loyalty.zh-CN';
+import { wecomZhCN } from './wecom.zh-CN';
 
 /** Simplified Chinese, the console's default language; its keys are the message catalogue. */
 export const zhCN = {
   ...loyaltyZhCN,
+  ...wecomZhCN,
   'nav.overview': '概览',
   'nav.customers': '客户',
   'nav.customers.list': '客户列表',

@@ -10,6 +10,8 @@ const COMPONENTS: Record<SettingsPageKey, LazyExoticComponent<ComponentType>> = 
   'api-keys': lazy(() => import('./api-keys/ApiKeysPage')),
   stores: lazy(() => import('./stores/StoresPage')),
   tenant: lazy(() => import('./tenant/TenantPage')),
+  wecom: lazy(() => import('./wecom/WecomConfigPage')),
+  webhooks: lazy(() => import('./webhooks/WebhooksPage')),
   'audit-log': lazy(() => import('./audit-log/AuditLogPage')),
 };
 

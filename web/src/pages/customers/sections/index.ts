@@ -12,6 +12,7 @@ import { TagsSection } from './TagsSection';
 import { TimelineSection } from './TimelineSection';
 import { TraitsSection } from './TraitsSection';
 import type { CustomerSectionProps } from './types';
+import { WecomSection } from './WecomSection';
 
 export interface CustomerSection {
   key: string;
@@ -30,6 +31,7 @@ export const CUSTOMER_SECTIONS: readonly CustomerSection[] = [
   { key: 'profile', component: ProfileSection },
   { key: 'computed', component: ComputedSection },
   { key: 'loyalty', component: LoyaltySection, permission: 'loyalty.read' },
+  { key: 'wecom', component: WecomSection, permission: 'wecom.read' },
   { key: 'tags', component: TagsSection, permission: 'tags.read', half: true },
   { key: 'segments', component: SegmentsSection, permission: 'segments.read', half: true },
   { key: 'rfm', component: RfmSection, half: true },
