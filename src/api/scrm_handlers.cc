@@ -403,14 +403,13 @@ void AddScrmRoutes(RouteTable& t) {
           ImportStaff);
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/staff/me",
-           .summary = "The staff member linked to the signed-in user",
+           .summary = "The staff member linked to the signed-in user: {\"staff\": staff or null}",
            .tag = "WeCom",
            .permission = "wecom.read"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(scrm::Scrm * s, ScrmOf(c));
               SIYU_ASSIGN_OR_RETURN(auto own, OwnStaff(c, *s));
-              if (!own) return Status::NotFound("no staff member is linked to your user");
-              return JsonResponse(200, StaffJson(*own));
+              return JsonResponse(200, {{"staff", own ? StaffJson(*own) : Json(nullptr)}});
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/staff/{id}",
@@ -457,10 +456,8 @@ void AddScrmRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto owner, QueryId(c.req, "owner_staff_id"));
               if (!owner) {
                   SIYU_ASSIGN_OR_RETURN(auto own, OwnStaff(c, *s));
-                  if (!own) {
-                      return Status::InvalidArgument("owner_staff_id",
-                                                     "name a staff member; no staff member is linked to your user");
-                  }
+                  // A user linked to no staff member owns no customers.
+                  if (!own) return JsonResponse(200, {{"data", Json::array()}, {"next_cursor", nullptr}, {"staff", nullptr}});
                   owner = own->id;
               }
               return OwnedCustomers(c, *owner);
