@@ -330,7 +330,7 @@ Status Groups::OnChatChange(const channels::wecom::InboxEvent& event) {
 Result<GroupSyncReport> Groups::Sync(int64_t tenant_id) {
     GroupSyncReport report;
     std::string cursor;
-    std::vector<std::pair<std::string, int64_t>> chats;  // chat_id, status
+    std::vector<std::pair<std::string, int64_t>> chats;  // chat_id, status (0 normal, 1-3 transfer states)
     for (int page = 0; page < 1000; ++page) {
         Json body = {{"status_filter", 0}, {"limit", 1000}};
         if (!cursor.empty()) body["cursor"] = cursor;
@@ -352,6 +352,21 @@ Result<GroupSyncReport> Groups::Sync(int64_t tenant_id) {
         SIYU_ASSIGN_OR_RETURN(Snapshot s, Fetch(tenant_id, chat_id));
         SIYU_RETURN_IF_ERROR(Apply(tenant_id, s, false, 0, now, std::nullopt, &report));
         ++report.groups;
+    }
+    // WeCom lists every group that still exists: an active group it no longer lists was dismissed.
+    std::vector<std::string> gone;
+    SIYU_RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT chat_id FROM wecom_groups WHERE tenant_id = ? AND status = "
+                                                "'active'"));
+        q.Bind(1, tenant_id);
+        return q.ForEachRow([&] {
+            if (!seen.count(q.Text(0))) gone.push_back(q.Text(0));
+        });
+    }));
+    for (const auto& chat_id : gone) {
+        Snapshot s;
+        s.chat_id = chat_id;
+        SIYU_RETURN_IF_ERROR(Apply(tenant_id, s, true, 0, now, std::nullopt, &report));
     }
     return report;
 }

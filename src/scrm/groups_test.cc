@@ -179,6 +179,12 @@ TEST_F(GroupsTest, SyncReadsEveryGroupWithoutDuplicatingJoins) {
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].chat_id, "wrS2");
     EXPECT_TRUE(groups_->List(2, GroupFilter{}).value().empty());
+    // A group WeCom no longer lists was dismissed while no callback arrived.
+    chats_.erase("wrS1");
+    auto third = groups_->Sync(1).value();
+    EXPECT_EQ(third.dismissed, 1);
+    EXPECT_EQ(groups_->GetByChatId(1, "wrS1").value().status, "dismissed");
+    EXPECT_EQ(Events("Group Left"), 1);
 }
 
 // Group live codes: the first group below its limit, moving on when full.

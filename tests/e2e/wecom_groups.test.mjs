@@ -291,6 +291,27 @@ describe('WeCom groups, group live codes, per-item codes and transfers', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a channel live code as a QR image, and per-item codes that lead to its landing', async () => {
+    const staff = expectOk(await get('/api/v1/wecom/staff?limit=50')).data.find((x) => x.userid === 'zhang');
+    const live = expectOk(await post('/api/v1/wecom/live-codes', { name: '包装码', channel: 'package', staff_ids: [staff.id] }), CREATED);
+    const svg = await fetch(`${srv.baseUrl}/api/v1/wecom/live-codes/${live.id}/qr.svg`, { headers: { cookie: owner.cookie } });
+    assert.equal(svg.status, 200);
+    assert.equal(svg.headers.get('x-encoded-url'), `${srv.baseUrl}/c/${live.key}`);
+    assert.match(await svg.text(), /<svg/);
+    const png = await fetch(`${srv.baseUrl}/api/v1/wecom/live-codes/${live.id}/qr.png`, { headers: { cookie: owner.cookie } });
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    assert.equal((await get('/api/v1/wecom/live-codes/999999/qr.png')).status, 404);
+    const batch = expectOk(await post('/api/v1/wecom/item-code-batches', { name: 'Cans', count: 2, live_code_id: live.id }), CREATED);
+    assert.equal(batch.target_type, 'live_code');
+    assert.equal(batch.target_url, `${srv.baseUrl}/c/${live.key}`);
+    const code = expectOk(await get(`/api/v1/wecom/item-code-batches/${batch.id}/codes`)).data[0].code;
+    const scan = await api(srv.baseUrl, 'GET', `/s/${code}`);
+    assert.equal(scan.status, 302);
+    assert.equal(scan.headers.get('location'), `${srv.baseUrl}/c/${live.key}?item=${code}`);
+    expectError(await post('/api/v1/wecom/item-code-batches', { name: 'x', count: 1, live_code_id: 999999 }), 400,
+      'invalid_argument', 'live_code_id');
+  });
+
   test('an on-the-job transfer: one customer accepts, one refuses, and the refusal is not retried', async () => {
     expectError(await post('/api/v1/wecom/transfers', { kind: 'sideways', handover_userid: 'zhang', takeover_userid: 'li', external_userids: [ext.a] }),
       400, 'invalid_argument', 'kind');
