@@ -403,13 +403,14 @@ void AddScrmRoutes(RouteTable& t) {
           ImportStaff);
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/staff/me",
-           .summary = "The staff member linked to the signed-in user: {\"staff\": staff or null}",
+           .summary = "The staff member linked to the signed-in user (204 when none is)",
            .tag = "WeCom",
            .permission = "wecom.read"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(scrm::Scrm * s, ScrmOf(c));
               SIYU_ASSIGN_OR_RETURN(auto own, OwnStaff(c, *s));
-              return JsonResponse(200, {{"staff", own ? StaffJson(*own) : Json(nullptr)}});
+              if (!own) return http::Response::NoContent();
+              return JsonResponse(200, StaffJson(*own));
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/staff/{id}",
