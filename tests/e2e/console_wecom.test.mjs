@@ -282,6 +282,112 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     await logout();
   });
 
+  test('groups, per-item codes, mass sends, transfers, webhooks and the inbox show their data', async (t) => {
+    if (!liveCode) {
+      t.skip('no live code was created');
+      return;
+    }
+    await login(admin.email, admin.password);
+    const customers = await api('GET', `/wecom/staff/${staff.id}/customers`);
+    const [owned] = customers.body.data;
+    assert.ok(owned, 'the staff member has a customer');
+
+    // A customer group created in WeCom arrives by callback.
+    const groupName = uniq('E2E客户群');
+    const group = await sim.call('POST', '/sim/groups', {
+      owner: staffUserid,
+      name: groupName,
+      members: [owned.external_userid],
+    });
+    assert.equal(group.status, 200, JSON.stringify(group.body));
+    await until(
+      async () => (await api('GET', `/wecom/groups?q=${encodeURIComponent(groupName)}`)).body,
+      (g) => g.data?.length === 1,
+    );
+    await page.goto(`${baseUrl}/wecom/groups`);
+    const groupLink = page.locator('[data-testid="group-table"] a', { hasText: groupName });
+    await groupLink.waitFor();
+    await shot('groups');
+    await groupLink.click();
+    await page.locator('[data-testid="group-members"]', { hasText: owned.customer_name }).waitFor();
+    await shot('group-detail');
+
+    // Per-item codes: a batch of five pointing at the live code, with a QR preview.
+    const batchName = uniq('E2E礼盒');
+    await page.goto(`${baseUrl}/wecom/item-codes`);
+    await page.getByTestId('item-batch-create').click();
+    const batchForm = page.getByTestId('item-batch-form');
+    await batchForm.locator('#name').fill(batchName);
+    await batchForm.locator('#count').fill('5');
+    await batchForm.locator('#live_code_id').click();
+    await openDropdown().getByText(codeName).click();
+    await page.getByTestId('item-batch-save').click();
+    const batchRow = page.locator('[data-testid="item-batch-table"] tr', { hasText: batchName });
+    await batchRow.waitFor();
+    await batchRow.getByRole('button', { name: /码列表/ }).click();
+    const codeButtons = page.locator('[data-testid="item-code-table"] tbody button');
+    await codeButtons.first().waitFor();
+    assert.equal(await codeButtons.count(), 5);
+    await codeButtons.first().click();
+    const preview = page.locator('img[data-testid="item-code-qr"], [data-testid="item-code-qr"] img').first();
+    await preview.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await preview.elementHandle());
+    await shot('item-codes');
+    await page.keyboard.press('Escape');
+
+    // A mass send to a demo segment reports who was left out.
+    const segments = await api('GET', '/segments?limit=1');
+    assert.equal(segments.status, 200);
+    const [segment] = segments.body.data;
+    const sendName = uniq('E2E群发');
+    await page.goto(`${baseUrl}/wecom/mass-sends`);
+    await page.getByTestId('mass-send-create').click();
+    const sendForm = page.getByTestId('mass-send-form');
+    await sendForm.locator('#name').fill(sendName);
+    await sendForm.locator('#segment_id').click();
+    await openDropdown().getByText(segment.name).first().click();
+    await sendForm.locator('#text').fill('春季新品到店，会员专享礼遇：https://example.com/spring');
+    await page.getByTestId('mass-send-save').click();
+    await page.getByTestId('mass-send-created').waitFor();
+    await shot('mass-send');
+
+    // An on-the-job transfer of every customer to a second staff member.
+    const second = uniq('wangfang');
+    assert.equal((await sim.call('POST', '/sim/staff', { userid: second, name: '王芳', department: [1] })).status, 200);
+    assert.equal((await api('POST', '/wecom/staff/sync')).status, 200);
+    await page.goto(`${baseUrl}/wecom/transfers`);
+    await page.getByTestId('transfer-create').click();
+    await page.getByTestId('transfer-from').click();
+    await page.keyboard.type(staffUserid.slice(0, 6));
+    await openDropdown().getByText(staffName).first().click();
+    await page.getByTestId('transfer-to').click();
+    await page.keyboard.type(second.slice(0, 6));
+    await openDropdown().getByText('王芳').first().click();
+    await page.getByTestId('transfer-save').click();
+    await page.getByTestId('transfer-customers').locator('tbody tr').first().waitFor();
+    await shot('transfer');
+
+    // A webhook subscription shows its secret once.
+    await page.goto(`${baseUrl}/settings/webhooks`);
+    await page.getByTestId('webhook-create').click();
+    await page.getByTestId('webhook-form').locator('#url').fill('http://127.0.0.1:9/siyu-hook');
+    await page.locator('.ant-modal-footer .ant-btn-primary').first().click();
+    const secret = await page.getByTestId('secret-once').innerText();
+    assert.match(secret, /^whsec_/);
+    await shot('webhook-secret');
+    await page.locator('.ant-modal-footer .ant-btn-primary').last().click();
+    await page.getByTestId('webhook-test').first().click();
+    await page.locator('.ant-message', { hasText: '已发送测试投递' }).waitFor();
+    await shot('webhooks');
+
+    // The callback inbox lists what WeCom delivered.
+    await page.goto(`${baseUrl}/settings/wecom`);
+    await page.getByTestId('inbox-recent').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid="inbox-recent"]', { hasText: 'change_external_contact' }).first().waitFor();
+    await shot('inbox');
+    await logout();
+  });
+
   test('the guide sees the loss alert on a phone and none of the admin pages', async (t) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await login(guide.email, guide.password);

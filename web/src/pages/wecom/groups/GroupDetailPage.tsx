@@ -45,7 +45,7 @@ export default function GroupDetailPage() {
     );
 
   const memberColumns: ColumnsType<GroupMember> = [
-    { title: t('groups.name'), key: 'name', render: (_, m) => who(m.member_id, m.type, m.customer_id, m.name) },
+    { title: t('groups.member'), key: 'name', render: (_, m) => who(m.member_id, m.type, m.customer_id, m.name) },
     {
       title: t('groups.joinTime'),
       dataIndex: 'join_time',
@@ -58,16 +58,16 @@ export default function GroupDetailPage() {
   const historyColumns: ColumnsType<GroupHistoryEntry> = [
     { title: t('alerts.at'), dataIndex: 'at', width: 160, render: (v: string) => format.dateTime(v) },
     {
-      title: t('groups.member.customer'),
+      title: t('groups.member'),
       key: 'who',
       render: (_, h) => who(h.member_id, h.type, h.customer_id),
     },
     {
       title: t('groups.joinScene'),
       dataIndex: 'action',
-      width: 150,
+      width: 190,
       render: (v: 'joined' | 'left', h) => (
-        <Space size={4}>
+        <Space size={4} style={{ whiteSpace: 'nowrap' }}>
           <Tag color={v === 'joined' ? 'green' : 'red'}>{t(`groups.action.${v}` as MessageKey)}</Tag>
           {v === 'joined' ? scene(h.join_scene) : null}
         </Space>

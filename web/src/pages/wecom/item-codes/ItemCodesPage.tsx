@@ -102,7 +102,7 @@ export default function ItemCodesPage() {
     {
       title: t('common.actions'),
       key: 'actions',
-      width: 230,
+      width: 300,
       fixed: 'right',
       render: (_, b) => (
         <Space size={0}>
@@ -113,7 +113,7 @@ export default function ItemCodesPage() {
             {t('itemCodes.csv')}
           </Button>
           <Button type="link" size="small" onClick={() => download(b, 'zip')}>
-            ZIP
+            {t('itemCodes.zip')}
           </Button>
         </Space>
       ),

@@ -113,11 +113,13 @@ export default function MassSendsPage() {
           empty={
             <EmptyState
               testId="mass-sends-empty"
-              text={t('massSends.empty')}
+              text={t(canSend ? 'massSends.empty' : 'massSends.emptyReadOnly')}
               action={
-                <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-                  {t('massSends.create')}
-                </Button>
+                canSend ? (
+                  <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+                    {t('massSends.create')}
+                  </Button>
+                ) : null
               }
             />
           }
