@@ -347,9 +347,20 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     await sendForm.locator('#segment_id').click();
     await openDropdown().getByText(segment.name).first().click();
     await sendForm.locator('#text').fill('春季新品到店，会员专享礼遇：https://example.com/spring');
+    await sendForm.getByRole('button', { name: /添加附件/ }).click();
+    await sendForm.locator('#attachments_0_title').fill('春季新品目录');
+    await sendForm.locator('#attachments_0_url').fill('https://example.com/spring-catalogue');
+    await shot('mass-send-form');
     await page.getByTestId('mass-send-save').click();
     await page.getByTestId('mass-send-created').waitFor();
     await shot('mass-send');
+    const sendId = Number(new URL(page.url()).pathname.split('/').pop());
+    const send = await api('GET', `/wecom/mass-sends/${sendId}`);
+    assert.equal(send.status, 200);
+    assert.equal(send.body.name, sendName);
+    assert.equal(send.body.segment_id, segment.id);
+    assert.equal(send.body.attachments[0]?.msgtype, 'link', JSON.stringify(send.body.attachments));
+    assert.equal(send.body.attachments[0].link.title, '春季新品目录');
 
     // An on-the-job transfer of every customer to a second staff member.
     const second = uniq('wangfang');

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import {
   App,
   Button,
-  Card,
   Col,
   DatePicker,
   Divider,
@@ -15,10 +14,7 @@ import {
   Row,
   Select,
   Switch,
-  Typography,
 } from 'antd';
-import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import type { Rule } from 'antd/es/form';
 import type { Dayjs } from 'dayjs';
 import dayjs from 'dayjs';
 import { loyaltyApi } from '../../../api/loyalty';
@@ -30,7 +26,6 @@ import {
   type LiveCode,
   type LiveCodeChannel,
   type LiveCodeInput,
-  type WelcomeAttachment,
 } from '../../../api/wecomTypes';
 import { applyFieldError, describeError } from '../../../components/errors';
 import { TagSelect } from '../../../components/TagSelect';
@@ -38,22 +33,14 @@ import { toApiError, useAsync } from '../../../hooks/useAsync';
 import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT, type MessageKey } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
+import {
+  applyAttachmentError,
+  AttachmentsEditor,
+  fromWelcomeAttachment,
+  toWelcomeAttachment,
+  type AttachmentValues,
+} from '../attachments';
 import { StaffSelect } from '../shared';
-
-type AttachmentType = WelcomeAttachment['type'];
-
-interface AttachmentValues {
-  type: AttachmentType;
-  title?: string;
-  url?: string;
-  desc?: string;
-  picurl?: string;
-  pic_url?: string;
-  media_id?: string;
-  appid?: string;
-  page?: string;
-  pic_media_id?: string;
-}
 
 interface Values {
   name: string;
@@ -82,36 +69,6 @@ const FIELDS = [
   'status',
 ] as const;
 
-function trimmed(value: string | undefined): string | undefined {
-  const text = value?.trim();
-  return text ? text : undefined;
-}
-
-function toAttachment(a: AttachmentValues): WelcomeAttachment {
-  if (a.type === 'link') {
-    return {
-      type: 'link',
-      title: a.title?.trim() ?? '',
-      url: a.url?.trim() ?? '',
-      desc: trimmed(a.desc),
-      picurl: trimmed(a.picurl),
-    };
-  }
-  if (a.type === 'image') {
-    // An image uploaded to WeCom keeps its media_id; the console adds images by URL.
-    return a.media_id && !a.pic_url
-      ? { type: 'image', media_id: a.media_id }
-      : { type: 'image', pic_url: a.pic_url?.trim() ?? '' };
-  }
-  return {
-    type: 'miniprogram',
-    title: a.title?.trim() ?? '',
-    appid: a.appid?.trim() ?? '',
-    page: a.page?.trim() ?? '',
-    pic_media_id: a.pic_media_id?.trim() ?? '',
-  };
-}
-
 function toInput(values: Values): LiveCodeInput {
   const [from, to] = values.validity ?? [null, null];
   return {
@@ -121,7 +78,7 @@ function toInput(values: Values): LiveCodeInput {
     assign_mode: values.assign_mode,
     daily_cap: values.assign_mode === 'round_robin' ? null : (values.daily_cap ?? null),
     tag_ids: values.tag_ids ?? [],
-    welcome: { text: values.welcome_text ?? '', attachments: (values.attachments ?? []).map(toAttachment) },
+    welcome: { text: values.welcome_text ?? '', attachments: (values.attachments ?? []).map(toWelcomeAttachment) },
     coupon_template_id: values.coupon_template_id ?? null,
     skip_verify: values.skip_verify,
     valid_from: from ? from.startOf('day').toISOString() : null,
@@ -139,7 +96,7 @@ function toValues(code: LiveCode): Values {
     daily_cap: code.daily_cap,
     tag_ids: code.tag_ids,
     welcome_text: code.welcome.text ?? '',
-    attachments: (code.welcome.attachments ?? []).map((a) => ({ ...a }) as AttachmentValues),
+    attachments: (code.welcome.attachments ?? []).map(fromWelcomeAttachment),
     coupon_template_id: code.coupon_template_id,
     skip_verify: code.skip_verify,
     validity:
@@ -195,12 +152,9 @@ export function LiveCodeDrawer({ target, onClose, onSaved }: Props) {
     } catch (reason) {
       const error = toApiError(reason);
       const field = error.field ?? '';
-      const attachment = /^welcome\.attachments\[(\d+)\]\.(\w+)$/.exec(field);
       const detail = error.message.replace(/^[\w.[\]]+: /, '');
-      if (attachment) {
-        const name = attachment[2] === 'media_id' ? 'pic_url' : attachment[2];
-        form.setFields([{ name: ['attachments', Number(attachment[1]), name] as never, errors: [detail] }]);
-      } else if (field === 'welcome.text') form.setFields([{ name: 'welcome_text', errors: [detail] }]);
+      if (applyAttachmentError(form, error)) return;
+      if (field === 'welcome.text') form.setFields([{ name: 'welcome_text', errors: [detail] }]);
       else if (field === 'valid_from' || field === 'valid_to') form.setFields([{ name: 'validity', errors: [detail] }]);
       else if (!applyFieldError(form, error, FIELDS, t)) message.error(describeError(error, t));
     } finally {
@@ -291,21 +245,7 @@ export function LiveCodeDrawer({ target, onClose, onSaved }: Props) {
         >
           <Input.TextArea rows={3} placeholder={t('liveCodes.welcomePlaceholder')} showCount />
         </Form.Item>
-        <Form.List name="attachments">
-          {(fields, { add, remove }) => (
-            <Flex vertical gap={8} style={{ marginBottom: 16 }}>
-              <Typography.Text>{t('liveCodes.attachments')}</Typography.Text>
-              {fields.map((field) => (
-                <AttachmentFields key={field.key} index={field.name} onRemove={() => remove(field.name)} />
-              ))}
-              {fields.length < 9 ? (
-                <Button type="dashed" icon={<PlusOutlined />} onClick={() => add({ type: 'link' })}>
-                  {t('liveCodes.addAttachment')}
-                </Button>
-              ) : null}
-            </Flex>
-          )}
-        </Form.List>
+        <AttachmentsEditor />
         <Row gutter={16}>
           <Col xs={24} sm={12}>
             <Form.Item name="coupon_template_id" label={t('liveCodes.coupon')} extra={t('liveCodes.couponHint')}>
@@ -333,55 +273,5 @@ export function LiveCodeDrawer({ target, onClose, onSaved }: Props) {
         </Form.Item>
       </Form>
     </Drawer>
-  );
-}
-
-/** One welcome attachment: its type and the inputs that type needs. */
-function AttachmentFields({ index, onRemove }: { index: number; onRemove: () => void }) {
-  const t = useT();
-  const form = Form.useFormInstance<Values>();
-  const type: AttachmentType = Form.useWatch(['attachments', index, 'type'], form) ?? 'link';
-  const required = [{ required: true, message: t('validation.required') }];
-  const item = (name: string, labelKey: MessageKey, rules: Rule[] = required) => (
-    <Form.Item name={[index, name]} label={t(labelKey)} rules={rules} style={{ marginBottom: 8 }}>
-      <Input />
-    </Form.Item>
-  );
-  return (
-    <Card size="small" data-testid="live-code-attachment">
-      <Flex justify="space-between" align="center" style={{ marginBottom: 8 }}>
-        <Form.Item name={[index, 'type']} noStyle>
-          <Radio.Group
-            size="small"
-            optionType="button"
-            options={(['link', 'image', 'miniprogram'] as const).map((value) => ({
-              value,
-              label: t(`liveCodes.attachment.${value}` as MessageKey),
-            }))}
-          />
-        </Form.Item>
-        <Button type="text" size="small" icon={<DeleteOutlined />} onClick={onRemove} aria-label={t('common.remove')} />
-      </Flex>
-      {type === 'link' ? (
-        <>
-          {item('title', 'liveCodes.attachment.title')}
-          {item('url', 'liveCodes.attachment.url', [
-            ...required,
-            { type: 'url', message: t('liveCodes.attachment.url') },
-          ])}
-          {item('desc', 'liveCodes.attachment.desc', [])}
-          {item('picurl', 'liveCodes.attachment.picUrl', [])}
-        </>
-      ) : null}
-      {type === 'image' ? item('pic_url', 'liveCodes.attachment.picUrl') : null}
-      {type === 'miniprogram' ? (
-        <>
-          {item('title', 'liveCodes.attachment.title')}
-          {item('appid', 'liveCodes.attachment.appid')}
-          {item('page', 'liveCodes.attachment.page')}
-          {item('pic_media_id', 'liveCodes.attachment.picMediaId')}
-        </>
-      ) : null}
-    </Card>
   );
 }

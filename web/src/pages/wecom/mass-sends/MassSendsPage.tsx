@@ -14,6 +14,7 @@ import { useCursorPager } from '../../../hooks/useCursorPager';
 import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT, type MessageKey } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
+import { applyAttachmentError, AttachmentsEditor, toMessageAttachment, type AttachmentValues } from '../attachments';
 import { EmptyState, PagedTable } from '../shared';
 
 export const MASS_SEND_COLORS: Record<MassSend['status'], string> = {
@@ -140,7 +141,8 @@ export default function MassSendsPage() {
 interface Values {
   name: string;
   segment_id: number;
-  text: string;
+  text?: string;
+  attachments?: AttachmentValues[];
 }
 
 function MassSendDrawer({
@@ -169,13 +171,16 @@ function MassSendDrawer({
       const send = await wecomApi.createMassSend({
         name: values.name.trim(),
         segment_id: values.segment_id,
-        text: values.text,
+        text: values.text ?? '',
+        attachments: (values.attachments ?? []).map(toMessageAttachment),
       });
       form.resetFields();
       onSaved(send);
     } catch (reason) {
       const error = toApiError(reason);
-      if (!applyFieldError(form, error, ['name', 'segment_id', 'text'], t)) message.error(describeError(error, t));
+      if (!applyAttachmentError(form, error) && !applyFieldError(form, error, ['name', 'segment_id', 'text'], t)) {
+        message.error(describeError(error, t));
+      }
     } finally {
       setSaving(false);
     }
@@ -212,9 +217,10 @@ function MassSendDrawer({
             }))}
           />
         </Form.Item>
-        <Form.Item name="text" label={t('massSends.text')} extra={t('massSends.textHint')} rules={required}>
+        <Form.Item name="text" label={t('massSends.text')} extra={t('massSends.textHint')}>
           <Input.TextArea rows={6} showCount maxLength={4000} />
         </Form.Item>
+        <AttachmentsEditor />
         <Alert type="info" showIcon message={t('massSends.subtitle')} />
       </Form>
     </Drawer>
