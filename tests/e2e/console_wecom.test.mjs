@@ -376,7 +376,30 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     await openDropdown().getByText('王芳').first().click();
     await page.getByTestId('transfer-save').click();
     await page.getByTestId('transfer-customers').locator('tbody tr').first().waitFor();
-    await shot('transfer');
+    const transferId = Number(new URL(page.url()).pathname.split('/').pop());
+    await until(
+      async () => (await api('GET', `/wecom/transfers/${transferId}`)).body,
+      (tr) => tr.customers?.[0]?.status === 'waiting',
+    );
+    // The receiver is at their customer limit: WeCom reports it by callback and it can be retried.
+    const limit = await sim.call('POST', '/sim/transfers/complete', {
+      external_userid: owned.external_userid,
+      handover_userid: staffUserid,
+      status: 4,
+    });
+    assert.equal(limit.status, 200, JSON.stringify(limit.body));
+    await until(
+      async () => (await api('GET', `/wecom/transfers/${transferId}`)).body,
+      (tr) => tr.customers?.[0]?.status === 'limit',
+    );
+    await page.reload();
+    await page.getByTestId('transfer-customers').getByText('接替员工客户数已满').waitFor();
+    await shot('transfer-limit');
+    await page.getByTestId('transfer-retry').click();
+    await page.locator('.ant-message', { hasText: '已重新提交' }).waitFor();
+    const retried = await api('GET', `/wecom/transfers/${transferId}`);
+    assert.equal(retried.body.customers[0].submissions, 2, JSON.stringify(retried.body.customers[0]));
+    await shot('transfer-retried');
 
     // A webhook subscription shows its secret once.
     await page.goto(`${baseUrl}/settings/webhooks`);
@@ -430,6 +453,9 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     const items = await menu.innerText();
     assert.ok(!items.includes('渠道活码'), 'the menu does not offer live codes');
     assert.ok(!items.includes('企业微信配置'), 'nor the WeCom settings');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.ant-drawer-open *')].every((el) => el.getAnimations().length === 0),
+    );
     await shot('guide-menu-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
