@@ -44,8 +44,8 @@ export const wecomApi = {
   staff: (filters: StaffFilters, cursor: string | null, limit: number) =>
     api.get<Page<Staff>>(`${W}/staff`, { ...filters, cursor, limit }),
   staffMember: (id: number) => api.get<Staff>(`${W}/staff/${id}`),
-  /** The staff member linked to the signed-in user; 404 when there is none. */
-  myStaff: () => api.get<Staff>(`${W}/staff/me`),
+  /** The staff member linked to the signed-in user; undefined (204) when none is. */
+  myStaff: () => api.get<Staff | undefined>(`${W}/staff/me`),
   updateStaff: (id: number, patch: StaffPatch) => api.patch<Staff>(`${W}/staff/${id}`, patch),
   syncStaff: () => api.post<StaffSyncReport>(`${W}/staff/sync`),
   staffCustomers: (id: number, cursor: string | null, limit: number) =>

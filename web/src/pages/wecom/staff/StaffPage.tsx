@@ -42,7 +42,7 @@ function MyStaff() {
     <>
       <PageHeader title={t('nav.wecom.staff')} />
       <Card>
-        {mine.error && mine.error.status !== 404 ? (
+        {mine.error ? (
           <ErrorAlert error={mine.error} onRetry={mine.reload} />
         ) : (
           <EmptyState testId="staff-unlinked" text={t('staff.unlinked')} />
