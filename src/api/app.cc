@@ -120,6 +120,7 @@ void SetUpScrmGroups(Services& svc) {
                               ? "http://" + svc.config.http_host + ":" + std::to_string(svc.config.http_port)
                               : svc.config.public_base_url;
     while (!options.public_base.empty() && options.public_base.back() == '/') options.public_base.pop_back();
+    options.export_dir = svc.config.data_dir + "/exports";
     svc.scrm_groups = std::make_unique<scrm::GroupServices>(svc.db, &svc.ingestor, std::move(call), std::move(enqueue),
                                                             [outbox] { outbox->Wake(); }, svc.segment_members,
                                                             std::move(options));

@@ -1,5 +1,8 @@
 // Customer groups, group live codes and per-item codes (docs/groups-and-mass-send.md).
 
+#include <cstdio>
+#include <memory>
+
 #include "api/routes.h"
 #include "base/strings.h"
 #include "scrm/group_services.h"
@@ -531,30 +534,35 @@ void AddScrmGroupRoutes(RouteTable& t) {
           });
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/item-code-batches/{id}/export.zip",
-           .summary = "A batch as a ZIP archive: codes.csv and one SVG QR image per code",
+           .summary = "A batch as a ZIP archive: codes.csv and one SVG QR image per code (202 while a large one is "
+                      "being prepared)",
            .tag = "WeCom item codes",
            .permission = "wecom.read"},
           [](Ctx& c) -> Result<http::Response> {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto batch, G(c).item_codes().GetBatch(c.tenant(), id));
-              const std::string& base = G(c).public_base();
-              std::vector<std::string> codes;
-              codes.reserve(static_cast<size_t>(batch.count));
-              SIYU_RETURN_IF_ERROR(G(c).item_codes().ForEachCode(
-                  c.tenant(), id, [&](const scrm::ItemCode& code) { codes.push_back(code.code); }));
-              scrm::ZipWriter zip;
-              std::string csv = "code,url\n";
-              for (const auto& code : codes) csv += code + "," + base + "/s/" + code + "\n";
-              zip.Add("codes.csv", csv, true);
-              for (const auto& code : codes) {
-                  SIYU_ASSIGN_OR_RETURN(auto qr, scrm::EncodeQr(base + "/s/" + code));
-                  zip.Add("svg/" + code + ".svg", scrm::QrSvg(qr), true);
+              SIYU_ASSIGN_OR_RETURN(auto zip, G(c).item_code_exports().Zip(c.tenant(), id));
+              if (zip.status == "failed") return Status::Unavailable("the export failed: " + zip.error + "; ask again");
+              if (zip.status != "ready") {
+                  http::Response r = JsonResponse(202, {{"status", zip.status}, {"batch_id", id}, {"count", batch.count}});
+                  r.SetHeader("Retry-After", "5");
+                  return r;
               }
+              std::shared_ptr<std::FILE> file(std::fopen(zip.path.c_str(), "rb"), [](std::FILE* f) {
+                  if (f) std::fclose(f);
+              });
+              if (!file) return Status::Unavailable("cannot read the export; ask again");
               http::Response r;
               r.content_type = "application/zip";
-              r.body = zip.Finish();
               r.SetHeader("Content-Disposition",
                           "attachment; filename=\"item-codes-" + std::to_string(id) + "-" + SafeFileName(batch.name) + ".zip\"");
+              r.stream = [file](std::string* out) -> Result<bool> {
+                  out->resize(1 << 20);
+                  size_t n = std::fread(out->data(), 1, out->size(), file.get());
+                  out->resize(n);
+                  if (n == 0 && std::ferror(file.get())) return Status::Unavailable("reading the export failed");
+                  return n > 0;
+              };
               return r;
           });
     t.Public({.method = "GET",

@@ -4,6 +4,7 @@
 // sends (docs/groups-and-mass-send.md). One GroupServices per process; every member is
 // thread-safe.
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,7 @@ namespace siyu::scrm {
 struct GroupServicesOptions {
     std::string public_base;   // e.g. https://siyu.example, for /s/, /l/ and /c/ links
     int poll_interval_ms = 60'000;  // transfer results and mass send results
+    std::string export_dir;         // ZIP exports of per-item codes; "": the system's temporary directory
 };
 
 class GroupServices {
@@ -33,6 +35,11 @@ class GroupServices {
           groups_(db, ingestor, wecom),
           group_live_codes_(db),
           item_codes_(db, ingestor),
+          item_code_exports_(&item_codes_,
+                             options_.export_dir.empty()
+                                 ? (std::filesystem::temp_directory_path() / "siyu-exports").string()
+                                 : options_.export_dir,
+                             options_.public_base),
           transfers_(db, wecom, enqueue, wake),
           mass_sends_(db, ingestor, wecom, enqueue, wake, std::move(segment_members), options_.public_base) {}
 
@@ -56,12 +63,14 @@ class GroupServices {
     void Stop() {
         transfers_.Stop();
         mass_sends_.Stop();
+        item_code_exports_.Stop();
     }
 
     const std::string& public_base() const { return options_.public_base; }
     Groups& groups() { return groups_; }
     GroupLiveCodes& group_live_codes() { return group_live_codes_; }
     ItemCodes& item_codes() { return item_codes_; }
+    ItemCodeExports& item_code_exports() { return item_code_exports_; }
     Transfers& transfers() { return transfers_; }
     MassSends& mass_sends() { return mass_sends_; }
 
@@ -70,6 +79,7 @@ class GroupServices {
     Groups groups_;
     GroupLiveCodes group_live_codes_;
     ItemCodes item_codes_;
+    ItemCodeExports item_code_exports_;
     Transfers transfers_;
     MassSends mass_sends_;
 };

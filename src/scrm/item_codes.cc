@@ -1,8 +1,11 @@
 #include "scrm/item_codes.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "scrm/qr_image.h"
 #include "scrm/wecom_support.h"
 
 namespace siyu::scrm {
@@ -196,6 +199,98 @@ Result<ItemCodeScan> ItemCodes::Scan(const std::string& code, TimeMs at) {
                             "itemcode-" + code);
     SIYU_RETURN_IF_ERROR(ingestor_->Ingest(scan.tenant_id, {m}).status());
     return scan;
+}
+
+
+std::string ItemCodeExports::PathOf(int64_t tenant_id, int64_t batch_id) const {
+    return dir_ + "/item-codes-" + std::to_string(tenant_id) + "-" + std::to_string(batch_id) + ".zip";
+}
+
+Status ItemCodeExports::Write(int64_t tenant_id, int64_t batch_id, const std::string& path) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) return Status::Unavailable("cannot write " + tmp);
+    std::vector<std::string> codes;
+    Status st = codes_->ForEachCode(tenant_id, batch_id, [&](const ItemCode& c) { codes.push_back(c.code); });
+    ZipWriter zip(1);
+    std::string csv = "code,url\n";
+    for (const auto& code : codes) csv += code + "," + public_base_ + "/s/" + code + "\n";
+    zip.Add("codes.csv", csv, true);
+    bool ok = st.ok();
+    for (size_t i = 0; ok && i < codes.size(); ++i) {
+        auto qr = EncodeQr(public_base_ + "/s/" + codes[i]);
+        if (!qr.ok()) {
+            st = qr.status();
+            ok = false;
+            break;
+        }
+        zip.Add("svg/" + codes[i] + ".svg", QrSvg(*qr), true);
+        if (i % 1000 == 999) {
+            std::string bytes = zip.Take();
+            ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+        }
+    }
+    if (ok) {
+        std::string bytes = zip.Take() + zip.Finish();
+        ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    }
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) {
+        std::filesystem::remove(tmp, ec);
+        return st.ok() ? Status::Unavailable("cannot write " + tmp) : st;
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return Status::Unavailable("cannot rename " + tmp + ": " + ec.message());
+    return Status::Ok();
+}
+
+Result<ItemCodeZip> ItemCodeExports::Zip(int64_t tenant_id, int64_t batch_id) {
+    SIYU_ASSIGN_OR_RETURN(auto batch, codes_->GetBatch(tenant_id, batch_id));
+    std::string path = PathOf(tenant_id, batch_id);
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return ItemCodeZip{"ready", path, ""};
+    if (batch.count <= sync_limit_) {
+        SIYU_RETURN_IF_ERROR(Write(tenant_id, batch_id, path));
+        return ItemCodeZip{"ready", path, ""};
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    auto key = std::make_pair(tenant_id, batch_id);
+    auto it = jobs_.find(key);
+    if (it != jobs_.end() && it->second.status != "failed") return it->second;
+    // A failed export is tried again on the next request.
+    jobs_[key] = ItemCodeZip{"preparing", "", it != jobs_.end() ? it->second.error : ""};
+    queue_.push_back(key);
+    if (!worker_.joinable() && !stopping_) worker_ = std::thread([this] { Work(); });
+    cv_.notify_all();
+    return jobs_[key];
+}
+
+void ItemCodeExports::Work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+        if (queue_.empty()) {
+            cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            continue;
+        }
+        auto key = queue_.front();
+        queue_.pop_front();
+        lock.unlock();
+        std::string path = PathOf(key.first, key.second);
+        Status st = Write(key.first, key.second, path);
+        lock.lock();
+        jobs_[key] = st.ok() ? ItemCodeZip{"ready", path, ""} : ItemCodeZip{"failed", "", st.message()};
+    }
+}
+
+void ItemCodeExports::Stop() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
 }
 
 }  // namespace siyu::scrm

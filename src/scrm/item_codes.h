@@ -1,9 +1,14 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/audit_log.h"
@@ -77,6 +82,46 @@ class ItemCodes {
   private:
     store::Database* db_;
     cdp::EventIngestor* ingestor_;
+};
+
+
+// Where a batch's ZIP export stands.
+struct ItemCodeZip {
+    std::string status;  // ready | preparing | failed
+    std::string path;    // when ready
+    std::string error;   // when failed
+};
+
+// ZIP exports of per-item code batches (codes.csv and one SVG per code), written to files under
+// `dir` by one background worker, since a 100,000-code archive takes longer than a request may.
+// A batch never changes, so a written archive stays valid. Thread-safe.
+class ItemCodeExports {
+  public:
+    // Batches up to `sync_limit` codes are written during the request.
+    ItemCodeExports(ItemCodes* codes, std::string dir, std::string public_base, int64_t sync_limit = 2000)
+        : codes_(codes), dir_(std::move(dir)), public_base_(std::move(public_base)), sync_limit_(sync_limit) {}
+    ~ItemCodeExports() { Stop(); }
+
+    // The archive of a batch: ready (its file), or preparing (queued for the worker), or failed.
+    Result<ItemCodeZip> Zip(int64_t tenant_id, int64_t batch_id);
+    // Writes the archive of a batch to `path` (through a temporary file and a rename).
+    Status Write(int64_t tenant_id, int64_t batch_id, const std::string& path);
+    void Stop();
+
+  private:
+    std::string PathOf(int64_t tenant_id, int64_t batch_id) const;
+    void Work();
+
+    ItemCodes* codes_;
+    std::string dir_;
+    std::string public_base_;
+    int64_t sync_limit_;
+    std::mutex mu_;
+    std::map<std::pair<int64_t, int64_t>, ItemCodeZip> jobs_;  // GUARDED_BY(mu_)
+    std::deque<std::pair<int64_t, int64_t>> queue_;            // GUARDED_BY(mu_)
+    std::condition_variable cv_;
+    bool stopping_ = false;  // GUARDED_BY(mu_)
+    std::thread worker_;
 };
 
 }  // namespace siyu::scrm

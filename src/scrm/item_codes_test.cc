@@ -2,7 +2,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <set>
+#include <thread>
 
 #include "scrm/qr_image.h"
 #include "scrm/scrm_test_support.h"
@@ -211,6 +215,36 @@ TEST_F(ItemCodesTest, BadBatchesAreRefusedByField) {
     in.live_code_id = 42;
     EXPECT_EQ(codes.CreateBatch(1, in, auth::Actor{}).status().field(), "live_code_id");
     EXPECT_EQ(Scalar("SELECT count(*) FROM item_code_batches"), 0);
+}
+
+TEST_F(ItemCodesTest, LargeBatchesAreZippedInTheBackground) {
+    ItemCodes codes(db_.get(), ingestor_.get());
+    ItemCodeBatchInput in;
+    in.name = "Pallet";
+    in.count = 30;
+    in.target_url = "https://shop.example/p";
+    auto big = codes.CreateBatch(1, in, auth::Actor{}).value();
+    in.count = 5;
+    auto small = codes.CreateBatch(1, in, auth::Actor{}).value();
+    std::string dir = store::TestDatabasePath("exports_dir");
+    ItemCodeExports exports(&codes, dir, "https://s.example", 10);
+    auto now = exports.Zip(1, small.id).value();
+    EXPECT_EQ(now.status, "ready");
+    auto first = exports.Zip(1, big.id).value();
+    EXPECT_EQ(first.status, "preparing");
+    ItemCodeZip done;
+    for (int i = 0; i < 2000; ++i) {
+        done = exports.Zip(1, big.id).value();
+        if (done.status != "preparing") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(done.status, "ready") << done.error;
+    std::ifstream f(done.path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto files = ReadZip(bytes);
+    EXPECT_EQ(files.size(), 31u);
+    EXPECT_EQ(std::count(files["codes.csv"].begin(), files["codes.csv"].end(), '\n'), 31);
+    EXPECT_EQ(exports.Zip(2, big.id).status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <qrencode.h>
 #include <zlib.h>
 
+#include <charconv>
 #include <memory>
 #include <mutex>
 
@@ -40,9 +41,9 @@ void PngChunk(std::string& out, const char type[4], std::string_view data) {
     Put32(out, static_cast<uint32_t>(crc));
 }
 
-std::string Compress(std::string_view data, bool raw) {
+std::string Compress(std::string_view data, bool raw, int level = Z_DEFAULT_COMPRESSION) {
     z_stream zs{};
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, raw ? -15 : 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+    if (deflateInit2(&zs, level, Z_DEFLATED, raw ? -15 : 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
     std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     zs.avail_in = static_cast<uInt>(data.size());
@@ -109,6 +110,10 @@ std::string QrSvg(const QrMatrix& qr, int margin) {
                     "\" height=\"" + std::to_string(side * 8) +
                     "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path "
                     "fill=\"#000\" d=\"";
+    // Appended by hand: this runs once per code of a 100,000-code export.
+    std::string d(static_cast<size_t>(qr.size) * qr.size * 16 + 16, '\0');
+    char* out = d.data();
+    auto put = [&](int v) { out = std::to_chars(out, d.data() + d.size(), v).ptr; };
     for (int y = 0; y < qr.size; ++y) {
         int x = 0;
         while (x < qr.size) {
@@ -118,11 +123,23 @@ std::string QrSvg(const QrMatrix& qr, int margin) {
             }
             int run = 1;
             while (x + run < qr.size && qr.At(x + run, y)) ++run;
-            s += "M" + std::to_string(x + margin) + " " + std::to_string(y + margin) + "h" + std::to_string(run) +
-                 "v1h-" + std::to_string(run) + "z";
+            *out++ = 'M';
+            put(x + margin);
+            *out++ = ' ';
+            put(y + margin);
+            *out++ = 'h';
+            put(run);
+            *out++ = 'v';
+            *out++ = '1';
+            *out++ = 'h';
+            *out++ = '-';
+            put(run);
+            *out++ = 'z';
             x += run;
         }
     }
+    d.resize(static_cast<size_t>(out - d.data()));
+    s += d;
     s += "\"/></svg>\n";
     return s;
 }
@@ -132,10 +149,10 @@ void ZipWriter::Add(const std::string& name, std::string_view data, bool deflate
     e.name = name;
     e.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     e.size = data.size();
-    e.offset = out_.size();
+    e.offset = Position();
     std::string packed;
     if (deflate) {
-        packed = Compress(data, true);
+        packed = Compress(data, true, level_);
         e.method = 8;
     }
     std::string_view body = deflate ? std::string_view(packed) : data;
@@ -156,8 +173,15 @@ void ZipWriter::Add(const std::string& name, std::string_view data, bool deflate
     entries_.push_back(std::move(e));
 }
 
+std::string ZipWriter::Take() {
+    taken_ += out_.size();
+    std::string bytes;
+    bytes.swap(out_);
+    return bytes;
+}
+
 std::string ZipWriter::Finish() {
-    uint64_t cd_start = out_.size();
+    uint64_t cd_start = Position();
     for (const Entry& e : entries_) {
         bool far = e.offset > 0xfffffffeu;
         Le32(out_, 0x02014b50);
@@ -184,11 +208,11 @@ std::string ZipWriter::Finish() {
             Le64(out_, e.offset);
         }
     }
-    uint64_t cd_size = out_.size() - cd_start;
+    uint64_t cd_size = Position() - cd_start;
     uint64_t count = entries_.size();
     bool zip64 = count > 0xfffe || cd_start > 0xfffffffeu;
     if (zip64) {
-        uint64_t record = out_.size();
+        uint64_t record = Position();
         Le32(out_, 0x06064b50);
         Le64(out_, 44);
         Le16(out_, 45);
@@ -213,9 +237,9 @@ std::string ZipWriter::Finish() {
     Le32(out_, zip64 ? 0xffffffffu : cd_start);
     Le16(out_, 0);
     entries_.clear();
-    std::string archive;
-    archive.swap(out_);
-    return archive;
+    std::string rest = Take();
+    taken_ = 0;
+    return rest;
 }
 
 }  // namespace siyu::scrm
