@@ -210,6 +210,34 @@ TEST_F(MassSendTest, LinksBecomeShortLinksAndClicksAreAttributed) {
     EXPECT_EQ(sends_->Click("zzzzzzzz", "", "", now_).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(MassSendTest, ScheduledSendGoesOutWhenDue) {
+    int64_t a = AddStaff("alice");
+    int64_t c1 = AddCustomer("wm1");
+    Own(c1, a, "wm1", 1);
+    members_ = {c1};
+    MassSendInput in;
+    in.name = "Later";
+    in.segment_id = 9;
+    in.text = "tomorrow";
+    in.scheduled_at = now_ + 3'600'000;
+    auto m = sends_->Create(1, in, auth::Actor{}).value();
+    EXPECT_EQ(m.status, "scheduled");
+    EXPECT_TRUE(outbox_.queued.empty());
+    sends_->Tick(now_);
+    EXPECT_EQ(sends_->Get(1, m.id).value().status, "scheduled");
+    now_ += 3'600'000;
+    sends_->Tick(now_);
+    auto due = sends_->Get(1, m.id).value();
+    EXPECT_EQ(due.status, "sending");
+    EXPECT_EQ(due.target_count, 1);
+    DeliverAll();
+    EXPECT_EQ(sends_->Get(1, m.id).value().status, "sent");
+    // A second tick dispatches nothing again.
+    sends_->Tick(now_);
+    EXPECT_TRUE(outbox_.queued.empty());
+    EXPECT_EQ(sends_->MonthlyCount(1, c1, "2026-01").value(), 1);
+}
+
 TEST_F(MassSendTest, BadInputNamesTheField) {
     MassSendInput in;
     in.name = "X";

@@ -393,7 +393,9 @@ Result<Transfer> Transfers::Refresh(int64_t tenant_id, int64_t id) {
     if (!waiting.empty()) {
         std::string path = t.kind == "resigned" ? "/cgi-bin/externalcontact/resigned/transfer_result"
                                                 : "/cgi-bin/externalcontact/transfer_result";
-        std::vector<std::tuple<std::string, std::string, std::optional<TimeMs>>> results;
+        // One answer per customer: WeCom may list a customer once per attempt (an earlier
+        // "limit" beside a later acceptance); an acceptance is final, otherwise the last one counts.
+        std::map<std::string, std::pair<std::string, std::optional<TimeMs>>> results;
         std::string cursor;
         for (int page = 0; page < 1000; ++page) {
             Json body = {{"handover_userid", t.handover_userid}, {"takeover_userid", t.takeover_userid}};
@@ -406,15 +408,16 @@ Result<Transfer> Transfers::Refresh(int64_t tenant_id, int64_t id) {
                     if (!waiting.count(ext) || status.empty() || status == "waiting") continue;
                     std::optional<TimeMs> when;
                     if (int64_t s = JsonInt(e, "takeover_time"); s > 0) when = s * 1000;
-                    results.emplace_back(ext, status, when);
+                    auto& slot = results[ext];
+                    if (slot.first != "accepted") slot = {status, when};
                 }
             }
             cursor = JsonString(r, "next_cursor");
             if (cursor.empty()) break;
         }
         SIYU_RETURN_IF_ERROR(db_->Write([&](store::Connection& c) -> Status {
-            for (const auto& [ext, status, when] : results) {
-                SIYU_RETURN_IF_ERROR(ApplyResult(c, tenant_id, t, ext, status, when));
+            for (const auto& [ext, answer] : results) {
+                SIYU_RETURN_IF_ERROR(ApplyResult(c, tenant_id, t, ext, answer.first, answer.second));
             }
             SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE wecom_transfers SET polled_at = ? WHERE id = ?"));
             SIYU_RETURN_IF_ERROR(up.Bind(1, NowMs()).Bind(2, id).Run());

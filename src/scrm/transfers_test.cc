@@ -37,6 +37,9 @@ class TransfersTest : public ScrmTest {
                                  "/cgi-bin/externalcontact/resigned/transfer_result"}) {
             wecom_.handlers[path] = [this](const Json&) -> Result<Json> {
                 Json list = Json::array();
+                for (const auto& [e, status] : earlier_) {
+                    list.push_back({{"external_userid", e}, {"status", status}, {"takeover_time", 1'600'000'000}});
+                }
                 for (const auto& [e, status] : results_) {
                     list.push_back({{"external_userid", e}, {"status", status}, {"takeover_time", 1'700'000'000}});
                 }
@@ -74,6 +77,7 @@ class TransfersTest : public ScrmTest {
 
     std::set<std::string> submit_errors_;
     std::map<std::string, int> results_;
+    std::map<std::string, int> earlier_;  // answers of an earlier attempt, listed first
     std::unique_ptr<Transfers> transfers_;
     int64_t old_ = 0, new_ = 0;
     channels::Delivery last_;
@@ -137,6 +141,7 @@ TEST_F(TransfersTest, AcceptedRefusedAndLimitFromResultsAndCallbacks) {
     EXPECT_EQ(retried->status, "running");
     DeliverAll();
     EXPECT_EQ(wecom_.calls.back().second["external_userid"], Json::array({"wm3"}));
+    earlier_ = {{"wm3", 4}};  // WeCom still lists the first attempt's "limit"
     results_ = {{"wm3", 1}};
     auto done = transfers_->Refresh(1, t->id).value();
     EXPECT_EQ(StatusOf(done, "wm3"), "accepted");

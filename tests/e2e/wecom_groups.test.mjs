@@ -346,4 +346,46 @@ describe('WeCom groups, group live codes, per-item codes and transfers', () => {
       JSON.stringify(rows));
     expectError(await post(`/api/v1/wecom/transfers/${created.id}/retry`, {}), 409, 'failed_precondition');
   });
+
+  test('a resigned inheritance with groups: the limit case is retried and then accepted', async () => {
+    await simPost('/sim/staff/zhang/resign', {});
+    const created = expectOk(
+      await post('/api/v1/wecom/transfers', {
+        kind: 'resigned',
+        handover_userid: 'zhang',
+        takeover_userid: 'li',
+        external_userids: [ext.c, ext.d],
+        include_groups: true,
+      }),
+      CREATED,
+    );
+    assert.ok(created.groups.some((g) => g.chat_id === chatId));
+    const submitted = await eventually('the inheritance to be submitted', async () => {
+      const t = expectOk(await get(`/api/v1/wecom/transfers/${created.id}`));
+      return t.counts.waiting === 2 && t.groups.every((g) => g.status !== 'submitting') ? t : null;
+    });
+    assert.ok(submitted.groups.every((g) => g.status === 'done'), JSON.stringify(submitted.groups));
+    await settled();
+    assert.equal((await groupByChat(chatId)).owner_userid, 'li');
+    await simPost('/sim/transfers/complete', { external_userid: ext.c, handover_userid: 'zhang', status: 4 });
+    await simPost('/sim/transfers/complete', { external_userid: ext.d, handover_userid: 'zhang', status: 1 });
+    await settled();
+    const after = expectOk(await post(`/api/v1/wecom/transfers/${created.id}/refresh`, {}));
+    const byExt = Object.fromEntries(after.customers.map((c) => [c.external_userid, c]));
+    assert.equal(byExt[ext.c].status, 'limit');
+    assert.equal(byExt[ext.c].retryable, true);
+    assert.equal(byExt[ext.d].status, 'accepted');
+    const retried = expectOk(await post(`/api/v1/wecom/transfers/${created.id}/retry`, {}));
+    assert.equal(retried.status, 'running');
+    await eventually('the retry to be submitted', async () => {
+      const t = expectOk(await get(`/api/v1/wecom/transfers/${created.id}`));
+      return t.customers.find((c) => c.external_userid === ext.c).status === 'waiting' ? t : null;
+    });
+    await simPost('/sim/transfers/complete', { external_userid: ext.c, handover_userid: 'zhang', status: 1 });
+    const done = expectOk(await post(`/api/v1/wecom/transfers/${created.id}/refresh`, {}));
+    const c = done.customers.find((x) => x.external_userid === ext.c);
+    assert.equal(c.status, 'accepted');
+    assert.equal(c.submissions, 2);
+    assert.equal(done.status, 'finished');
+  });
 });
