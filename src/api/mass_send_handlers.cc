@@ -144,9 +144,9 @@ void AddMassSendRoutes(RouteTable& t) {
              [](http::Request& req, Services& svc) -> Result<http::Response> {
                  std::string visitor = req.remote_ip;
                  if (const std::string* ua = req.Header("user-agent")) visitor += "|" + *ua;
-                 SIYU_ASSIGN_OR_RETURN(std::string url, svc.scrm_groups->mass_sends().Click(
-                                                            req.Param("code"), req.Query("u").value_or(""), visitor,
-                                                            NowMs()));
+                 SIYU_ASSIGN_OR_RETURN(std::string url,
+                                       svc.scrm_groups->mass_sends().Click(
+                                           req.Param("code"), req.Query("u").value_or(""), visitor, NowMs()));
                  http::Response r;
                  r.status = 302;
                  r.content_type = "text/plain; charset=utf-8";

@@ -50,14 +50,10 @@ Json GroupJson(const scrm::Group& g) {
 }
 
 Json MemberJson(const scrm::GroupMember& m) {
-    return {{"member_id", m.member_id},
-            {"type", m.type == 2 ? "customer" : "staff"},
-            {"customer_id", Opt(m.customer_id)},
-            {"unionid", OptText(m.unionid)},
-            {"name", OptText(m.name)},
-            {"join_time", TimeJson(m.join_time)},
-            {"join_scene", Opt(m.join_scene)},
-            {"invitor", OptText(m.invitor)}};
+    return {{"member_id", m.member_id},          {"type", m.type == 2 ? "customer" : "staff"},
+            {"customer_id", Opt(m.customer_id)}, {"unionid", OptText(m.unionid)},
+            {"name", OptText(m.name)},           {"join_time", TimeJson(m.join_time)},
+            {"join_scene", Opt(m.join_scene)},   {"invitor", OptText(m.invitor)}};
 }
 
 Json HistoryJson(const scrm::GroupHistoryEntry& e) {
@@ -149,11 +145,20 @@ std::string HtmlEscape(const std::string& s) {
     std::string out;
     for (char ch : s) {
         switch (ch) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += ch;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += ch;
         }
     }
     return out;
@@ -163,10 +168,11 @@ http::Response Html(int status, const std::string& title, const std::string& bod
     http::Response r;
     r.status = status;
     r.content_type = "text/html; charset=utf-8";
-    r.body = "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-             "content=\"width=device-width,initial-scale=1\"><title>" +
-             HtmlEscape(title) + "</title></head><body style=\"font-family:sans-serif;text-align:center;padding:2em\">" +
-             body + "</body></html>";
+    r.body =
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        "content=\"width=device-width,initial-scale=1\"><title>" +
+        HtmlEscape(title) + "</title></head><body style=\"font-family:sans-serif;text-align:center;padding:2em\">" +
+        body + "</body></html>";
     r.SetHeader("Cache-Control", "no-store");
     return r;
 }
@@ -393,10 +399,11 @@ void AddScrmGroupRoutes(RouteTable& t) {
                  bool json = WantsJson(req);
                  if (!scan.group) {
                      if (json) {
-                         return JsonResponse(200, {{"status", "all_full"},
-                                                   {"alert", true},
-                                                   {"name", scan.name},
-                                                   {"message", "Every group of this code is full; please come back later."}});
+                         return JsonResponse(
+                             200, {{"status", "all_full"},
+                                   {"alert", true},
+                                   {"name", scan.name},
+                                   {"message", "Every group of this code is full; please come back later."}});
                      }
                      return Html(200, scan.name,
                                  "<h1>群已满</h1><p>本活码的所有群都已满员，请稍后再试。</p><p>All groups are full; "
@@ -407,15 +414,18 @@ void AddScrmGroupRoutes(RouteTable& t) {
                      return JsonResponse(200, {{"status", "ok"},
                                                {"alert", false},
                                                {"name", scan.name},
-                                               {"group", {{"chat_id", g.chat_id},
-                                                          {"name", g.group_name},
-                                                          {"member_count", g.member_count},
-                                                          {"qr_url", g.qr_url}}}});
+                                               {"group",
+                                                {{"chat_id", g.chat_id},
+                                                 {"name", g.group_name},
+                                                 {"member_count", g.member_count},
+                                                 {"qr_url", g.qr_url}}}});
                  }
                  if (StartsWith(g.qr_url, "data:")) {
                      return Html(200, g.group_name,
-                                 "<h1>" + HtmlEscape(g.group_name) + "</h1><p>长按识别二维码加入群聊</p><img alt=\"QR\" "
-                                 "style=\"max-width:80vw\" src=\"" + HtmlEscape(g.qr_url) + "\">");
+                                 "<h1>" + HtmlEscape(g.group_name) +
+                                     "</h1><p>长按识别二维码加入群聊</p><img alt=\"QR\" "
+                                     "style=\"max-width:80vw\" src=\"" +
+                                     HtmlEscape(g.qr_url) + "\">");
                  }
                  return Redirect(g.qr_url);
              });
@@ -474,7 +484,8 @@ void AddScrmGroupRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
               SIYU_ASSIGN_OR_RETURN(auto page, ParsePage(c.req));
               SIYU_RETURN_IF_ERROR(G(c).item_codes().GetBatch(c.tenant(), id).status());
-              SIYU_ASSIGN_OR_RETURN(auto list, G(c).item_codes().Codes(c.tenant(), id, page.limit, page.cursor.value_or(0)));
+              SIYU_ASSIGN_OR_RETURN(auto list,
+                                    G(c).item_codes().Codes(c.tenant(), id, page.limit, page.cursor.value_or(0)));
               Json data = Json::array();
               for (const auto& code : list) data.push_back(CodeJson(code, G(c).public_base()));
               std::optional<int64_t> last;
@@ -482,19 +493,21 @@ void AddScrmGroupRoutes(RouteTable& t) {
               return JsonResponse(200, PageJson(std::move(data), static_cast<size_t>(page.limit), last));
           });
     for (bool png : {true, false}) {
-        t.Api({.method = "GET",
-               .pattern = std::string("/api/v1/wecom/item-code-batches/{id}/codes/{code}/") + (png ? "qr.png" : "qr.svg"),
-               .summary = std::string("The QR image of one code as ") + (png ? "PNG" : "SVG"),
-               .tag = "WeCom item codes",
-               .permission = "wecom.read"},
-              [png](Ctx& c) -> Result<http::Response> {
-                  SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
-                  SIYU_ASSIGN_OR_RETURN(auto code, G(c).item_codes().GetCode(c.tenant(), id, c.req.Param("code")));
-                  return QrResponse(G(c).public_base() + "/s/" + code.code, png, code.code);
-              });
+        t.Api(
+            {.method = "GET",
+             .pattern = std::string("/api/v1/wecom/item-code-batches/{id}/codes/{code}/") + (png ? "qr.png" : "qr.svg"),
+             .summary = std::string("The QR image of one code as ") + (png ? "PNG" : "SVG"),
+             .tag = "WeCom item codes",
+             .permission = "wecom.read"},
+            [png](Ctx& c) -> Result<http::Response> {
+                SIYU_ASSIGN_OR_RETURN(int64_t id, PathId(c.req));
+                SIYU_ASSIGN_OR_RETURN(auto code, G(c).item_codes().GetCode(c.tenant(), id, c.req.Param("code")));
+                return QrResponse(G(c).public_base() + "/s/" + code.code, png, code.code);
+            });
         t.Api({.method = "GET",
                .pattern = std::string("/api/v1/wecom/live-codes/{id}/") + (png ? "qr.png" : "qr.svg"),
-               .summary = std::string("The QR image of a channel live code's landing /c/{key} as ") + (png ? "PNG" : "SVG"),
+               .summary =
+                   std::string("The QR image of a channel live code's landing /c/{key} as ") + (png ? "PNG" : "SVG"),
                .tag = "WeCom item codes",
                .permission = "wecom.read"},
               [png](Ctx& c) -> Result<http::Response> {
@@ -528,8 +541,8 @@ void AddScrmGroupRoutes(RouteTable& t) {
               http::Response r;
               r.content_type = "text/csv; charset=utf-8";
               r.body = std::move(csv);
-              r.SetHeader("Content-Disposition",
-                          "attachment; filename=\"item-codes-" + std::to_string(id) + "-" + SafeFileName(batch.name) + ".csv\"");
+              r.SetHeader("Content-Disposition", "attachment; filename=\"item-codes-" + std::to_string(id) + "-" +
+                                                     SafeFileName(batch.name) + ".csv\"");
               return r;
           });
     t.Api({.method = "GET",
@@ -544,7 +557,8 @@ void AddScrmGroupRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto zip, G(c).item_code_exports().Zip(c.tenant(), id));
               if (zip.status == "failed") return Status::Unavailable("the export failed: " + zip.error + "; ask again");
               if (zip.status != "ready") {
-                  http::Response r = JsonResponse(202, {{"status", zip.status}, {"batch_id", id}, {"count", batch.count}});
+                  http::Response r =
+                      JsonResponse(202, {{"status", zip.status}, {"batch_id", id}, {"count", batch.count}});
                   r.SetHeader("Retry-After", "5");
                   return r;
               }
@@ -554,8 +568,8 @@ void AddScrmGroupRoutes(RouteTable& t) {
               if (!file) return Status::Unavailable("cannot read the export; ask again");
               http::Response r;
               r.content_type = "application/zip";
-              r.SetHeader("Content-Disposition",
-                          "attachment; filename=\"item-codes-" + std::to_string(id) + "-" + SafeFileName(batch.name) + ".zip\"");
+              r.SetHeader("Content-Disposition", "attachment; filename=\"item-codes-" + std::to_string(id) + "-" +
+                                                     SafeFileName(batch.name) + ".zip\"");
               r.stream = [file](std::string* out) -> Result<bool> {
                   out->resize(1 << 20);
                   size_t n = std::fread(out->data(), 1, out->size(), file.get());

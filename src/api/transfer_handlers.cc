@@ -95,35 +95,36 @@ Result<scrm::Transfer> VisibleTransfer(Ctx& c) {
 }  // namespace
 
 void AddTransferRoutes(RouteTable& t) {
-    t.Api({.method = "POST",
-           .pattern = "/api/v1/wecom/transfers",
-           .summary = "Transfer customers (chosen, or all of a staff member's) and groups to another staff member",
-           .tag = "WeCom transfers",
-           .permission = "wecom.transfer"},
-          [](Ctx& c) -> Result<http::Response> {
-              SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
-              SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"kind", "handover_userid", "takeover_userid", "external_userids",
-                                                        "all_customers", "include_groups", "chat_ids", "transfer_msg"}));
-              scrm::TransferInput in;
-              SIYU_ASSIGN_OR_RETURN(in.kind, ReqString(body, "kind"));
-              SIYU_ASSIGN_OR_RETURN(in.handover_userid, ReqString(body, "handover_userid"));
-              SIYU_ASSIGN_OR_RETURN(in.takeover_userid, ReqString(body, "takeover_userid"));
-              SIYU_ASSIGN_OR_RETURN(in.external_userids, StringList(body, "external_userids"));
-              SIYU_ASSIGN_OR_RETURN(in.chat_ids, StringList(body, "chat_ids"));
-              SIYU_ASSIGN_OR_RETURN(auto all, OptBool(body, "all_customers"));
-              SIYU_ASSIGN_OR_RETURN(auto groups, OptBool(body, "include_groups"));
-              SIYU_ASSIGN_OR_RETURN(auto msg, OptString(body, "transfer_msg"));
-              in.all_customers = all.value_or(false);
-              in.include_groups = groups.value_or(false) || !in.chat_ids.empty();
-              in.transfer_msg = msg.value_or("");
-              if (!in.all_customers && in.external_userids.empty() && !in.include_groups) {
-                  return Status::InvalidArgument("external_userids",
-                                                 "name customers, or set all_customers or include_groups");
-              }
-              SIYU_RETURN_IF_ERROR(CheckStaffScope(c, {in.handover_userid, in.takeover_userid}));
-              SIYU_ASSIGN_OR_RETURN(auto tr, T(c).Create(c.tenant(), in, c.actor));
-              return JsonResponse(201, TransferJson(tr));
-          });
+    t.Api(
+        {.method = "POST",
+         .pattern = "/api/v1/wecom/transfers",
+         .summary = "Transfer customers (chosen, or all of a staff member's) and groups to another staff member",
+         .tag = "WeCom transfers",
+         .permission = "wecom.transfer"},
+        [](Ctx& c) -> Result<http::Response> {
+            SIYU_ASSIGN_OR_RETURN(Json body, ParseObject(c.req.body));
+            SIYU_RETURN_IF_ERROR(RejectUnknown(body, {"kind", "handover_userid", "takeover_userid", "external_userids",
+                                                      "all_customers", "include_groups", "chat_ids", "transfer_msg"}));
+            scrm::TransferInput in;
+            SIYU_ASSIGN_OR_RETURN(in.kind, ReqString(body, "kind"));
+            SIYU_ASSIGN_OR_RETURN(in.handover_userid, ReqString(body, "handover_userid"));
+            SIYU_ASSIGN_OR_RETURN(in.takeover_userid, ReqString(body, "takeover_userid"));
+            SIYU_ASSIGN_OR_RETURN(in.external_userids, StringList(body, "external_userids"));
+            SIYU_ASSIGN_OR_RETURN(in.chat_ids, StringList(body, "chat_ids"));
+            SIYU_ASSIGN_OR_RETURN(auto all, OptBool(body, "all_customers"));
+            SIYU_ASSIGN_OR_RETURN(auto groups, OptBool(body, "include_groups"));
+            SIYU_ASSIGN_OR_RETURN(auto msg, OptString(body, "transfer_msg"));
+            in.all_customers = all.value_or(false);
+            in.include_groups = groups.value_or(false) || !in.chat_ids.empty();
+            in.transfer_msg = msg.value_or("");
+            if (!in.all_customers && in.external_userids.empty() && !in.include_groups) {
+                return Status::InvalidArgument("external_userids",
+                                               "name customers, or set all_customers or include_groups");
+            }
+            SIYU_RETURN_IF_ERROR(CheckStaffScope(c, {in.handover_userid, in.takeover_userid}));
+            SIYU_ASSIGN_OR_RETURN(auto tr, T(c).Create(c.tenant(), in, c.actor));
+            return JsonResponse(201, TransferJson(tr));
+        });
     t.Api({.method = "GET",
            .pattern = "/api/v1/wecom/transfers",
            .summary = "Transfers with per-customer status, newest first",
@@ -135,7 +136,8 @@ void AddTransferRoutes(RouteTable& t) {
               SIYU_ASSIGN_OR_RETURN(auto list, T(c).List(c.tenant(), page.limit, page.cursor));
               Json data = Json::array();
               for (const auto& tr : list) {
-                  if (CheckStaffScope(c, {tr.handover_userid, tr.takeover_userid}).ok()) data.push_back(TransferJson(tr));
+                  if (CheckStaffScope(c, {tr.handover_userid, tr.takeover_userid}).ok())
+                      data.push_back(TransferJson(tr));
               }
               std::optional<int64_t> last;
               if (!list.empty()) last = list.back().id;

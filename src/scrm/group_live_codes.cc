@@ -64,7 +64,8 @@ Status GroupLiveCodes::Validate(int64_t, const GroupLiveCodeInput& in, bool crea
     if (in.member_limit && (*in.member_limit < 1 || *in.member_limit > 500)) {
         return Status::InvalidArgument("member_limit", "must be between 1 and 500");
     }
-    if (create && (!in.groups || in.groups->empty())) return Status::InvalidArgument("groups", "name at least one group");
+    if (create && (!in.groups || in.groups->empty()))
+        return Status::InvalidArgument("groups", "name at least one group");
     if (in.groups) {
         if (in.groups->empty()) return Status::InvalidArgument("groups", "name at least one group");
         if (in.groups->size() > 100) return Status::InvalidArgument("groups", "at most 100 groups");
@@ -158,8 +159,8 @@ Status GroupLiveCodes::Delete(int64_t tenant_id, int64_t id, const auth::Actor& 
 Result<GroupLiveCode> GroupLiveCodes::Get(int64_t tenant_id, int64_t id) {
     std::optional<GroupLiveCode> out;
     SIYU_RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt,
-                              c.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
+        SIYU_ASSIGN_OR_RETURN(
+            auto stmt, c.Prepare(std::string(kColumns) + "WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL"));
         stmt.Bind(1, tenant_id).Bind(2, id);
         SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) return Status::Ok();

@@ -22,7 +22,7 @@
 namespace siyu::scrm {
 
 struct GroupServicesOptions {
-    std::string public_base;   // e.g. https://siyu.example, for /s/, /l/ and /c/ links
+    std::string public_base;        // e.g. https://siyu.example, for /s/, /l/ and /c/ links
     int poll_interval_ms = 60'000;  // transfer results and mass send results
     std::string export_dir;         // ZIP exports of per-item codes; "": the system's temporary directory
 };
@@ -46,14 +46,14 @@ class GroupServices {
     // Registers the inbox handlers (change_external_chat, change_external_contact/transfer_fail)
     // and the outbox kinds (scrm.transfer, scrm.mass_send). Call before the inbox and outbox start.
     void Register(channels::wecom::Inbox& inbox, channels::Outbox& outbox) {
-        inbox.Register("change_external_chat", [this](const channels::wecom::InboxEvent& e) {
-            return groups_.OnChatChange(e);
-        });
-        inbox.Register("change_external_contact/transfer_fail", [this](const channels::wecom::InboxEvent& e) {
-            return transfers_.OnTransferFail(e);
-        });
-        outbox.Register(kTransferOutboxKind, [this](const channels::OutboxMessage& m) { return transfers_.Deliver(m); });
-        outbox.Register(kMassSendOutboxKind, [this](const channels::OutboxMessage& m) { return mass_sends_.Deliver(m); });
+        inbox.Register("change_external_chat",
+                       [this](const channels::wecom::InboxEvent& e) { return groups_.OnChatChange(e); });
+        inbox.Register("change_external_contact/transfer_fail",
+                       [this](const channels::wecom::InboxEvent& e) { return transfers_.OnTransferFail(e); });
+        outbox.Register(kTransferOutboxKind,
+                        [this](const channels::OutboxMessage& m) { return transfers_.Deliver(m); });
+        outbox.Register(kMassSendOutboxKind,
+                        [this](const channels::OutboxMessage& m) { return mass_sends_.Deliver(m); });
     }
     // Starts and stops the pollers (transfer results; scheduled mass sends and their results).
     void Start() {

@@ -104,9 +104,8 @@ struct Groups::Snapshot {
 };
 
 Result<Groups::Snapshot> Groups::Fetch(int64_t tenant_id, const std::string& chat_id) {
-    SIYU_ASSIGN_OR_RETURN(Json r,
-                          wecom_(tenant_id, "/cgi-bin/externalcontact/groupchat/get", {{"chat_id", chat_id},
-                                                                                       {"need_name", 1}}));
+    SIYU_ASSIGN_OR_RETURN(
+        Json r, wecom_(tenant_id, "/cgi-bin/externalcontact/groupchat/get", {{"chat_id", chat_id}, {"need_name", 1}}));
     auto it = r.find("group_chat");
     if (it == r.end() || !it->is_object()) return Status::Upstream("groupchat/get answered without group_chat");
     const Json& g = *it;
@@ -127,7 +126,8 @@ Result<Groups::Snapshot> Groups::Fetch(int64_t tenant_id, const std::string& cha
             gm.name = JsonString(m, "group_nickname").empty() ? JsonString(m, "name") : JsonString(m, "group_nickname");
             gm.join_time = SecondsToMs(m, "join_time");
             if (m.contains("join_scene")) gm.join_scene = JsonInt(m, "join_scene", 0);
-            if (auto inv = m.find("invitor"); inv != m.end() && inv->is_object()) gm.invitor = JsonString(*inv, "userid");
+            if (auto inv = m.find("invitor"); inv != m.end() && inv->is_object())
+                gm.invitor = JsonString(*inv, "userid");
             s.members.push_back(std::move(gm));
         }
     }
@@ -167,7 +167,9 @@ Status Groups::Apply(int64_t tenant_id, const Snapshot& snapshot, bool dismissed
     for (const GroupMember* m : joined) {
         if (m->type != 2) continue;
         TimeMs t = m->join_time.value_or(at);
-        Json props = {{"chat_id", snapshot.chat_id},     {"group_name", name}, {"owner_userid", snapshot.owner},
+        Json props = {{"chat_id", snapshot.chat_id},
+                      {"group_name", name},
+                      {"owner_userid", snapshot.owner},
                       {"join_scene", m->join_scene ? Json(*m->join_scene) : Json(nullptr)},
                       {"invitor", m->invitor.empty() ? Json(nullptr) : Json(m->invitor)}};
         messages.push_back(WecomTrack(message_id(*m, "joined", t), "Group Joined", t, props, m->member_id, m->unionid));
@@ -219,9 +221,10 @@ Status Groups::Apply(int64_t tenant_id, const Snapshot& snapshot, bool dismissed
         } else {
             group_id = current->id;
             SIYU_ASSIGN_OR_RETURN(
-                auto up, c.Prepare("UPDATE wecom_groups SET name = ?, owner_userid = ?, owner_staff_id = ?, notice = ?, "
-                                   "member_count = ?, customer_count = ?, status = ?, created_at = coalesce(?, "
-                                   "created_at), dismissed_at = ?, synced_at = ?, updated_at = ? WHERE id = ?"));
+                auto up,
+                c.Prepare("UPDATE wecom_groups SET name = ?, owner_userid = ?, owner_staff_id = ?, notice = ?, "
+                          "member_count = ?, customer_count = ?, status = ?, created_at = coalesce(?, "
+                          "created_at), dismissed_at = ?, synced_at = ?, updated_at = ? WHERE id = ?"));
             up.Bind(1, name).Bind(2, owner).Bind(3, owner_staff);
             up.Bind(4, dismissed ? current->notice : snapshot.notice);
             up.Bind(5, static_cast<int64_t>(after.size())).Bind(6, customers);
@@ -255,7 +258,8 @@ Status Groups::Apply(int64_t tenant_id, const Snapshot& snapshot, bool dismissed
             }
             return hist.Run();
         };
-        SIYU_ASSIGN_OR_RETURN(auto del, c.Prepare("DELETE FROM wecom_group_members WHERE group_id = ? AND member_id = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto del,
+                              c.Prepare("DELETE FROM wecom_group_members WHERE group_id = ? AND member_id = ?"));
         for (const auto& [id, m] : existing) {
             if (after_ids.count(id)) continue;
             del.Reset();
@@ -310,9 +314,8 @@ Status Groups::OnChatChange(const channels::wecom::InboxEvent& event) {
     }
     if (change != "create" && change != "update") {
         // An unknown change type: nothing to apply, but remember the row as handled.
-        return db_->Write([&](store::Connection& c) {
-            return MarkInboxApplied(c, event.tenant_id, event.id, kHandler).status();
-        });
+        return db_->Write(
+            [&](store::Connection& c) { return MarkInboxApplied(c, event.tenant_id, event.id, kHandler).status(); });
     }
     SIYU_ASSIGN_OR_RETURN(Snapshot s, Fetch(event.tenant_id, chat_id));
     // Joins WeCom reports in this callback take the callback's scene when the member list has none.

@@ -27,16 +27,20 @@ class GroupsTest : public ScrmTest {
     }
 
     void NewChat(const std::string& chat, const std::string& name) {
-        chats_[chat] = {{"chat_id", chat},
-                        {"name", name},
-                        {"owner", "zhangsan"},
-                        {"create_time", 1'700'000'000},
-                        {"notice", "welcome"},
-                        {"member_list", Json::array({{{"userid", "zhangsan"}, {"type", 1}, {"join_time", 1'700'000'000},
-                                                      {"join_scene", 1}}})}};
+        chats_[chat] = {
+            {"chat_id", chat},
+            {"name", name},
+            {"owner", "zhangsan"},
+            {"create_time", 1'700'000'000},
+            {"notice", "welcome"},
+            {"member_list",
+             Json::array({{{"userid", "zhangsan"}, {"type", 1}, {"join_time", 1'700'000'000}, {"join_scene", 1}}})}};
     }
     void Join(const std::string& chat, const std::string& member, int scene, const std::string& unionid = "") {
-        Json m = {{"userid", member}, {"type", 2}, {"join_time", 1'700'000'100}, {"join_scene", scene},
+        Json m = {{"userid", member},
+                  {"type", 2},
+                  {"join_time", 1'700'000'100},
+                  {"join_scene", scene},
                   {"invitor", {{"userid", "zhangsan"}}}};
         if (!unionid.empty()) m["unionid"] = unionid;
         chats_[chat]["member_list"].push_back(m);
@@ -97,13 +101,13 @@ TEST_F(GroupsTest, JoinAndLeaveKeepHistoryWithScenes) {
     NewChat("wrChat2", "Daily");
     ASSERT_TRUE(groups_->OnChatChange(Callback(1, "wrChat2", "create")).ok());
     Join("wrChat2", "wmA", 2);
-    ASSERT_TRUE(groups_->OnChatChange(
-                           Callback(2, "wrChat2", "update", {{"UpdateDetail", "add_member"}, {"JoinScene", "2"}}))
-                    .ok());
+    ASSERT_TRUE(
+        groups_->OnChatChange(Callback(2, "wrChat2", "update", {{"UpdateDetail", "add_member"}, {"JoinScene", "2"}}))
+            .ok());
     Leave("wrChat2", "wmA");
-    ASSERT_TRUE(groups_->OnChatChange(
-                           Callback(3, "wrChat2", "update", {{"UpdateDetail", "del_member"}, {"QuitScene", "1"}}))
-                    .ok());
+    ASSERT_TRUE(
+        groups_->OnChatChange(Callback(3, "wrChat2", "update", {{"UpdateDetail", "del_member"}, {"QuitScene", "1"}}))
+            .ok());
     auto g = groups_->GetByChatId(1, "wrChat2").value();
     EXPECT_EQ(g.customer_count, 0);
     EXPECT_EQ(Events("Group Joined"), 1);

@@ -49,7 +49,8 @@ bool IsHttpUrl(const std::string& url) {
 
 }  // namespace
 
-Result<ItemCodeBatch> ItemCodes::CreateBatch(int64_t tenant_id, const ItemCodeBatchInput& in, const auth::Actor& actor) {
+Result<ItemCodeBatch> ItemCodes::CreateBatch(int64_t tenant_id, const ItemCodeBatchInput& in,
+                                             const auth::Actor& actor) {
     std::string name(Trim(in.name));
     if (name.empty() || Utf8Length(name) > 100) return Status::InvalidArgument("name", "must be 1 to 100 characters");
     if (in.count < 1 || in.count > kMaxItemCodeBatch) {
@@ -200,7 +201,6 @@ Result<ItemCodeScan> ItemCodes::Scan(const std::string& code, TimeMs at) {
     SIYU_RETURN_IF_ERROR(ingestor_->Ingest(scan.tenant_id, {m}).status());
     return scan;
 }
-
 
 std::string ItemCodeExports::PathOf(int64_t tenant_id, int64_t batch_id) const {
     return dir_ + "/item-codes-" + std::to_string(tenant_id) + "-" + std::to_string(batch_id) + ".zip";

@@ -23,7 +23,7 @@ inline constexpr size_t kItemCodeLength = 12;
 struct ItemCodeBatchInput {
     std::string name;
     int64_t count = 0;
-    std::optional<int64_t> live_code_id;   // target: the live code's landing page /c/{key}
+    std::optional<int64_t> live_code_id;    // target: the live code's landing page /c/{key}
     std::optional<std::string> target_url;  // or any http(s) URL
 };
 
@@ -83,7 +83,6 @@ class ItemCodes {
     store::Database* db_;
     cdp::EventIngestor* ingestor_;
 };
-
 
 // Where a batch's ZIP export stands.
 struct ItemCodeZip {

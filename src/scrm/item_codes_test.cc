@@ -78,9 +78,9 @@ TEST(QrImage, PngHasValidChunksCrcsAndPixels) {
     EXPECT_EQ(height, side);
     std::string pixels = Inflate(idat, static_cast<size_t>(side + 1) * side, false);
     auto pixel = [&](uint32_t x, uint32_t y) { return static_cast<unsigned char>(pixels[y * (side + 1) + 1 + x]); };
-    EXPECT_EQ(pixel(0, 0), 0xff);            // quiet zone
-    EXPECT_EQ(pixel(16, 16), 0);             // the finder pattern's corner module
-    EXPECT_EQ(pixels[0], 0);                 // filter byte
+    EXPECT_EQ(pixel(0, 0), 0xff);  // quiet zone
+    EXPECT_EQ(pixel(16, 16), 0);   // the finder pattern's corner module
+    EXPECT_EQ(pixels[0], 0);       // filter byte
 }
 
 TEST(QrImage, SvgDrawsEveryDarkModule) {
@@ -162,13 +162,16 @@ TEST_F(ItemCodesTest, BatchCodesAreUniqueUrlSafeAndTwelveCharacters) {
     ASSERT_TRUE(batch.ok()) << batch.status().ToString();
     EXPECT_EQ(batch->count, 5000);
     std::set<std::string> seen;
-    ASSERT_TRUE(codes.ForEachCode(1, batch->id, [&](const ItemCode& c) {
-                         EXPECT_EQ(c.code.size(), kItemCodeLength);
-                         EXPECT_EQ(c.code.find_first_not_of(
-                                       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
-                                   std::string::npos);
-                         seen.insert(c.code);
-                     }).ok());
+    ASSERT_TRUE(codes
+                    .ForEachCode(1, batch->id,
+                                 [&](const ItemCode& c) {
+                                     EXPECT_EQ(c.code.size(), kItemCodeLength);
+                                     EXPECT_EQ(c.code.find_first_not_of(
+                                                   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
+                                               std::string::npos);
+                                     seen.insert(c.code);
+                                 })
+                    .ok());
     EXPECT_EQ(seen.size(), 5000u);
     EXPECT_EQ(Scalar("SELECT count(*) FROM item_codes"), 5000);
 }

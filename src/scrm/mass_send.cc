@@ -65,23 +65,29 @@ Status CheckAttachment(const Json& a, const std::string& field) {
     if (type == "link") {
         SIYU_RETURN_IF_ERROR(require(*body, prefix, "title"));
         SIYU_RETURN_IF_ERROR(require(*body, prefix, "url"));
-        if (!IsHttpUrl(JsonString(*body, "url"))) return Status::InvalidArgument(prefix + ".url", "must be an http(s) URL");
+        if (!IsHttpUrl(JsonString(*body, "url")))
+            return Status::InvalidArgument(prefix + ".url", "must be an http(s) URL");
     } else if (type == "image") {
         if (JsonString(*body, "media_id").empty() && JsonString(*body, "pic_url").empty()) {
             return Status::InvalidArgument(prefix + ".media_id", "give media_id or pic_url");
         }
     } else {
-        for (const char* k : {"title", "pic_media_id", "appid", "page"}) SIYU_RETURN_IF_ERROR(require(*body, prefix, k));
+        for (const char* k : {"title", "pic_media_id", "appid", "page"})
+            SIYU_RETURN_IF_ERROR(require(*body, prefix, k));
     }
     return Status::Ok();
 }
 
 const char* TargetStatusOf(int64_t wecom_status) {
     switch (wecom_status) {
-        case 1: return "sent";
-        case 2: return "not_friend";
-        case 3: return "already_received";
-        default: return "unsent";
+        case 1:
+            return "sent";
+        case 2:
+            return "not_friend";
+        case 3:
+            return "already_received";
+        default:
+            return "unsent";
     }
 }
 
@@ -118,7 +124,7 @@ Result<MassSend> MassSends::Create(int64_t tenant_id, const MassSendInput& in, c
     std::string name(Trim(in.name));
     if (name.empty() || Utf8Length(name) > 100) return Status::InvalidArgument("name", "must be 1 to 100 characters");
     if (in.segment_id <= 0) return Status::InvalidArgument("segment_id", "is required");
-    if (Utf8Length(in.text) > 4000) return Status::InvalidArgument("text", "at most 4000 characters");
+    if (in.text.size() > 4000) return Status::InvalidArgument("text", "at most 4,000 bytes (WeCom's limit)");
     if (!in.attachments.is_array()) return Status::InvalidArgument("attachments", "must be an array");
     if (in.attachments.size() > 9) return Status::InvalidArgument("attachments", "at most 9 attachments");
     if (Trim(in.text).empty() && in.attachments.empty()) {
@@ -197,7 +203,8 @@ Status MassSends::Dispatch(int64_t tenant_id, int64_t id) {
         auto m = segment_members_(tenant_id, segment_id);
         if (!m.ok()) {
             SIYU_RETURN_IF_ERROR(db_->Write([&](store::Connection& c) -> Status {
-                SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE mass_sends SET status = 'failed', updated_at = ? WHERE id = ?"));
+                SIYU_ASSIGN_OR_RETURN(
+                    auto up, c.Prepare("UPDATE mass_sends SET status = 'failed', updated_at = ? WHERE id = ?"));
                 return up.Bind(1, Now()).Bind(2, id).Run();
             }));
             return m.status();
@@ -211,7 +218,8 @@ Status MassSends::Dispatch(int64_t tenant_id, int64_t id) {
         st.Bind(1, id);
         SIYU_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) return Status::NotFound("no mass send " + std::to_string(id));
-        SIYU_ASSIGN_OR_RETURN(auto done, c.Prepare("SELECT 1 FROM mass_sends WHERE id = ? AND dispatched_at IS NOT NULL"));
+        SIYU_ASSIGN_OR_RETURN(auto done,
+                              c.Prepare("SELECT 1 FROM mass_sends WHERE id = ? AND dispatched_at IS NOT NULL"));
         done.Bind(1, id);
         SIYU_ASSIGN_OR_RETURN(bool dispatched, done.Step());
         if (dispatched) return Status::Ok();
@@ -225,9 +233,10 @@ Status MassSends::Dispatch(int64_t tenant_id, int64_t id) {
                       "merged_into = ?2)) ORDER BY co.added_at, co.id LIMIT 1"));
         SIYU_ASSIGN_OR_RETURN(auto count, c.Prepare("SELECT count FROM mass_send_monthly WHERE tenant_id = ? AND "
                                                     "customer_id = ? AND month = ?"));
-        SIYU_ASSIGN_OR_RETURN(auto bump, c.Prepare("INSERT INTO mass_send_monthly(tenant_id, customer_id, month, count) "
-                                                   "VALUES (?, ?, ?, 1) ON CONFLICT(tenant_id, customer_id, month) DO "
-                                                   "UPDATE SET count = count + 1"));
+        SIYU_ASSIGN_OR_RETURN(auto bump,
+                              c.Prepare("INSERT INTO mass_send_monthly(tenant_id, customer_id, month, count) "
+                                        "VALUES (?, ?, ?, 1) ON CONFLICT(tenant_id, customer_id, month) DO "
+                                        "UPDATE SET count = count + 1"));
         struct Target {
             int64_t customer_id;
             std::string external_userid;
@@ -312,7 +321,8 @@ channels::Delivery MassSends::Deliver(const channels::OutboxMessage& message) {
         t.Bind(1, chunk_id);
         return t.ForEachRow([&] { externals.push_back(t.Text(0)); });
     });
-    if (st.code() == StatusCode::kNotFound) return channels::Delivery::Fail("no mass send chunk " + std::to_string(chunk_id));
+    if (st.code() == StatusCode::kNotFound)
+        return channels::Delivery::Fail("no mass send chunk " + std::to_string(chunk_id));
     if (!st.ok()) return channels::Delivery::Retry(st.message());
     if (status != "pending") return channels::Delivery::Done(Json{{"skipped", "chunk already " + status}});
     Json body = {{"chat_type", "single"}, {"external_userid", externals}, {"sender", userid}};
@@ -390,8 +400,8 @@ Result<MassSend> MassSends::Refresh(int64_t tenant_id, int64_t id) {
                 for (const Json& e : *list) {
                     std::optional<TimeMs> when;
                     if (int64_t s = JsonInt(e, "send_time"); s > 0) when = s * 1000;
-                    rows.push_back(Row{chunk.id, JsonString(e, "external_userid"), TargetStatusOf(JsonInt(e, "status")),
-                                       when});
+                    rows.push_back(
+                        Row{chunk.id, JsonString(e, "external_userid"), TargetStatusOf(JsonInt(e, "status")), when});
                 }
             }
             cursor = JsonString(r, "next_cursor");
@@ -435,14 +445,14 @@ Result<MassSend> MassSends::Refresh(int64_t tenant_id, int64_t id) {
 }
 
 Status MassSends::LoadDetails(store::Connection& c, MassSend* m) {
-    SIYU_ASSIGN_OR_RETURN(auto ch, c.Prepare(
-                                       "SELECT k.id, k.staff_id, k.userid, k.target_count, k.status, coalesce(k.msgid, "
-                                       "''), k.fail_list, coalesce(k.error, ''), (SELECT count(*) FILTER (WHERE "
-                                       "t.status = 'sent') || ',' || count(*) FILTER (WHERE t.status IN ('pending', "
-                                       "'unsent')) || ',' || count(*) FILTER (WHERE t.status = 'not_friend') || ',' "
-                                       "|| count(*) FILTER (WHERE t.status = 'already_received') || ',' || count(*) "
-                                       "FILTER (WHERE t.status = 'failed') FROM mass_send_targets t WHERE t.chunk_id = "
-                                       "k.id) FROM mass_send_chunks k WHERE k.mass_send_id = ? ORDER BY k.id"));
+    SIYU_ASSIGN_OR_RETURN(auto ch,
+                          c.Prepare("SELECT k.id, k.staff_id, k.userid, k.target_count, k.status, coalesce(k.msgid, "
+                                    "''), k.fail_list, coalesce(k.error, ''), (SELECT count(*) FILTER (WHERE "
+                                    "t.status = 'sent') || ',' || count(*) FILTER (WHERE t.status IN ('pending', "
+                                    "'unsent')) || ',' || count(*) FILTER (WHERE t.status = 'not_friend') || ',' "
+                                    "|| count(*) FILTER (WHERE t.status = 'already_received') || ',' || count(*) "
+                                    "FILTER (WHERE t.status = 'failed') FROM mass_send_targets t WHERE t.chunk_id = "
+                                    "k.id) FROM mass_send_chunks k WHERE k.mass_send_id = ? ORDER BY k.id"));
     ch.Bind(1, m->id);
     SIYU_RETURN_IF_ERROR(ch.ForEachRow([&] {
         MassSendChunk k;
@@ -543,7 +553,8 @@ Result<std::string> MassSends::Click(const std::string& code, const std::string&
         return Status::Ok();
     }));
     std::string clicker = target ? external_userid : "visitor-" + Sha256Hex(code + "|" + visitor).substr(0, 24);
-    std::string message_id = "click-" + code + "-" + Sha256Hex(clicker + "|" + std::to_string(at) + "|" + RandomToken(8)).substr(0, 24);
+    std::string message_id =
+        "click-" + code + "-" + Sha256Hex(clicker + "|" + std::to_string(at) + "|" + RandomToken(8)).substr(0, 24);
     Json props = {{"code", code},
                   {"url", url},
                   {"mass_send_id", mass_send_id ? Json(*mass_send_id) : Json(nullptr)},
@@ -554,10 +565,12 @@ Result<std::string> MassSends::Click(const std::string& code, const std::string&
     SIYU_RETURN_IF_ERROR(db_->Write([&](store::Connection& c) -> Status {
         std::optional<int64_t> customer;
         if (target) {
-            SIYU_ASSIGN_OR_RETURN(customer, CustomerByIdentifier(c, tenant_id, "wecom_external_userid", external_userid));
+            SIYU_ASSIGN_OR_RETURN(customer,
+                                  CustomerByIdentifier(c, tenant_id, "wecom_external_userid", external_userid));
         }
-        SIYU_ASSIGN_OR_RETURN(auto ins, c.Prepare("INSERT INTO short_link_clicks(tenant_id, code, mass_send_id, "
-                                                  "external_userid, customer_id, clicker, at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        SIYU_ASSIGN_OR_RETURN(auto ins,
+                              c.Prepare("INSERT INTO short_link_clicks(tenant_id, code, mass_send_id, "
+                                        "external_userid, customer_id, clicker, at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
         std::optional<std::string> ext;
         if (target) ext = external_userid;
         ins.Bind(1, tenant_id).Bind(2, code).Bind(3, mass_send_id).Bind(4, ext).Bind(5, customer).Bind(6, clicker);

@@ -120,8 +120,8 @@ class MassSends {
     // A click on /l/{code}: records it and a `Message Clicked` event, attributed to the customer
     // when `external_userid` is a target of the send; otherwise anonymous (`visitor` seeds the
     // anonymous id). Returns the original URL; NotFound for an unknown code.
-    Result<std::string> Click(const std::string& code, const std::string& external_userid,
-                              const std::string& visitor, TimeMs at);
+    Result<std::string> Click(const std::string& code, const std::string& external_userid, const std::string& visitor,
+                              TimeMs at);
 
     // Mass messages counted for a customer in a month.
     Result<int64_t> MonthlyCount(int64_t tenant_id, int64_t customer_id, const std::string& month);

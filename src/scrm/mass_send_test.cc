@@ -35,10 +35,13 @@ class MassSendTest : public ScrmTest {
             }
             return Json{{"errcode", 0}, {"msgid", "msg" + std::to_string(++msg_)}, {"fail_list", fail}};
         };
-        wecom_.handlers["/cgi-bin/externalcontact/get_groupmsg_send_result"] = [this](const Json& body) -> Result<Json> {
+        wecom_.handlers["/cgi-bin/externalcontact/get_groupmsg_send_result"] =
+            [this](const Json& body) -> Result<Json> {
             Json list = Json::array();
             for (const auto& [ext, status] : results_[body["msgid"].get<std::string>()]) {
-                list.push_back({{"external_userid", ext}, {"userid", body["userid"]}, {"status", status},
+                list.push_back({{"external_userid", ext},
+                                {"userid", body["userid"]},
+                                {"status", status},
                                 {"send_time", 1'769'900'000}});
             }
             return Json{{"errcode", 0}, {"send_list", list}};
@@ -104,14 +107,16 @@ TEST_F(MassSendTest, SplitsByEarliestOwnerAndCountsCustomersWithoutOwner) {
 
 TEST_F(MassSendTest, ChunksOfTenThousandPerStaff) {
     int64_t a = AddStaff("alice");
-    Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001) INSERT INTO "
-         "customers(tenant_id, created_at, updated_at) SELECT 1, 0, 0 FROM n");
+    Exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001) INSERT INTO "
+        "customers(tenant_id, created_at, updated_at) SELECT 1, 0, 0 FROM n");
     Exec("INSERT INTO customer_owners(tenant_id, customer_id, staff_id, external_userid, added_at) SELECT 1, id, " +
          std::to_string(a) + ", 'wm' || id, 1 FROM customers");
     ASSERT_TRUE(db_->Read([&](store::Connection& c) -> Status {
                        SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT id FROM customers ORDER BY id"));
                        return q.ForEachRow([&] { members_.push_back(q.Int(0)); });
-                   }).ok());
+                   })
+                    .ok());
     auto m = Send("hi").value();
     EXPECT_EQ(m.target_count, 10001);
     ASSERT_EQ(m.chunks.size(), 2u);
@@ -184,7 +189,8 @@ TEST_F(MassSendTest, LinksBecomeShortLinksAndClicksAreAttributed) {
     in.name = "Links";
     in.segment_id = 9;
     in.text = "Buy https://shop.example/a now, or https://shop.example/a again";
-    in.attachments = Json::array({{{"msgtype", "link"}, {"link", {{"title", "T"}, {"url", "https://shop.example/b"}}}}});
+    in.attachments =
+        Json::array({{{"msgtype", "link"}, {"link", {{"title", "T"}, {"url", "https://shop.example/b"}}}}});
     auto m = sends_->Create(1, in, auth::Actor{}).value();
     ASSERT_EQ(m.links.size(), 2u);
     EXPECT_EQ(m.text.find("shop.example"), std::string::npos);
@@ -204,8 +210,9 @@ TEST_F(MassSendTest, LinksBecomeShortLinksAndClicksAreAttributed) {
     EXPECT_EQ(got.clicks, 4);
     EXPECT_EQ(got.unique_clickers, 3);
     EXPECT_EQ(Events("Message Clicked"), 4);
-    EXPECT_EQ(Scalar("SELECT count(*) FROM events WHERE name = 'Message Clicked' AND customer_id = " + std::to_string(c1)),
-              2);
+    EXPECT_EQ(
+        Scalar("SELECT count(*) FROM events WHERE name = 'Message Clicked' AND customer_id = " + std::to_string(c1)),
+        2);
     EXPECT_EQ(Scalar("SELECT count(*) FROM customer_identifiers WHERE value = 'wmStranger'"), 0);
     EXPECT_EQ(sends_->Click("zzzzzzzz", "", "", now_).status().code(), StatusCode::kNotFound);
 }

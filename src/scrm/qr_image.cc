@@ -105,11 +105,12 @@ std::string QrPng(const QrMatrix& qr, int scale, int margin) {
 
 std::string QrSvg(const QrMatrix& qr, int margin) {
     int side = qr.size + 2 * margin;
-    std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-                    std::to_string(side) + " " + std::to_string(side) + "\" width=\"" + std::to_string(side * 8) +
-                    "\" height=\"" + std::to_string(side * 8) +
-                    "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path "
-                    "fill=\"#000\" d=\"";
+    std::string s =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+        std::to_string(side) + " " + std::to_string(side) + "\" width=\"" + std::to_string(side * 8) + "\" height=\"" +
+        std::to_string(side * 8) +
+        "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path "
+        "fill=\"#000\" d=\"";
     // Appended by hand: this runs once per code of a 100,000-code export.
     std::string d(static_cast<size_t>(qr.size) * qr.size * 16 + 16, '\0');
     char* out = d.data();
@@ -147,7 +148,8 @@ std::string QrSvg(const QrMatrix& qr, int margin) {
 void ZipWriter::Add(const std::string& name, std::string_view data, bool deflate) {
     Entry e;
     e.name = name;
-    e.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+    e.crc =
+        static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     e.size = data.size();
     e.offset = Position();
     std::string packed;
@@ -161,8 +163,8 @@ void ZipWriter::Add(const std::string& name, std::string_view data, bool deflate
     Le16(out_, 20);      // version needed
     Le16(out_, 0x0800);  // names are UTF-8
     Le16(out_, e.method);
-    Le16(out_, 0);       // time 00:00
-    Le16(out_, 0x21);    // date 1980-01-01
+    Le16(out_, 0);     // time 00:00
+    Le16(out_, 0x21);  // date 1980-01-01
     Le32(out_, e.crc);
     Le32(out_, e.compressed);
     Le32(out_, e.size);

@@ -29,7 +29,8 @@ struct FakeWecom {
                 std::lock_guard<std::mutex> lock(mu);
                 calls.emplace_back(std::string(path), body);
                 auto it = handlers.find(std::string(path));
-                if (it == handlers.end()) return Status::Upstream("WeCom errcode 60011: no fake for " + std::string(path));
+                if (it == handlers.end())
+                    return Status::Upstream("WeCom errcode 60011: no fake for " + std::string(path));
                 h = it->second;
             }
             return h(body);
@@ -68,8 +69,9 @@ struct FakeOutbox {
 class ScrmTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        db_ = store::OpenTestDatabase(std::string("scrm_") + ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name() +
-                                      "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        db_ = store::OpenTestDatabase(std::string("scrm_") +
+                                      ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name() + "_" +
+                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
         ASSERT_TRUE(store::AddTestTenants(*db_, {1, 2}).ok());
         ingestor_ = std::make_unique<cdp::EventIngestor>(db_.get());
     }
@@ -77,37 +79,41 @@ class ScrmTest : public ::testing::Test {
     int64_t Scalar(const std::string& sql) {
         int64_t v = -1;
         EXPECT_TRUE(db_->Read([&](store::Connection& c) -> Status {
-                          SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare(sql));
-                          SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
-                          if (row) v = s.IsNull(0) ? 0 : s.Int(0);
-                          return Status::Ok();
-                      }).ok());
+                           SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare(sql));
+                           SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
+                           if (row) v = s.IsNull(0) ? 0 : s.Int(0);
+                           return Status::Ok();
+                       })
+                        .ok());
         return v;
     }
     std::string Text(const std::string& sql) {
         std::string v;
         EXPECT_TRUE(db_->Read([&](store::Connection& c) -> Status {
-                          SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare(sql));
-                          SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
-                          if (row) v = s.OptText(0).value_or("");
-                          return Status::Ok();
-                      }).ok());
+                           SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare(sql));
+                           SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
+                           if (row) v = s.OptText(0).value_or("");
+                           return Status::Ok();
+                       })
+                        .ok());
         return v;
     }
     void Exec(const std::string& sql) {
         ASSERT_TRUE(db_->Write([&](store::Connection& c) { return c.Exec(sql); }).ok()) << sql;
     }
     int64_t AddStaff(const std::string& userid, const std::string& status = "active") {
-        Exec("INSERT INTO staff(tenant_id, userid, name, status, source, created_at, updated_at) VALUES (1, '" + userid +
-             "', '" + userid + "', '" + status + "', 'import', 0, 0)");
+        Exec("INSERT INTO staff(tenant_id, userid, name, status, source, created_at, updated_at) VALUES (1, '" +
+             userid + "', '" + userid + "', '" + status + "', 'import', 0, 0)");
         return Scalar("SELECT id FROM staff WHERE tenant_id = 1 AND userid = '" + userid + "'");
     }
     // A customer with a WeCom external_userid.
     int64_t AddCustomer(const std::string& external_userid) {
         auto m = WecomTrack("seed-" + external_userid, "Seeded", 1'700'000'000'000, Json::object(), external_userid);
         EXPECT_TRUE(ingestor_->Ingest(1, {m}).ok());
-        return Scalar("SELECT customer_id FROM customer_identifiers WHERE tenant_id = 1 AND type = "
-                      "'wecom_external_userid' AND value = '" + external_userid + "'");
+        return Scalar(
+            "SELECT customer_id FROM customer_identifiers WHERE tenant_id = 1 AND type = "
+            "'wecom_external_userid' AND value = '" +
+            external_userid + "'");
     }
     void Own(int64_t customer_id, int64_t staff_id, const std::string& external_userid, TimeMs added_at) {
         Exec("INSERT INTO customer_owners(tenant_id, customer_id, staff_id, external_userid, added_at) VALUES (1, " +

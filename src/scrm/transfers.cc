@@ -75,11 +75,16 @@ std::string ErrmsgOf(const Status& st) {
 
 std::string TransferStatusOf(int64_t wecom_status) {
     switch (wecom_status) {
-        case 1: return "accepted";
-        case 2: return "waiting";
-        case 3: return "refused";
-        case 4: return "limit";
-        default: return "";
+        case 1:
+            return "accepted";
+        case 2:
+            return "waiting";
+        case 3:
+            return "refused";
+        case 4:
+            return "limit";
+        default:
+            return "";
     }
 }
 
@@ -88,8 +93,9 @@ bool TransferRetryable(const std::string& status) { return status == "limit" || 
 Status Transfers::Enqueue(store::Connection& c, int64_t tenant_id, int64_t transfer_id, const std::string& op,
                           const std::vector<std::string>& items, const std::string& round) {
     for (size_t i = 0; i < items.size(); i += kTransferChunk) {
-        std::vector<std::string> chunk(items.begin() + static_cast<std::ptrdiff_t>(i),
-                                       items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + kTransferChunk)));
+        std::vector<std::string> chunk(
+            items.begin() + static_cast<std::ptrdiff_t>(i),
+            items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + kTransferChunk)));
         Json payload = {{"transfer_id", transfer_id}, {"op", op}, {"items", chunk}};
         std::string key = "transfer-" + std::to_string(transfer_id) + "-" + op + "-" + round + "-" +
                           std::to_string(i / kTransferChunk);
@@ -127,8 +133,9 @@ Result<Transfer> Transfers::Create(int64_t tenant_id, const TransferInput& in, c
         std::vector<std::pair<std::string, std::optional<int64_t>>> customers;
         std::set<std::string> seen;
         if (in.all_customers) {
-            SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT external_userid, customer_id FROM customer_owners WHERE "
-                                                    "tenant_id = ? AND staff_id = ? AND status = 'active' ORDER BY id"));
+            SIYU_ASSIGN_OR_RETURN(auto q,
+                                  c.Prepare("SELECT external_userid, customer_id FROM customer_owners WHERE "
+                                            "tenant_id = ? AND staff_id = ? AND status = 'active' ORDER BY id"));
             q.Bind(1, tenant_id).Bind(2, *handover);
             SIYU_RETURN_IF_ERROR(q.ForEachRow([&] {
                 if (seen.insert(q.Text(0)).second) customers.emplace_back(q.Text(0), q.Int(1));
@@ -154,9 +161,10 @@ Result<Transfer> Transfers::Create(int64_t tenant_id, const TransferInput& in, c
         if (customers.empty() && chats.empty()) {
             return Status::InvalidArgument("external_userids", "nothing to transfer: no customers and no groups");
         }
-        SIYU_ASSIGN_OR_RETURN(auto ins, c.Prepare("INSERT INTO wecom_transfers(tenant_id, kind, handover_userid, "
-                                                  "takeover_userid, transfer_msg, include_groups, status, created_at, "
-                                                  "created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)"));
+        SIYU_ASSIGN_OR_RETURN(auto ins,
+                              c.Prepare("INSERT INTO wecom_transfers(tenant_id, kind, handover_userid, "
+                                        "takeover_userid, transfer_msg, include_groups, status, created_at, "
+                                        "created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)"));
         ins.Bind(1, tenant_id).Bind(2, in.kind).Bind(3, in.handover_userid).Bind(4, in.takeover_userid);
         ins.Bind(5, in.transfer_msg).Bind(6, int64_t{chats.empty() ? 0 : 1}).Bind(7, now).Bind(8, actor.name);
         ins.Bind(9, now);
@@ -220,12 +228,12 @@ Result<std::vector<Transfer>> Transfers::List(int64_t tenant_id, int limit, std:
 }
 
 Status Transfers::UpdateFinished(store::Connection& c, int64_t transfer_id) {
-    SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare(
-                                       "UPDATE wecom_transfers SET status = CASE WHEN EXISTS (SELECT 1 FROM "
-                                       "wecom_transfer_customers WHERE transfer_id = ?1 AND status IN ('submitting', "
-                                       "'waiting')) OR EXISTS (SELECT 1 FROM wecom_transfer_groups WHERE transfer_id = "
-                                       "?1 AND status = 'submitting') THEN 'running' ELSE 'finished' END, updated_at = "
-                                       "?2 WHERE id = ?1"));
+    SIYU_ASSIGN_OR_RETURN(auto up,
+                          c.Prepare("UPDATE wecom_transfers SET status = CASE WHEN EXISTS (SELECT 1 FROM "
+                                    "wecom_transfer_customers WHERE transfer_id = ?1 AND status IN ('submitting', "
+                                    "'waiting')) OR EXISTS (SELECT 1 FROM wecom_transfer_groups WHERE transfer_id = "
+                                    "?1 AND status = 'submitting') THEN 'running' ELSE 'finished' END, updated_at = "
+                                    "?2 WHERE id = ?1"));
     return up.Bind(1, transfer_id).Bind(2, NowMs()).Run();
 }
 
@@ -252,19 +260,25 @@ Status Transfers::ApplyResult(store::Connection& c, int64_t tenant_id, const Tra
         SIYU_ASSIGN_OR_RETURN(auto end, c.Prepare("UPDATE customer_owners SET status = 'transferred', ended_at = ? "
                                                   "WHERE tenant_id = ? AND staff_id = ? AND external_userid = ? AND "
                                                   "status = 'active'"));
-        SIYU_RETURN_IF_ERROR(end.Bind(1, takeover_time.value_or(now)).Bind(2, tenant_id).Bind(3, *handover)
+        SIYU_RETURN_IF_ERROR(end.Bind(1, takeover_time.value_or(now))
+                                 .Bind(2, tenant_id)
+                                 .Bind(3, *handover)
                                  .Bind(4, external_userid)
                                  .Run());
     }
     if (!customer_id) {
-        SIYU_ASSIGN_OR_RETURN(customer_id, CustomerByIdentifier(c, tenant_id, "wecom_external_userid", external_userid));
+        SIYU_ASSIGN_OR_RETURN(customer_id,
+                              CustomerByIdentifier(c, tenant_id, "wecom_external_userid", external_userid));
     }
     if (!takeover || !customer_id) return Status::Ok();
     SIYU_ASSIGN_OR_RETURN(auto own, c.Prepare("INSERT INTO customer_owners(tenant_id, customer_id, staff_id, "
                                               "external_userid, added_at, status) VALUES (?, ?, ?, ?, ?, 'active') ON "
                                               "CONFLICT(tenant_id, staff_id, external_userid) DO UPDATE SET status = "
                                               "'active', ended_at = NULL"));
-    return own.Bind(1, tenant_id).Bind(2, *customer_id).Bind(3, *takeover).Bind(4, external_userid)
+    return own.Bind(1, tenant_id)
+        .Bind(2, *customer_id)
+        .Bind(3, *takeover)
+        .Bind(4, external_userid)
         .Bind(5, takeover_time.value_or(now))
         .Run();
 }
@@ -279,11 +293,11 @@ channels::Delivery Transfers::Deliver(const channels::OutboxMessage& m) {
         SIYU_ASSIGN_OR_RETURN(t, LoadTransfer(c, tenant_id, transfer_id, false));
         if (!t) return Status::Ok();
         // Only what still waits for submission (a redelivery skips what was answered).
-        SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare(op == "groups"
-                                                    ? "SELECT 1 FROM wecom_transfer_groups WHERE transfer_id = ? AND "
-                                                      "chat_id = ? AND status = 'submitting'"
-                                                    : "SELECT 1 FROM wecom_transfer_customers WHERE transfer_id = ? AND "
-                                                      "external_userid = ? AND status = 'submitting'"));
+        SIYU_ASSIGN_OR_RETURN(
+            auto q, c.Prepare(op == "groups" ? "SELECT 1 FROM wecom_transfer_groups WHERE transfer_id = ? AND "
+                                               "chat_id = ? AND status = 'submitting'"
+                                             : "SELECT 1 FROM wecom_transfer_customers WHERE transfer_id = ? AND "
+                                               "external_userid = ? AND status = 'submitting'"));
         if (auto it = m.payload.find("items"); it != m.payload.end() && it->is_array()) {
             for (const Json& v : *it) {
                 if (!v.is_string()) continue;
@@ -324,7 +338,8 @@ channels::Delivery Transfers::Deliver(const channels::OutboxMessage& m) {
                 for (const auto& chat : items) failed[chat] = {ErrcodeOf(answer.status()), ErrmsgOf(answer.status())};
             } else if (auto fl = answer->find("failed_chat_list"); fl != answer->end() && fl->is_array()) {
                 for (const Json& f : *fl) {
-                    if (JsonInt(f, "errcode") != 0) failed[JsonString(f, "chat_id")] = {JsonInt(f, "errcode"), JsonString(f, "errmsg")};
+                    if (JsonInt(f, "errcode") != 0)
+                        failed[JsonString(f, "chat_id")] = {JsonInt(f, "errcode"), JsonString(f, "errmsg")};
                 }
             }
             SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE wecom_transfer_groups SET status = ?, errcode = ?, errmsg "
@@ -361,8 +376,8 @@ channels::Delivery Transfers::Deliver(const channels::OutboxMessage& m) {
             int64_t waiting = 0, failed = 0;
             for (const auto& e : items) {
                 int64_t code = answer.ok() ? (codes.count(e) ? codes[e] : 0) : ErrcodeOf(answer.status());
-                std::string msg = answer.ok() ? (code == 0 ? "" : "refused by WeCom at submission")
-                                              : ErrmsgOf(answer.status());
+                std::string msg =
+                    answer.ok() ? (code == 0 ? "" : "refused by WeCom at submission") : ErrmsgOf(answer.status());
                 up.Reset();
                 up.Bind(1, code == 0 && answer.ok() ? "waiting" : "failed");
                 if (code == 0 && answer.ok()) {
@@ -453,13 +468,15 @@ Result<Transfer> Transfers::Retry(int64_t tenant_id, int64_t id, const auth::Act
             up.Reset();
             SIYU_RETURN_IF_ERROR(up.Bind(1, now).Bind(2, id).Bind(3, e).Run());
         }
-        SIYU_ASSIGN_OR_RETURN(auto ug, c.Prepare("UPDATE wecom_transfer_groups SET status = 'submitting', errcode = "
-                                                 "NULL, errmsg = NULL, updated_at = ? WHERE transfer_id = ? AND chat_id = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto ug,
+                              c.Prepare("UPDATE wecom_transfer_groups SET status = 'submitting', errcode = "
+                                        "NULL, errmsg = NULL, updated_at = ? WHERE transfer_id = ? AND chat_id = ?"));
         for (const auto& g : groups) {
             ug.Reset();
             SIYU_RETURN_IF_ERROR(ug.Bind(1, now).Bind(2, id).Bind(3, g).Run());
         }
-        SIYU_ASSIGN_OR_RETURN(auto st, c.Prepare("UPDATE wecom_transfers SET status = 'running', updated_at = ? WHERE id = ?"));
+        SIYU_ASSIGN_OR_RETURN(auto st,
+                              c.Prepare("UPDATE wecom_transfers SET status = 'running', updated_at = ? WHERE id = ?"));
         SIYU_RETURN_IF_ERROR(st.Bind(1, now).Bind(2, id).Run());
         // Each retry is its own round, so its outbox messages are new.
         std::string round_key = "retry" + std::to_string(now) + "-" + std::to_string(round);
@@ -480,14 +497,17 @@ Status Transfers::OnTransferFail(const channels::wecom::InboxEvent& event) {
     std::string takeover = field("UserID");
     std::string external = field("ExternalUserID");
     std::string reason = field("FailReason");
-    std::string status = reason == "customer_refused" ? "refused" : reason == "customer_limit_exceed" ? "limit" : "failed";
+    std::string status = reason == "customer_refused"        ? "refused"
+                         : reason == "customer_limit_exceed" ? "limit"
+                                                             : "failed";
     return db_->Write([&](store::Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(bool fresh, MarkInboxApplied(c, event.tenant_id, event.id, kHandler));
         if (!fresh) return Status::Ok();
-        SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT t.id FROM wecom_transfers t JOIN wecom_transfer_customers tc ON "
-                                                "tc.transfer_id = t.id WHERE t.tenant_id = ? AND tc.external_userid = "
-                                                "? AND (? = '' OR t.takeover_userid = ?) AND tc.status IN "
-                                                "('submitting', 'waiting') ORDER BY t.id DESC"));
+        SIYU_ASSIGN_OR_RETURN(auto q,
+                              c.Prepare("SELECT t.id FROM wecom_transfers t JOIN wecom_transfer_customers tc ON "
+                                        "tc.transfer_id = t.id WHERE t.tenant_id = ? AND tc.external_userid = "
+                                        "? AND (? = '' OR t.takeover_userid = ?) AND tc.status IN "
+                                        "('submitting', 'waiting') ORDER BY t.id DESC"));
         q.Bind(1, event.tenant_id).Bind(2, external).Bind(3, takeover).Bind(4, takeover);
         std::vector<int64_t> ids;
         SIYU_RETURN_IF_ERROR(q.ForEachRow([&] { ids.push_back(q.Int(0)); }));
@@ -495,7 +515,8 @@ Status Transfers::OnTransferFail(const channels::wecom::InboxEvent& event) {
                                                  "updated_at = ? WHERE transfer_id = ? AND external_userid = ?"));
         for (int64_t id : ids) {
             up.Reset();
-            SIYU_RETURN_IF_ERROR(up.Bind(1, status).Bind(2, reason).Bind(3, NowMs()).Bind(4, id).Bind(5, external).Run());
+            SIYU_RETURN_IF_ERROR(
+                up.Bind(1, status).Bind(2, reason).Bind(3, NowMs()).Bind(4, id).Bind(5, external).Run());
             SIYU_RETURN_IF_ERROR(UpdateFinished(c, id));
         }
         return Status::Ok();
@@ -509,10 +530,11 @@ void Transfers::Start(int interval_ms) {
 void Transfers::PollDue(TimeMs older_than) {
     std::vector<std::pair<int64_t, int64_t>> due;
     Status st = db_->Read([&](store::Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT tenant_id, id FROM wecom_transfers WHERE status = 'running' AND "
-                                                "(polled_at IS NULL OR polled_at < ?) AND EXISTS (SELECT 1 FROM "
-                                                "wecom_transfer_customers tc WHERE tc.transfer_id = wecom_transfers.id "
-                                                "AND tc.status = 'waiting') LIMIT 100"));
+        SIYU_ASSIGN_OR_RETURN(auto q,
+                              c.Prepare("SELECT tenant_id, id FROM wecom_transfers WHERE status = 'running' AND "
+                                        "(polled_at IS NULL OR polled_at < ?) AND EXISTS (SELECT 1 FROM "
+                                        "wecom_transfer_customers tc WHERE tc.transfer_id = wecom_transfers.id "
+                                        "AND tc.status = 'waiting') LIMIT 100"));
         q.Bind(1, older_than);
         return q.ForEachRow([&] { due.emplace_back(q.Int(0), q.Int(1)); });
     });

@@ -23,8 +23,8 @@ class TransfersTest : public ScrmTest {
   protected:
     void SetUp() override {
         ScrmTest::SetUp();
-        for (const char* path : {"/cgi-bin/externalcontact/transfer_customer",
-                                 "/cgi-bin/externalcontact/resigned/transfer_customer"}) {
+        for (const char* path :
+             {"/cgi-bin/externalcontact/transfer_customer", "/cgi-bin/externalcontact/resigned/transfer_customer"}) {
             wecom_.handlers[path] = [this](const Json& body) -> Result<Json> {
                 Json list = Json::array();
                 for (const auto& e : body["external_userid"]) {
@@ -33,8 +33,8 @@ class TransfersTest : public ScrmTest {
                 return Json{{"errcode", 0}, {"customer", list}};
             };
         }
-        for (const char* path : {"/cgi-bin/externalcontact/transfer_result",
-                                 "/cgi-bin/externalcontact/resigned/transfer_result"}) {
+        for (const char* path :
+             {"/cgi-bin/externalcontact/transfer_result", "/cgi-bin/externalcontact/resigned/transfer_result"}) {
             wecom_.handlers[path] = [this](const Json&) -> Result<Json> {
                 Json list = Json::array();
                 for (const auto& [e, status] : earlier_) {
@@ -178,8 +178,9 @@ TEST_F(TransfersTest, SubmissionErrorsAreRecordedPerCustomerAndChunkedByHundred)
 }
 
 TEST_F(TransfersTest, GroupsMoveToTheNewOwner) {
-    Exec("INSERT INTO wecom_groups(tenant_id, chat_id, name, owner_userid, status, updated_at) VALUES (1, 'wrOk', 'a', "
-         "'old', 'active', 0), (1, 'wrBad', 'b', 'old', 'active', 0)");
+    Exec(
+        "INSERT INTO wecom_groups(tenant_id, chat_id, name, owner_userid, status, updated_at) VALUES (1, 'wrOk', 'a', "
+        "'old', 'active', 0), (1, 'wrBad', 'b', 'old', 'active', 0)");
     TransferInput in;
     in.kind = "resigned";
     in.handover_userid = "old";

@@ -3,12 +3,15 @@
 // What the WeCom-facing scrm services share: how they call WeCom and the outbox, idempotent
 // inbox handling, CDP messages for WeCom events and a few lookups.
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -66,14 +69,6 @@ std::string RandomCode(size_t length);
 // Reads a JSON string / integer member, or a default.
 std::string JsonString(const Json& o, const char* key);
 int64_t JsonInt(const Json& o, const char* key, int64_t fallback = 0);
-
-}  // namespace siyu::scrm
-
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
-namespace siyu::scrm {
 
 // Runs `fn` every `interval_ms` on its own thread until Stop. Start and Stop from one thread.
 class Ticker {
