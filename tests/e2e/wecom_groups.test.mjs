@@ -312,6 +312,40 @@ describe('WeCom groups, group live codes, per-item codes and transfers', () => {
       'invalid_argument', 'live_code_id');
   });
 
+  test('a store manager sees their stores\' groups and transfers only between their staff', async () => {
+    const hq = expectOk(await post('/api/v1/stores', { code: 'HQ-G', name: 'HQ', kind: 'hq' }), CREATED);
+    const storeA = expectOk(await post('/api/v1/stores', { code: 'A-G', name: 'A', kind: 'store', parent_id: hq.id }), CREATED);
+    const storeB = expectOk(await post('/api/v1/stores', { code: 'B-G', name: 'B', kind: 'store', parent_id: hq.id }), CREATED);
+    const staff = expectOk(await get('/api/v1/wecom/staff?limit=50')).data;
+    const id = (userid) => staff.find((x) => x.userid === userid).id;
+    expectOk(await api(srv.baseUrl, 'PATCH', `/api/v1/wecom/staff/${id('zhang')}`, { ...owner, body: { store_id: storeA.id } }));
+    expectOk(await api(srv.baseUrl, 'PATCH', `/api/v1/wecom/staff/${id('li')}`, { ...owner, body: { store_id: storeB.id } }));
+    const password = 'Manager-pass-123';
+    const email = `manager-${Date.now()}@example.com`;
+    expectOk(await post('/api/v1/users', { email, name: 'Manager A', role: 'store_manager', password, store_ids: [storeA.id] }), CREATED);
+    const manager = { cookie: await loginOk(srv.baseUrl, email, password) };
+    // Groups owned by zhang (store A) are visible, li's (store B) are not.
+    const liChat = (await simPost('/sim/groups', { owner: 'li', name: '李四群' })).chat_id;
+    await settled();
+    const liGroup = await groupByChat(liChat);
+    const groups = expectOk(await api(srv.baseUrl, 'GET', '/api/v1/wecom/groups', manager)).data;
+    assert.ok(groups.length > 0);
+    assert.ok(groups.every((g) => g.owner_userid === 'zhang'));
+    expectOk(await api(srv.baseUrl, 'GET', `/api/v1/wecom/groups/${groupId}`, manager));
+    assert.equal((await api(srv.baseUrl, 'GET', `/api/v1/wecom/groups/${liGroup.id}`, manager)).status, 404);
+    const denied = await api(srv.baseUrl, 'POST', '/api/v1/wecom/transfers', {
+      ...manager,
+      body: { kind: 'on_job', handover_userid: 'zhang', takeover_userid: 'li', external_userids: [ext.a] },
+    });
+    expectError(denied, 403, 'forbidden');
+    assert.equal(expectOk(await get('/api/v1/wecom/transfers')).data.length, 0);
+    const noMassSend = await api(srv.baseUrl, 'POST', '/api/v1/wecom/mass-sends', {
+      ...manager,
+      body: { name: 'x', segment_id: 1, text: 'x' },
+    });
+    expectError(noMassSend, 403, 'forbidden');
+  });
+
   test('an on-the-job transfer: one customer accepts, one refuses, and the refusal is not retried', async () => {
     expectError(await post('/api/v1/wecom/transfers', { kind: 'sideways', handover_userid: 'zhang', takeover_userid: 'li', external_userids: [ext.a] }),
       400, 'invalid_argument', 'kind');
