@@ -13,7 +13,7 @@ const std::vector<Config::Setting>& Config::Settings() {
         {"data_dir", "directory holding the SQLite database and the lock file"},
         {"http.host", "address to listen on"},
         {"http.port", "TCP port to listen on (1-65535)"},
-        {"http.threads", "I/O threads; 0 means twice the number of cores"},
+        {"http.threads", "I/O threads; 0 means twice the number of cores, at least 16"},
         {"http.body_limit", "largest accepted request body in bytes (413 beyond)"},
         {"http.header_timeout_ms", "time allowed to receive a request's headers"},
         {"http.idle_timeout_ms", "how long an idle keep-alive connection stays open"},

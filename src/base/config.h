@@ -34,7 +34,7 @@ struct Config {
     int loyalty_sweep_seconds = 60;      // points expiry, reminders and tier reviews
     std::string secrets_key_file;        // "": <data_dir>/secret.key, created on first start
     std::string public_base_url;         // "": http://<http.host>:<http.port>; used in short links
-    int wecom_inbox_workers = 2;         // threads processing stored WeCom callbacks
+    int wecom_inbox_workers = 4;         // threads processing stored WeCom callbacks
     int wecom_api_timeout_ms = 5'000;    // one WeCom API request
     int wecom_rate_limit_per_second = 50;  // WeCom API calls per corp per second
     int outbox_workers = 4;              // threads delivering the outbox (WeCom calls, webhooks)

@@ -113,8 +113,11 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
     fs::create_directories(c.data_dir, ec);
     if (ec) Fail("cannot create data directory " + c.data_dir + ": " + ec.message());
     DataDirLock lock(c.data_dir, "stop it first");
-    int threads =
-        c.http_threads > 0 ? c.http_threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Handlers block while their write commits, so more threads than cores let the writer batch
+    // more transactions into one commit (docs/decisions.md).
+    int threads = c.http_threads > 0
+                      ? c.http_threads
+                      : std::max(16, 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     auto db = OpenDatabase(c, c.db_readers > 0 ? c.db_readers : threads);
     {
         auth::Accounts accounts(db.get(), c.auth_session_ttl_hours);
