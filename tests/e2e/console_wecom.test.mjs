@@ -267,6 +267,15 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     }
     const scan = await sim.call('POST', '/sim/scan', { config_id: liveCode.staff[0].config_id, name: lostCustomer });
     assert.equal(scan.status, 200, JSON.stringify(scan.body));
+    // The customer deletes the staff member once siyu has recorded the new contact.
+    const added = await until(
+      async () => (await api('GET', `/wecom/staff/${staff.id}/customers`)).body,
+      (page) => page.data?.some((o) => o.external_userid === scan.body.external_userid && o.customer_name === lostCustomer),
+    );
+    assert.ok(
+      added.data.some((o) => o.external_userid === scan.body.external_userid),
+      `the new contact is recorded: ${JSON.stringify(added)}`,
+    );
     const deleted = await sim.call('POST', `/sim/contacts/${scan.body.external_userid}/delete-staff`, {
       userid: staffUserid,
     });
@@ -436,6 +445,10 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
       await page.setViewportSize({ width: 1280, height: 800 });
       return;
     }
+    const mine = await api('GET', '/wecom/alerts');
+    assert.equal(mine.status, 200);
+    const lost = mine.body.data.find((alert) => alert.customer_name === lostCustomer);
+    assert.ok(lost, `the guide's alerts name the lost customer: ${JSON.stringify(mine.body)}`);
     await page.goto(`${baseUrl}/wecom/alerts`);
     await page.locator('[data-testid="alert-table"]', { hasText: lostCustomer }).waitFor();
     await page.getByText('客户删除了员工').first().waitFor();

@@ -97,7 +97,11 @@ export default function LiveCodesPage() {
       ),
     },
     {
-      title: `${t('liveCodes.adds')} / ${t('liveCodes.scans')}`,
+      title: (
+        <Tooltip title={t('liveCodes.lastDays', { days: 30 })}>
+          <span>{`${t('liveCodes.adds')} / ${t('liveCodes.scans')}`}</span>
+        </Tooltip>
+      ),
       key: 'counts',
       width: 110,
       align: 'right',
