@@ -13,6 +13,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { repoRoot, siyuBin, sleep, startServer, uniq, within } from './lib/server.mjs';
 import { consoleSteps, launchConsoleBrowser, ownServer, skipReason, webDist } from './lib/console.mjs';
 
@@ -343,6 +344,13 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await preview.elementHandle());
     await shot('item-codes');
     await page.keyboard.press('Escape');
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      batchRow.getByRole('button', { name: /CSV/ }).click(),
+    ]);
+    const rows = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    assert.equal(rows.length, 6, `a header and five codes: ${rows.join(' | ')}`);
+    assert.ok(rows.slice(1).every((row) => row.includes('/s/')), rows.join(' | '));
 
     // A mass send to a demo segment reports who was left out.
     const segments = await api('GET', '/segments?limit=1');

@@ -108,6 +108,9 @@ export interface DownloadedFile {
   blob: Blob;
   /** From `Content-Disposition`, when the server names the file. */
   filename: string | null;
+  /** 202 when the server is still preparing the file: ask again after `retryAfter` seconds. */
+  status: number;
+  retryAfter?: number;
 }
 
 function filenameOf(disposition: string | null): string | null {
@@ -128,7 +131,13 @@ export async function requestFile(path: string, query?: Query): Promise<Download
     if (response.status === 401) listeners.forEach((listener) => listener());
     throw error;
   }
-  return { blob: await response.blob(), filename: filenameOf(response.headers.get('Content-Disposition')) };
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  return {
+    blob: await response.blob(),
+    filename: filenameOf(response.headers.get('Content-Disposition')),
+    status: response.status,
+    ...(retryAfter > 0 ? { retryAfter } : {}),
+  };
 }
 
 export const api = {

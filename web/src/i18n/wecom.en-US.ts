@@ -226,6 +226,8 @@ export const wecomEnUS: Record<keyof typeof wecomZhCN, string> = {
   'itemCodes.createdBy': 'By',
   'itemCodes.csv': 'CSV',
   'itemCodes.zip': 'ZIP (with QR images)',
+  'itemCodes.preparing': 'Packing {count} codes; the download starts when it is ready…',
+  'itemCodes.stillPreparing': 'Still packing; click download again later',
   'itemCodes.codes': 'Codes',
   'itemCodes.code': 'Code',
   'itemCodes.preview': 'QR preview',

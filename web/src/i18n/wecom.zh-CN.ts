@@ -220,6 +220,8 @@ export const wecomZhCN = {
   'itemCodes.createdBy': '创建人',
   'itemCodes.csv': 'CSV',
   'itemCodes.zip': 'ZIP（含二维码）',
+  'itemCodes.preparing': '正在打包 {count} 个码，完成后自动下载…',
+  'itemCodes.stillPreparing': '仍在打包，请稍后再点下载',
   'itemCodes.codes': '码列表',
   'itemCodes.code': '码',
   'itemCodes.preview': '二维码预览',

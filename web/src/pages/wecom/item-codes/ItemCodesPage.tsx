@@ -30,6 +30,9 @@ import { useT } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { EmptyState, PagedTable } from '../shared';
 
+/** How often a download asks again for an export being prepared (about ten minutes). */
+const MAX_EXPORT_POLLS = 120;
+
 function saveBlob(blob: Blob, filename: string) {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
@@ -51,11 +54,23 @@ export default function ItemCodesPage() {
   const [creating, setCreating] = useState(false);
   const [viewing, setViewing] = useState<ItemCodeBatch | null>(null);
 
+  // A large batch's ZIP is prepared in the background: the API answers 202 until it is ready.
   const download = async (batch: ItemCodeBatch, kind: 'csv' | 'zip') => {
+    const key = `download-${batch.id}-${kind}`;
     try {
-      const file = await wecomApi.downloadItemCodes(batch.id, kind);
-      saveBlob(file.blob, file.filename ?? `item-codes-${batch.id}.${kind}`);
+      for (let attempt = 0; attempt < MAX_EXPORT_POLLS; attempt += 1) {
+        const file = await wecomApi.downloadItemCodes(batch.id, kind);
+        if (file.status !== 202) {
+          message.destroy(key);
+          saveBlob(file.blob, file.filename ?? `item-codes-${batch.id}.${kind}`);
+          return;
+        }
+        message.loading({ key, content: t('itemCodes.preparing', { count: format.number(batch.count) }), duration: 0 });
+        await new Promise((resolve) => window.setTimeout(resolve, (file.retryAfter ?? 5) * 1000));
+      }
+      message.warning({ key, content: t('itemCodes.stillPreparing') });
     } catch (reason) {
+      message.destroy(key);
       message.error(describeError(toApiError(reason), t));
     }
   };
