@@ -459,6 +459,11 @@ http::Response WecomSim::Handle(http::Request& request) {
         http::Response r = route->handler(request);
         r.route = route->spec.pattern;
         return r;
+    } catch (const nlohmann::json::type_error& e) {
+        // body.value(key, default) with a value of another type: the caller's mistake.
+        return http::Response::Json(
+            400, http::ErrorBody("invalid_argument", std::string("a field of the body has the wrong type: ") + e.what(),
+                                 "", ""));
     } catch (const std::exception& e) {
         return http::Response::Json(500, http::ErrorBody("internal", e.what(), "", ""));
     }

@@ -481,8 +481,9 @@ void AddControlRoutes(SimCore* core, http::Router* router) {
         [core](SimGroup& g, const Json& body) -> std::variant<Fields, http::Response> {
             std::string who = body.value("external_userid", body.value("userid", ""));
             if (who.empty()) return SimBadRequest("external_userid", "external_userid is required");
-            int join_scene = body.value("join_scene", 1);
-            if (join_scene < 1 || join_scene > 3) return SimBadRequest("join_scene", "join_scene must be 1, 2 or 3");
+            int64_t join_scene = 1;
+            http::Response error;
+            if (!IntField(body, "join_scene", 1, 3, &join_scene, &error)) return error;
             std::string invitor = body.value("invitor", join_scene == 3 ? "" : g.owner);
             bool is_staff = core->FindStaff(who) != nullptr;
             if (!is_staff && !core->FindContact(who)) return SimNotFound("no customer or staff " + who);
@@ -492,7 +493,7 @@ void AddControlRoutes(SimCore* core, http::Router* router) {
             if (static_cast<int>(g.members.size()) >= g.member_limit) {
                 return SimConflict("group " + g.chat_id + " is full (" + std::to_string(g.member_limit) + ")");
             }
-            g.members.push_back({who, is_staff ? 1 : 2, core->NowSeconds(), join_scene, invitor});
+            g.members.push_back({who, is_staff ? 1 : 2, core->NowSeconds(), static_cast<int>(join_scene), invitor});
             // The callback's JoinScene: 0 invited by a member (directly or by link), 3 scanned the QR code.
             return Fields{{"UpdateDetail", "add_member"},
                           {"JoinScene", join_scene == 3 ? "3" : "0"},
@@ -506,8 +507,9 @@ void AddControlRoutes(SimCore* core, http::Router* router) {
         [](SimGroup& g, const Json& body) -> std::variant<Fields, http::Response> {
             std::string who = body.value("external_userid", body.value("userid", ""));
             if (who.empty()) return SimBadRequest("external_userid", "external_userid is required");
-            int quit_scene = body.value("quit_scene", 0);
-            if (quit_scene < 0 || quit_scene > 1) return SimBadRequest("quit_scene", "quit_scene must be 0 or 1");
+            int64_t quit_scene = 0;
+            http::Response error;
+            if (!IntField(body, "quit_scene", 0, 1, &quit_scene, &error)) return error;
             if (who == g.owner) return SimConflict("the owner cannot leave; transfer or dismiss the group");
             auto before = g.members.size();
             std::erase_if(g.members, [&](const SimGroupMember& m) { return m.userid == who; });
