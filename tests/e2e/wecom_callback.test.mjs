@@ -1,67 +1,23 @@
 // WeCom connection and callbacks: settings with secrets that never come back, URL verification
-// and event delivery encrypted here with node:crypto (independently of the server's code), the
-// inbox (async processing, duplicates), every rejection, and `siyu wecom decrypt|encrypt`.
+// and event delivery encrypted with node:crypto (lib/wecom.mjs, independently of the server's
+// code), the inbox (async processing, duplicates), every rejection, `siyu wecom decrypt|encrypt`.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startServer, runCli, loginOk, api, expectError, expectOk, randomPassword, uniq, CREATED } from './lib/server.mjs';
 import {
-  startServer,
-  runCli,
-  loginOk,
-  api,
-  expectError,
-  expectOk,
-  randomPassword,
-  uniq,
-  sleep,
-  CREATED,
-} from './lib/server.mjs';
-
-// WXBizMsgCrypt, written from the protocol description.
-function aesKey(encodingAesKey) {
-  return Buffer.from(encodingAesKey + '=', 'base64');
-}
-
-function wxEncrypt(encodingAesKey, receiveId, message) {
-  const key = aesKey(encodingAesKey);
-  const body = Buffer.from(message, 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length);
-  let plain = Buffer.concat([crypto.randomBytes(16), length, body, Buffer.from(receiveId, 'utf8')]);
-  const pad = 32 - (plain.length % 32);
-  plain = Buffer.concat([plain, Buffer.alloc(pad, pad)]);
-  const cipher = crypto.createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
-}
-
-function wxDecrypt(encodingAesKey, encrypted) {
-  const key = aesKey(encodingAesKey);
-  const decipher = crypto.createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  decipher.setAutoPadding(false);
-  let plain = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
-  plain = plain.subarray(0, plain.length - plain[plain.length - 1]);
-  const n = plain.readUInt32BE(16);
-  return { message: plain.subarray(20, 20 + n).toString('utf8'), receiveId: plain.subarray(20 + n).toString('utf8') };
-}
-
-function wxSign(token, timestamp, nonce, encrypted) {
-  return crypto.createHash('sha1').update([token, timestamp, nonce, encrypted].sort().join('')).digest('hex');
-}
-
-function postBody(corpId, encrypted) {
-  return `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt>` +
-    '<AgentID><![CDATA[1000002]]></AgentID></xml>';
-}
-
-function query(params) {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
-    .join('&');
-}
+  wxEncrypt,
+  wxDecrypt,
+  wxSign,
+  callbackBody,
+  queryString as query,
+  signedCallback,
+  deliverCallback,
+  eventually,
+} from './lib/wecom.mjs';
 
 function probeXml(corpId, marker) {
   return `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>` +
@@ -83,20 +39,10 @@ describe('WeCom callbacks', () => {
   const put = (p, body, auth = owner) => api(srv.baseUrl, 'PUT', p, { ...auth, body });
 
   // Sends an encrypted event as WeCom does and answers the response.
-  function deliver(xmlBody, params, tenant = tenantId) {
-    return api(srv.baseUrl, 'POST', `/wecom/callback/${tenant}?${query(params)}`, {
-      rawBody: xmlBody,
-      headers: { 'content-type': 'text/xml' },
-    });
-  }
+  const deliver = (xmlBody, params, tenant = tenantId) => deliverCallback(srv.baseUrl, tenant, xmlBody, params);
 
-  function encryptedDelivery(message, { receiveId = corpId, signWith = token } = {}) {
-    const encrypted = wxEncrypt(encodingAesKey, receiveId, message);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = String(crypto.randomInt(1e9));
-    const params = { msg_signature: wxSign(signWith, timestamp, nonce, encrypted), timestamp, nonce };
-    return { body: postBody(corpId, encrypted), params, encrypted };
-  }
+  const encryptedDelivery = (message, { receiveId = corpId, signWith = token } = {}) =>
+    signedCallback(message, { token, aesKey: encodingAesKey, corpId, receiveId, signWith, agentId: 1000002 });
 
   async function inbox() {
     return expectOk(await get('/api/v1/wecom/inbox?limit=200'));
@@ -107,14 +53,12 @@ describe('WeCom callbacks', () => {
     return s.pending + s.done + s.failed;
   }
 
-  async function waitForRow(marker) {
-    for (let i = 0; i < 400; i++) {
+  function waitForRow(marker) {
+    return eventually(`inbox row ${marker} to be processed`, async () => {
       const s = await inbox();
       const row = s.recent.find((r) => r.fields.Marker === marker);
-      if (row && row.status !== 'pending') return { row, inbox: s };
-      await sleep(50);
-    }
-    throw new Error(`inbox row ${marker} was not processed`);
+      return row && row.status !== 'pending' ? { row, inbox: s } : null;
+    }, 400, 50);
   }
 
   before(async () => {
@@ -264,7 +208,7 @@ describe('WeCom callbacks', () => {
     const ts = garbled.params.timestamp;
     const nonce = garbled.params.nonce;
     err = expectError(
-      await deliver(postBody(corpId, flipped), { msg_signature: wxSign(token, ts, nonce, flipped), timestamp: ts, nonce }),
+      await deliver(callbackBody(corpId, flipped, 1000002), { msg_signature: wxSign(token, ts, nonce, flipped), timestamp: ts, nonce }),
       400,
       'invalid_argument',
     );

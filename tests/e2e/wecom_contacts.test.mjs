@@ -5,62 +5,22 @@
 // loss alert, corp tags arriving from WeCom, statistics, and a guide who sees their own customers.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
-import readline from 'node:readline';
+import { startServer, loginOk, api, expectError, expectOk, randomPassword, uniq, CREATED } from './lib/server.mjs';
 import {
-  startServer,
-  siyuBin,
-  loginOk,
-  api,
-  expectError,
-  expectOk,
-  randomPassword,
-  uniq,
-  sleep,
-  within,
-  CREATED,
-} from './lib/server.mjs';
+  SIM_DEFAULTS,
+  connectSimulator,
+  deliverCallback,
+  eventually,
+  inboxSettled as settled,
+  signedCallback,
+  syncStaff,
+} from './lib/wecom.mjs';
 
-const CORP = 'wwsim000000000001';
-const CONTACT_SECRET = 'sim-contact-secret';
-const AGENT_SECRET = 'sim-agent-secret';
-const TOKEN = 'simtoken';
-const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
-
-// WXBizMsgCrypt for the one callback this test writes itself (a stale one).
-function wxEncrypt(message) {
-  const key = Buffer.from(AES_KEY + '=', 'base64');
-  const body = Buffer.from(message, 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length);
-  let plain = Buffer.concat([crypto.randomBytes(16), length, body, Buffer.from(CORP, 'utf8')]);
-  const pad = 32 - (plain.length % 32);
-  plain = Buffer.concat([plain, Buffer.alloc(pad, pad)]);
-  const cipher = crypto.createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
-}
-
-function wxSign(timestamp, nonce, encrypted) {
-  return crypto.createHash('sha1').update([TOKEN, timestamp, nonce, encrypted].sort().join('')).digest('hex');
-}
-
-/** Polls `fn` until it answers something truthy. */
-async function eventually(what, fn, tries = 600, pause = 50) {
-  let last;
-  for (let i = 0; i < tries; i++) {
-    last = await fn();
-    if (last) return last;
-    await sleep(pause);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const CORP = SIM_DEFAULTS.corpId;
 
 describe('WeCom contacts, live codes and loss alerts', () => {
   let srv;
   let sim;
-  let simUrl;
   let owner;
   let tenantId;
   const staffIds = {};
@@ -68,19 +28,9 @@ describe('WeCom contacts, live codes and loss alerts', () => {
   const get = (p, auth = owner) => api(srv.baseUrl, 'GET', p, auth);
   const post = (p, body, auth = owner) => api(srv.baseUrl, 'POST', p, { ...auth, body });
   const patch = (p, body, auth = owner) => api(srv.baseUrl, 'PATCH', p, { ...auth, body });
-  const simPost = async (p, body = {}) => {
-    const r = await api(simUrl, 'POST', p, { body });
-    assert.ok(r.status < 300, `${p}: ${r.status} ${r.text}`);
-    return r.body;
-  };
-  const simState = async () => expectOk(await api(simUrl, 'GET', '/sim/state'));
-
-  async function inboxSettled() {
-    return eventually('the inbox to settle', async () => {
-      const s = expectOk(await get('/api/v1/wecom/inbox?limit=50'));
-      return s.pending === 0 ? s : null;
-    });
-  }
+  const simPost = (p, body) => sim.post(p, body);
+  const simState = () => sim.state();
+  const inboxSettled = () => settled(srv.baseUrl, owner);
 
   async function customerOf(externalUserid) {
     return eventually(`a customer for ${externalUserid}`, async () => {
@@ -99,43 +49,16 @@ describe('WeCom contacts, live codes and loss alerts', () => {
   before(async () => {
     srv = await startServer();
     owner = { cookie: await loginOk(srv.baseUrl, srv.adminEmail, srv.adminPassword) };
-    const me = expectOk(await get('/api/v1/auth/me'));
-    tenantId = me.tenant?.id ?? me.tenant_id;
-    sim = spawn(siyuBin, ['wecom-sim', '--port', '0', '--callback-url', `${srv.baseUrl}/wecom/callback/${tenantId}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = readline.createInterface({ input: sim.stdout });
-    const first = await within(new Promise((resolve) => lines.once('line', resolve)), 30_000, null);
-    const m = /^wecom-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first ?? '');
-    assert.ok(m, `wecom-sim printed ${first}`);
-    simUrl = m[1];
-    expectOk(await api(srv.baseUrl, 'PUT', '/api/v1/wecom/config', {
-      ...owner,
-      body: {
-        corp_id: CORP,
-        contact_secret: CONTACT_SECRET,
-        agent_secret: AGENT_SECRET,
-        agent_id: 1000002,
-        token: TOKEN,
-        encoding_aes_key: AES_KEY,
-        api_base_url: simUrl,
-      },
-    }), CREATED);
+    ({ sim, tenantId } = await connectSimulator(srv.baseUrl, owner));
   });
 
   after(async () => {
-    if (sim && sim.exitCode === null) {
-      const exited = new Promise((resolve) => sim.once('exit', resolve));
-      sim.kill('SIGTERM');
-      await within(exited, 10_000);
-    }
+    if (sim) await sim.stop();
     if (srv) await srv.stop();
   });
 
   test('staff come from WeCom and are linked to stores', async () => {
-    for (const [userid, name] of [['zhang', '张三'], ['li', '李四'], ['wang', '王五']]) {
-      await simPost('/sim/staff', { userid, name, department: [1] });
-    }
-    const sync = expectOk(await post('/api/v1/wecom/staff/sync', {}));
+    const sync = await syncStaff(srv.baseUrl, owner, sim, [['zhang', '张三'], ['li', '李四'], ['wang', '王五']]);
     assert.equal(sync.created, 3);
     const list = expectOk(await get('/api/v1/wecom/staff?limit=50'));
     for (const s of list.data) staffIds[s.userid] = s.id;
@@ -204,7 +127,7 @@ describe('WeCom contacts, live codes and loss alerts', () => {
     assert.equal(code.staff.length, 2);
     const state = await simState();
     for (const member of code.staff) {
-      assert.match(member.qr_code, new RegExp(`^${simUrl}/qr/`));
+      assert.match(member.qr_code, new RegExp(`^${sim.url}/qr/`));
       const way = state.contact_ways.find((w) => w.config_id === member.config_id);
       assert.ok(way, `contact way ${member.config_id} in the simulator`);
       assert.equal(way.state, `lc${code.id}`);
@@ -295,14 +218,8 @@ describe('WeCom contacts, live codes and loss alerts', () => {
       '<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType>' +
       `<UserID><![CDATA[li]]></UserID><ExternalUserID><![CDATA[${added.external_userid}]]></ExternalUserID>` +
       `<State><![CDATA[lc${code.id}]]></State><WelcomeCode><![CDATA[stale-welcome-code]]></WelcomeCode></xml>`;
-    const encrypted = wxEncrypt(xml);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = String(crypto.randomInt(1e9));
-    const q = `msg_signature=${wxSign(timestamp, nonce, encrypted)}&timestamp=${timestamp}&nonce=${nonce}`;
-    const res = await api(srv.baseUrl, 'POST', `/wecom/callback/${tenantId}?${q}`, {
-      rawBody: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`,
-      headers: { 'content-type': 'text/xml' },
-    });
+    const d = signedCallback(xml, { token: SIM_DEFAULTS.token, aesKey: SIM_DEFAULTS.aesKey, corpId: CORP });
+    const res = await deliverCallback(srv.baseUrl, tenantId, d.body, d.params);
     assert.equal(res.status, 200, res.text);
     const dead = await eventually('the late welcome message among the dead letters', async () => {
       const list = expectOk(await get('/api/v1/outbox?status=dead&limit=100'));

@@ -4,45 +4,24 @@
 // PNG / SVG / CSV / ZIP), and an on-the-job transfer where one customer accepts and one refuses.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { startServer, siyuBin, loginOk, api, expectError, expectOk, sleep, within, CREATED } from './lib/server.mjs';
-
-const CORP = 'wwsim000000000001';
-const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
-
-async function eventually(what, fn, tries = 600, pause = 50) {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(pause);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+import { startServer, loginOk, api, expectError, expectOk, CREATED } from './lib/server.mjs';
+import { connectSimulator, eventually, inboxSettled, syncStaff } from './lib/wecom.mjs';
 
 describe('WeCom groups, group live codes, per-item codes and transfers', () => {
   let srv;
   let sim;
-  let simUrl;
   let owner;
   const ext = {};
 
   const get = (p) => api(srv.baseUrl, 'GET', p, owner);
   const post = (p, body) => api(srv.baseUrl, 'POST', p, { ...owner, body });
-  const simPost = async (p, body = {}) => {
-    const r = await api(simUrl, 'POST', p, { body });
-    assert.ok(r.status < 300, `${p}: ${r.status} ${r.text}`);
-    return r.body;
-  };
-  const settled = () =>
-    eventually('the inbox to settle', async () => {
-      const s = expectOk(await get('/api/v1/wecom/inbox?limit=50'));
-      return s.pending === 0 ? s : null;
-    });
+  const simPost = (p, body) => sim.post(p, body);
+  const settled = () => inboxSettled(srv.baseUrl, owner);
   const groupByChat = async (chatId) => {
     const list = expectOk(await get('/api/v1/wecom/groups?limit=200'));
     return list.data.find((g) => g.chat_id === chatId);
@@ -54,35 +33,8 @@ describe('WeCom groups, group live codes, per-item codes and transfers', () => {
   before(async () => {
     srv = await startServer();
     owner = { cookie: await loginOk(srv.baseUrl, srv.adminEmail, srv.adminPassword) };
-    const me = expectOk(await get('/api/v1/auth/me'));
-    const tenantId = me.tenant?.id ?? me.tenant_id;
-    sim = spawn(siyuBin, ['wecom-sim', '--port', '0', '--callback-url', `${srv.baseUrl}/wecom/callback/${tenantId}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = readline.createInterface({ input: sim.stdout });
-    const first = await within(new Promise((resolve) => lines.once('line', resolve)), 30_000, null);
-    const m = /^wecom-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first ?? '');
-    assert.ok(m, `wecom-sim printed ${first}`);
-    simUrl = m[1];
-    expectOk(
-      await api(srv.baseUrl, 'PUT', '/api/v1/wecom/config', {
-        ...owner,
-        body: {
-          corp_id: CORP,
-          contact_secret: 'sim-contact-secret',
-          agent_secret: 'sim-agent-secret',
-          agent_id: 1000002,
-          token: 'simtoken',
-          encoding_aes_key: AES_KEY,
-          api_base_url: simUrl,
-        },
-      }),
-      CREATED,
-    );
-    for (const [userid, name] of [['zhang', '张三'], ['li', '李四']]) {
-      await simPost('/sim/staff', { userid, name, department: [1] });
-    }
-    expectOk(await post('/api/v1/wecom/staff/sync', {}));
+    ({ sim } = await connectSimulator(srv.baseUrl, owner));
+    await syncStaff(srv.baseUrl, owner, sim, [['zhang', '张三'], ['li', '李四']]);
     for (const name of ['a', 'b', 'c', 'd']) {
       ext[name] = (await simPost('/sim/add-contact', { userid: 'zhang', name: `客户${name}` })).external_userid;
     }
@@ -90,11 +42,7 @@ describe('WeCom groups, group live codes, per-item codes and transfers', () => {
   });
 
   after(async () => {
-    if (sim && sim.exitCode === null) {
-      const exited = new Promise((resolve) => sim.once('exit', resolve));
-      sim.kill('SIGTERM');
-      await within(exited, 10_000);
-    }
+    if (sim) await sim.stop();
     if (srv) await srv.stop();
   });
 
@@ -142,7 +90,7 @@ describe('WeCom groups, group live codes, per-item codes and transfers', () => {
     assert.equal(mine.data.length, 0);
     assert.equal(mine.history.length, 2);
     // A retried callback changes nothing.
-    const state = expectOk(await api(simUrl, 'GET', '/sim/state'));
+    const state = await sim.state();
     const lastCallback = state.callbacks.at(-1);
     assert.equal(lastCallback.change_type, 'update');
     await simPost(`/sim/callbacks/${lastCallback.id}/resend`, {});

@@ -4,23 +4,12 @@
 // messages per customer per month (the fifth send leaves the customer out and says so).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import readline from 'node:readline';
-import { startServer, siyuBin, loginOk, api, expectError, expectOk, sleep, within, CREATED } from './lib/server.mjs';
-
-async function eventually(what, fn, tries = 600, pause = 50) {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(pause);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+import { startServer, loginOk, api, expectError, expectOk, CREATED } from './lib/server.mjs';
+import { connectSimulator, eventually, inboxSettled, syncStaff } from './lib/wecom.mjs';
 
 describe('WeCom mass send', () => {
   let srv;
   let sim;
-  let simUrl;
   let owner;
   const ext = {};
   const customers = {};
@@ -29,16 +18,8 @@ describe('WeCom mass send', () => {
 
   const get = (p) => api(srv.baseUrl, 'GET', p, owner);
   const post = (p, body) => api(srv.baseUrl, 'POST', p, { ...owner, body });
-  const simPost = async (p, body = {}) => {
-    const r = await api(simUrl, 'POST', p, { body });
-    assert.ok(r.status < 300, `${p}: ${r.status} ${r.text}`);
-    return r.body;
-  };
-  const settled = () =>
-    eventually('the inbox to settle', async () => {
-      const s = expectOk(await get('/api/v1/wecom/inbox?limit=50'));
-      return s.pending === 0 ? s : null;
-    });
+  const simPost = (p, body) => sim.post(p, body);
+  const settled = () => inboxSettled(srv.baseUrl, owner);
   const segmentOf = async (name, rule, size) => {
     const seg = expectOk(await post('/api/v1/segments', { name, rule }), CREATED);
     await eventually(`segment ${name} to hold ${size}`, async () => {
@@ -59,35 +40,8 @@ describe('WeCom mass send', () => {
   before(async () => {
     srv = await startServer();
     owner = { cookie: await loginOk(srv.baseUrl, srv.adminEmail, srv.adminPassword) };
-    const me = expectOk(await get('/api/v1/auth/me'));
-    const tenantId = me.tenant?.id ?? me.tenant_id;
-    sim = spawn(siyuBin, ['wecom-sim', '--port', '0', '--callback-url', `${srv.baseUrl}/wecom/callback/${tenantId}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = readline.createInterface({ input: sim.stdout });
-    const first = await within(new Promise((resolve) => lines.once('line', resolve)), 30_000, null);
-    const m = /^wecom-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first ?? '');
-    assert.ok(m, `wecom-sim printed ${first}`);
-    simUrl = m[1];
-    expectOk(
-      await api(srv.baseUrl, 'PUT', '/api/v1/wecom/config', {
-        ...owner,
-        body: {
-          corp_id: 'wwsim000000000001',
-          contact_secret: 'sim-contact-secret',
-          agent_secret: 'sim-agent-secret',
-          agent_id: 1000002,
-          token: 'simtoken',
-          encoding_aes_key: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-          api_base_url: simUrl,
-        },
-      }),
-      CREATED,
-    );
-    for (const [userid, name] of [['zhang', '张三'], ['li', '李四']]) {
-      await simPost('/sim/staff', { userid, name, department: [1] });
-    }
-    expectOk(await post('/api/v1/wecom/staff/sync', {}));
+    ({ sim } = await connectSimulator(srv.baseUrl, owner));
+    await syncStaff(srv.baseUrl, owner, sim, [['zhang', '张三'], ['li', '李四']]);
     ext.a = (await simPost('/sim/add-contact', { userid: 'zhang', name: '客户A' })).external_userid;
     ext.b = (await simPost('/sim/add-contact', { userid: 'li', name: '客户B' })).external_userid;
     await settled();
@@ -107,11 +61,7 @@ describe('WeCom mass send', () => {
   });
 
   after(async () => {
-    if (sim && sim.exitCode === null) {
-      const exited = new Promise((resolve) => sim.once('exit', resolve));
-      sim.kill('SIGTERM');
-      await within(exited, 10_000);
-    }
+    if (sim) await sim.stop();
     if (srv) await srv.stop();
   });
 
@@ -154,7 +104,7 @@ describe('WeCom mass send', () => {
     assert.match(first.text, new RegExp(`${srv.baseUrl.replace(/[.:/]/g, '\\$&')}/l/[0-9A-Za-z]{8}`));
     assert.match(first.attachments[0].link.url, /\/l\/[0-9A-Za-z]{8}$/);
     assert.equal(first.links.length, 2);
-    const state = expectOk(await api(simUrl, 'GET', '/sim/state'));
+    const state = await sim.state();
     const template = state.templates.find((t) => t.msgid === first.chunks[0].msgid);
     assert.ok(template, 'the simulator holds the template');
 
@@ -196,7 +146,7 @@ describe('WeCom mass send', () => {
     assert.equal(fifth.target_count, 1);
     assert.equal(fifth.chunks.length, 1);
     assert.equal(fifth.chunks[0].userid, 'li');
-    const state = expectOk(await api(simUrl, 'GET', '/sim/state'));
+    const state = await sim.state();
     const template = state.templates.find((t) => t.msgid === fifth.chunks[0].msgid);
     assert.ok(JSON.stringify(template).includes(ext.b));
     assert.ok(!JSON.stringify(template).includes(ext.a));

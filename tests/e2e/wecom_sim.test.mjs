@@ -1,13 +1,11 @@
 // The WeCom simulator on its own: `siyu wecom-sim` against a small callback receiver that checks
-// signatures and decrypts exactly as WXBizMsgCrypt prescribes, written here with node:crypto
-// only, independently of siyu's C++ implementation.
+// signatures and decrypts exactly as WXBizMsgCrypt prescribes, with the node:crypto implementation
+// of lib/wecom.mjs, independently of siyu's C++ implementation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import http from 'node:http';
-import readline from 'node:readline';
-import { siyuBin, api, within } from './lib/server.mjs';
+import { api } from './lib/server.mjs';
+import { startSimulator, wxDecrypt, wxSign } from './lib/wecom.mjs';
 
 const TOKEN = 'e2etoken';
 const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
@@ -30,23 +28,8 @@ function plain(xml, tag) {
   return m ? m[1] : null;
 }
 
-function signature(timestamp, nonce, encrypt) {
-  return crypto.createHash('sha1').update([TOKEN, timestamp, nonce, encrypt].sort().join('')).digest('hex');
-}
-
-/** AES-256-CBC, IV = first 16 key bytes, PKCS#7 to 32; 16 random + 4-byte length + msg + corp id. */
-function decrypt(encrypt) {
-  const key = Buffer.from(`${AES_KEY}=`, 'base64');
-  assert.equal(key.length, 32);
-  const decipher = crypto.createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  decipher.setAutoPadding(false);
-  const padded = Buffer.concat([decipher.update(Buffer.from(encrypt, 'base64')), decipher.final()]);
-  const pad = padded[padded.length - 1];
-  assert.ok(pad >= 1 && pad <= 32, `padding ${pad}`);
-  const content = padded.subarray(16, padded.length - pad);
-  const length = content.readUInt32BE(0);
-  return { message: content.subarray(4, 4 + length).toString('utf8'), receiveId: content.subarray(4 + length).toString('utf8') };
-}
+const signature = (timestamp, nonce, encrypt) => wxSign(TOKEN, timestamp, nonce, encrypt);
+const decrypt = (encrypt) => wxDecrypt(AES_KEY, encrypt);
 
 before(async () => {
   receiver = http.createServer((req, res) => {
@@ -66,22 +49,15 @@ before(async () => {
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${receiver.address().port}/wecom/callback/7`;
 
-  sim = spawn(siyuBin, ['wecom-sim', '--port', '0', '--corp-id', CORP, '--contact-secret', SECRET, '--token', TOKEN,
-    '--aes-key', AES_KEY, '--callback-url', receiverUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = readline.createInterface({ input: sim.stdout });
-  const first = await within(new Promise((resolve) => lines.once('line', resolve)), 30_000, null);
-  assert.ok(first, 'wecom-sim printed no address');
-  const m = /^wecom-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
-  assert.ok(m, first);
-  simUrl = m[1];
+  sim = await startSimulator({
+    callbackUrl: receiverUrl,
+    args: ['--corp-id', CORP, '--contact-secret', SECRET, '--token', TOKEN, '--aes-key', AES_KEY],
+  });
+  simUrl = sim.url;
 });
 
 after(async () => {
-  if (sim && sim.exitCode === null) {
-    const exited = new Promise((resolve) => sim.once('exit', resolve));
-    sim.kill('SIGTERM');
-    await within(exited, 10_000);
-  }
+  if (sim) await sim.stop();
   await new Promise((resolve) => receiver.close(resolve));
 });
 
@@ -96,9 +72,8 @@ async function wecom(path, body) {
   return (await api(simUrl, 'POST', `/cgi-bin/${path}?access_token=${t}`, { body })).body;
 }
 
-async function sim_(path, body = {}) {
-  return api(simUrl, 'POST', path, { body });
-}
+// The control API's full answer (some tests look at refusals).
+const sim_ = (path, body = {}) => sim.request('POST', path, body);
 
 test('gettoken checks the secret; tokens expire; calls without a token are refused', async () => {
   const bad = await api(simUrl, 'GET', `/cgi-bin/gettoken?corpid=${CORP}&corpsecret=wrong`);
