@@ -1,6 +1,7 @@
 // Tenant isolation: one tenant's credentials never read, change or delete another tenant's rows.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
   startServer,
   login,
@@ -15,6 +16,7 @@ import {
   uniq,
   CREATED,
 } from './lib/server.mjs';
+import { connectSimulator, eventually, inboxSettled, syncStaff } from './lib/wecom.mjs';
 
 describe('tenant isolation', () => {
   let srv;
@@ -25,6 +27,8 @@ describe('tenant isolation', () => {
   let owner2;
   let key2;
   let cred2;
+  let sim;
+  let hooks;
   const one = {};
   const two = {};
 
@@ -143,6 +147,92 @@ describe('tenant isolation', () => {
       };
     }
 
+    // WeCom objects of tenant 1, made as a user would through the simulator, for the
+    // /api/v1/wecom/... {id} routes; a webhook subscription and its test delivery (an outbox
+    // message) for /api/v1/webhooks/{id} and /api/v1/outbox/{id}.
+    {
+      const c = as(owner1);
+      const settled = () => inboxSettled(srv.baseUrl, owner1);
+      ({ sim } = await connectSimulator(srv.baseUrl, owner1));
+      await syncStaff(srv.baseUrl, owner1, sim, [['zhang', '张三'], ['li', '李四']]);
+      const staff = expectOk(await c.get('/api/v1/wecom/staff?limit=50')).data;
+      const staffId = (userid) => staff.find((x) => x.userid === userid).id;
+      const created = expectOk(
+        await c.post('/api/v1/wecom/live-codes', { name: `${mark1} poster`, channel: 'poster', staff_ids: [staffId('zhang')] }),
+        CREATED,
+      );
+      const liveCode = await eventually(`live code ${created.id} QR codes`, async () => {
+        const code = expectOk(await c.get(`/api/v1/wecom/live-codes/${created.id}`));
+        return code.sync_status === 'ready' ? code : null;
+      });
+      const scan = await sim.post('/sim/scan', { config_id: liveCode.staff[0].config_id, name: `${mark1} scanned` });
+      const customer = await eventually(`a customer for ${scan.external_userid}`, async () => {
+        const r = await c.get(`/api/v1/customers/lookup?type=wecom_external_userid&value=${scan.external_userid}`);
+        return r.status === 200 ? r.body : null;
+      });
+      await eventually('the owner row', async () => expectOk(await c.get(`/api/v1/customers/${customer.id}/owners`)).data.length > 0);
+      const chat = await sim.post('/sim/groups', { owner: 'zhang', name: `${mark1} group`, members: [scan.external_userid] });
+      const chatId = chat.chat_id;
+      await settled();
+      const group = expectOk(await c.get('/api/v1/wecom/groups?limit=200')).data.find((g) => g.chat_id === chatId);
+      assert.ok(group, `group ${chatId} arrived`);
+      const groupCode = expectOk(
+        await c.post('/api/v1/wecom/group-live-codes', {
+          name: `${mark1} group poster`,
+          groups: [{ group_id: group.id, qr_url: 'https://img.example/g1.png' }],
+        }),
+        CREATED,
+      );
+      const batch = expectOk(
+        await c.post('/api/v1/wecom/item-code-batches', { name: `${mark1} box`, count: 1, target_url: 'https://shop.example/box' }),
+        CREATED,
+      );
+      const itemCode = expectOk(await c.get(`/api/v1/wecom/item-code-batches/${batch.id}/codes`)).data[0].code;
+      const transfer = expectOk(
+        await c.post('/api/v1/wecom/transfers', {
+          kind: 'on_job',
+          handover_userid: 'zhang',
+          takeover_userid: 'li',
+          external_userids: [scan.external_userid],
+        }),
+        CREATED,
+      );
+      const segment = expectOk(
+        await c.post('/api/v1/segments', { name: `${mark1} wecom`, rule: { identifier: 'exists', type: 'wecom' } }),
+        CREATED,
+      );
+      await eventually(`segment ${segment.id} to hold the scanned customer`, async () =>
+        expectOk(await c.get(`/api/v1/segments/${segment.id}`)).size === 1);
+      const massSend = expectOk(
+        await c.post('/api/v1/wecom/mass-sends', { name: `${mark1} news`, segment_id: segment.id, text: 'hi' }),
+        CREATED,
+      );
+
+      hooks = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(204).end());
+      });
+      await new Promise((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+      const webhook = expectOk(
+        await c.post('/api/v1/webhooks', { url: `http://127.0.0.1:${hooks.address().port}/hooks`, events: ['identify'] }),
+        CREATED,
+      );
+      const delivery = await c.post(`/api/v1/webhooks/${webhook.id}/test`);
+      assert.equal(delivery.status, 202, JSON.stringify(delivery.body));
+      await settled();
+      one.wecom = {
+        staff: { id: staffId('zhang') },
+        'live-codes': { id: liveCode.id },
+        groups: { id: group.id },
+        'group-live-codes': { id: groupCode.id },
+        'item-code-batches': { id: batch.id, params: { code: itemCode } },
+        transfers: { id: transfer.id },
+        'mass-sends': { id: massSend.id },
+      };
+      one.webhook = webhook.id;
+      one.outbox = delivery.body.id;
+    }
+
     const t = srv.cli(['tenant', 'add', '--name', `Tenant Two ${mark2}`]);
     assert.equal(t.code, 0, t.stderr);
     t2 = Number(cliValue(t.stdout, 'tenant_id'));
@@ -160,6 +250,8 @@ describe('tenant isolation', () => {
   });
 
   after(async () => {
+    if (sim) await sim.stop();
+    if (hooks) await new Promise((resolve) => hooks.close(resolve));
     if (srv) await srv.stop();
   });
 
@@ -185,6 +277,8 @@ describe('tenant isolation', () => {
       stores: { id: one.store.id, theirs: two.stores.map((s) => s.id), body: { name: 'hijacked' } },
       users: { id: one.user.id, theirs: two.users.map((u) => u.id), body: { name: 'hijacked' } },
       'api-keys': { id: one.key.id, theirs: two.keys.map((k) => k.id), body: { name: 'hijacked' } },
+      webhooks: { id: one.webhook, theirs: [], body: { active: false } },
+      outbox: { id: one.outbox, theirs: [], body: {} },
     };
     const uncovered = [];
     const problems = [];
@@ -203,6 +297,14 @@ describe('tenant isolation', () => {
         }
         target = { id, theirs: [], body: { name: 'hijacked' } };
       }
+      if (resource === 'wecom') {
+        const row = one.wecom[p.split('/')[4]];
+        if (row === undefined) {
+          uncovered.push(`${method} ${p}`);
+          continue;
+        }
+        target = { id: row.id, params: row.params, theirs: [], body: { name: 'hijacked' } };
+      }
       if (!target) {
         const rows = await as(owner1).get(`/api/v1/${resource}?limit=1`);
         const id = rows.body?.data?.[0]?.id;
@@ -213,7 +315,8 @@ describe('tenant isolation', () => {
         target = { id, theirs: [], body: { name: 'hijacked' } };
       }
       assert.ok(!target.theirs.includes(target.id), `${resource}: tenant 1 id ${target.id} also exists in tenant 2`);
-      const concrete = p.replace(/\{[^}]+\}/g, String(target.id));
+      // Nested parameters ({code}) take tenant 1's value; every other one is the row's id.
+      const concrete = p.replace(/\{([^}]+)\}/g, (_, name) => String(target.params?.[name] ?? target.id));
       for (const [label, auth] of [['session', owner2], ['api key', key2]]) {
         const res = await api(srv.baseUrl, method, concrete, {
           ...auth,
@@ -231,6 +334,38 @@ describe('tenant isolation', () => {
     assert.equal((await api(srv.baseUrl, 'GET', '/api/v1/customers', { token: one.key.key })).status, 200, 'tenant 1 key no longer works');
   });
 
+  // The actions (refresh, retry, test) of the WeCom, webhook and outbox routes, with an empty body.
+  test("tenant 2 gets 404 for the POST actions on tenant 1's WeCom, webhook and outbox rows", async () => {
+    const docRes = await api(srv.baseUrl, 'GET', '/api/openapi.json');
+    const ops = openapiOperations(docRes.body).filter(
+      (o) => o.method === 'POST' && /^\/api\/v1\/(wecom|webhooks|outbox)\/.*\{[^}]+\}/.test(o.path),
+    );
+    const inboxRow = expectOk(await as(owner1).get('/api/v1/wecom/inbox?limit=1')).recent[0];
+    assert.ok(inboxRow, 'tenant 1 has an inbox row');
+    const ids = { ...Object.fromEntries(Object.entries(one.wecom).map(([k, v]) => [k, v.id])), inbox: inboxRow.id };
+    const before1 = await snapshotOne();
+    const problems = [];
+    const uncovered = [];
+    for (const { method, path: p } of ops) {
+      const [, , , resource, sub] = p.split('/');
+      const id = resource === 'wecom' ? ids[sub] : resource === 'webhooks' ? one.webhook : one.outbox;
+      if (id === undefined) {
+        uncovered.push(`${method} ${p}`);
+        continue;
+      }
+      const concrete = p.replace(/\{[^}]+\}/g, String(id));
+      for (const [label, auth] of [['session', owner2], ['api key', key2]]) {
+        const res = await api(srv.baseUrl, method, concrete, { ...auth, body: {} });
+        if (res.status !== 404 || res.body?.error?.code !== 'not_found') {
+          problems.push(`${label} ${method} ${concrete}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, [], "tenant 2 reached tenant 1's rows");
+    assert.deepEqual(uncovered, [], 'no tenant 1 row found to probe these routes with');
+    assert.deepEqual(await snapshotOne(), before1, 'tenant 1 rows changed');
+  });
+
   async function snapshotOne() {
     const c = as(owner1);
     const customer = (await c.get(`/api/v1/customers/${one.customer.id}`)).body;
@@ -238,7 +373,12 @@ describe('tenant isolation', () => {
     const user = (await c.get(`/api/v1/users/${one.user.id}`)).body;
     const keys = (await c.get('/api/v1/api-keys')).body.data.map(({ last_used_at, ...k }) => k);
     const customers = (await listAll(srv.baseUrl, '/api/v1/customers', owner1)).map((x) => x.id).sort();
-    return { customer, store, user, keys, customers };
+    const webhook = (await c.get(`/api/v1/webhooks/${one.webhook}`)).body;
+    const wecom = {};
+    for (const resource of ['staff', 'live-codes', 'group-live-codes']) {
+      wecom[resource] = (await c.get(`/api/v1/wecom/${resource}/${one.wecom[resource].id}`)).body;
+    }
+    return { customer, store, user, keys, customers, webhook, wecom };
   }
 
   test("tenant 2's lists never contain tenant 1 rows", async () => {
@@ -271,6 +411,30 @@ describe('tenant isolation', () => {
     for (const resource of ['customers', 'stores', 'users', 'api-keys']) {
       const rows = await listAll(srv.baseUrl, `/api/v1/${resource}`, owner1);
       assert.ok(!JSON.stringify(rows).includes(mark2), `${resource} of tenant 1 shows tenant 2 data`);
+    }
+  });
+
+  test("tenant 2's WeCom, webhook and outbox lists are empty while tenant 1 has rows", async () => {
+    const lists = [
+      'wecom/staff', 'wecom/live-codes', 'wecom/groups', 'wecom/group-live-codes', 'wecom/item-code-batches',
+      'wecom/transfers', 'wecom/mass-sends', 'wecom/customers', 'wecom/alerts', 'wecom/api-calls', 'webhooks', 'outbox',
+    ];
+    for (const resource of lists) {
+      const mine = expectOk(await as(owner1).get(`/api/v1/${resource}?limit=200`));
+      assert.ok(Array.isArray(mine.data), `${resource}: ${JSON.stringify(mine).slice(0, 200)}`);
+      for (const [label, auth] of [['session', owner2], ['api key', key2]]) {
+        const res = await as(auth).get(`/api/v1/${resource}?limit=200`);
+        const theirs = expectOk(res);
+        assert.deepEqual(theirs.data, [], `${label} ${resource} of tenant 2`);
+        assert.ok(!res.text.includes(mark1), `${label} ${resource} of tenant 2 shows tenant 1 data`);
+      }
+    }
+    assert.ok(expectOk(await as(owner1).get('/api/v1/wecom/inbox?limit=50')).recent.length > 0, 'tenant 1 inbox rows');
+    for (const auth of [owner2, key2]) {
+      const inbox = expectOk(await as(auth).get('/api/v1/wecom/inbox?limit=50'));
+      assert.deepEqual([inbox.recent, inbox.pending, inbox.done, inbox.failed], [[], 0, 0, 0], 'inbox of tenant 2');
+      const stats = expectOk(await as(auth).get('/api/v1/wecom/stats/live-codes'));
+      assert.deepEqual(stats.live_codes, [], 'live code statistics of tenant 2');
     }
   });
 
