@@ -61,21 +61,30 @@ std::optional<TimeMs> SecondsToMs(const Json& o, const char* key) {
     return v * 1000;
 }
 
+constexpr const char* kMemberColumns = "SELECT member_id, type, customer_id, unionid, name, join_time, join_scene, "
+                                       "invitor FROM wecom_group_members ";
+
+// A row selected with kMemberColumns.
+GroupMember MemberRow(const store::Statement& stmt) {
+    GroupMember m;
+    m.member_id = stmt.Text(0);
+    m.type = static_cast<int>(stmt.Int(1));
+    m.customer_id = stmt.OptInt(2);
+    m.unionid = stmt.OptText(3).value_or("");
+    m.name = stmt.OptText(4).value_or("");
+    m.join_time = stmt.OptInt(5);
+    m.join_scene = stmt.OptInt(6);
+    m.invitor = stmt.OptText(7).value_or("");
+    return m;
+}
+
 Status ReadMembers(store::Connection& c, int64_t group_id, std::map<std::string, GroupMember>* out) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT member_id, type, customer_id, unionid, name, join_time, "
-                                               "join_scene, invitor FROM wecom_group_members WHERE group_id = ?"));
+    SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kMemberColumns) + "WHERE group_id = ?"));
     stmt.Bind(1, group_id);
     return stmt.ForEachRow([&] {
-        GroupMember m;
-        m.member_id = stmt.Text(0);
-        m.type = static_cast<int>(stmt.Int(1));
-        m.customer_id = stmt.OptInt(2);
-        m.unionid = stmt.OptText(3).value_or("");
-        m.name = stmt.OptText(4).value_or("");
-        m.join_time = stmt.OptInt(5);
-        m.join_scene = stmt.OptInt(6);
-        m.invitor = stmt.OptText(7).value_or("");
-        (*out)[m.member_id] = std::move(m);
+        GroupMember m = MemberRow(stmt);
+        std::string id = m.member_id;
+        (*out)[id] = std::move(m);
     });
 }
 
@@ -415,22 +424,10 @@ Result<Group> Groups::GetByChatId(int64_t tenant_id, const std::string& chat_id)
 Result<std::vector<GroupMember>> Groups::Members(int64_t tenant_id, int64_t group_id) {
     std::vector<GroupMember> out;
     SIYU_RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT member_id, type, customer_id, unionid, name, join_time, "
-                                                   "join_scene, invitor FROM wecom_group_members WHERE tenant_id = ? "
-                                                   "AND group_id = ? ORDER BY join_time, member_id"));
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kMemberColumns) +
+                                                   "WHERE tenant_id = ? AND group_id = ? ORDER BY join_time, member_id"));
         stmt.Bind(1, tenant_id).Bind(2, group_id);
-        return stmt.ForEachRow([&] {
-            GroupMember m;
-            m.member_id = stmt.Text(0);
-            m.type = static_cast<int>(stmt.Int(1));
-            m.customer_id = stmt.OptInt(2);
-            m.unionid = stmt.OptText(3).value_or("");
-            m.name = stmt.OptText(4).value_or("");
-            m.join_time = stmt.OptInt(5);
-            m.join_scene = stmt.OptInt(6);
-            m.invitor = stmt.OptText(7).value_or("");
-            out.push_back(std::move(m));
-        });
+        return stmt.ForEachRow([&] { out.push_back(MemberRow(stmt)); });
     }));
     return out;
 }
