@@ -12,69 +12,18 @@
 // not built. Screenshots go to tests/e2e/screenshots/ (named wecom-NN-*.png).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { repoRoot, siyuBin, sleep, startServer, uniq, within } from './lib/server.mjs';
+import { sleep, startServer, uniq } from './lib/server.mjs';
 import { consoleSteps, launchConsoleBrowser, ownServer, skipReason, webDist } from './lib/console.mjs';
+import { SIM_DEFAULTS as SIM, startSimulator } from './lib/wecom.mjs';
 
 const DEMO_PASSWORD = 'siyu-demo-2026';
 const admin = { email: 'owner@demo.siyu.local', password: DEMO_PASSWORD };
 const guide = { email: 'guide.sh@demo.siyu.local', password: DEMO_PASSWORD };
-// The simulator's defaults (docs/wecom-simulator.md).
-const SIM = {
-  corpId: 'wwsim000000000001',
-  contactSecret: 'sim-contact-secret',
-  agentSecret: 'sim-agent-secret',
-  agentId: 1000002,
-  token: 'simtoken',
-  aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
 const POLL_MS = 200;
 const WAIT_MS = 20_000;
 
 const skip = !ownServer ? 'this test starts its own server and simulator (unset SIYU_BASE_URL)' : skipReason(admin);
-
-/** Starts `siyu wecom-sim --port 0` and reads its address from the first stdout line. */
-async function startSimulator() {
-  const proc = spawn(siyuBin, ['wecom-sim', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4096);
-  });
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  const firstLine = new Promise((resolve) => {
-    let out = '';
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /wecom-sim listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    });
-    proc.on('exit', () => resolve(null));
-  });
-  const baseUrl = await within(firstLine, 30_000, null);
-  if (!baseUrl) {
-    proc.kill('SIGKILL');
-    throw new Error(`siyu wecom-sim did not start\n--- stderr ---\n${stderr}`);
-  }
-  return {
-    baseUrl,
-    async call(method, path, body) {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: body ? { 'Content-Type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-    async stop() {
-      proc.kill('SIGTERM');
-      if ((await within(exited, 10_000, 'timeout')) === 'timeout') proc.kill('SIGKILL');
-    },
-  };
-}
 
 /** Polls `read` until `done(value)`, answering the last value (the caller asserts on it). */
 async function until(read, done, ms = WAIT_MS) {
@@ -127,7 +76,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     const me = await api('GET', '/auth/me');
     assert.equal(me.status, 200);
     const tenantId = me.body.tenant.id;
-    const simConfig = await sim.call('POST', '/sim/config', {
+    const simConfig = await sim.request('POST', '/sim/config', {
       callback_url: `${baseUrl}/wecom/callback/${tenantId}`,
     });
     assert.equal(simConfig.status, 200, JSON.stringify(simConfig.body));
@@ -143,7 +92,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     await page.getByTestId('aes-key-generate').click();
     assert.match(await form.locator('#encoding_aes_key').inputValue(), /^[A-Za-z0-9]{43}$/);
     await form.locator('#encoding_aes_key').fill(SIM.aesKey);
-    await form.locator('#api_base_url').fill(sim.baseUrl);
+    await form.locator('#api_base_url').fill(sim.url);
     await page.getByTestId('wecom-config-save').click();
     await page.getByTestId('encoding_aes_key-state').filter({ hasText: '已设置' }).waitFor();
     const callbackUrl = await page.getByTestId('wecom-callback-url').innerText();
@@ -155,7 +104,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     assert.equal(saved.status, 200);
     assert.equal(saved.body.corp_id, SIM.corpId);
     assert.equal(saved.body.contact_secret_set, true);
-    assert.equal(saved.body.api_base_url, sim.baseUrl);
+    assert.equal(saved.body.api_base_url, sim.url);
     assert.ok(!JSON.stringify(saved.body).includes(SIM.contactSecret), 'the API never answers a secret');
   });
 
@@ -166,7 +115,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
       return;
     }
     scrmReady = true;
-    const added = await sim.call('POST', '/sim/staff', { userid: staffUserid, name: staffName, department: [1] });
+    const added = await sim.request('POST', '/sim/staff', { userid: staffUserid, name: staffName, department: [1] });
     assert.equal(added.status, 200, JSON.stringify(added.body));
 
     await page.goto(`${baseUrl}/wecom/staff`);
@@ -222,7 +171,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
     ));
     const [member] = liveCode.staff;
     assert.equal(member.userid, staffUserid);
-    assert.ok(member.qr_code.startsWith(sim.baseUrl), member.qr_code);
+    assert.ok(member.qr_code.startsWith(sim.url), member.qr_code);
     const target = (await qr.getAttribute('src')) ?? (await qr.getAttribute('href'));
     assert.equal(target, member.qr_code, 'the page shows the QR code WeCom issued');
     assert.equal(await page.getByTestId('live-code-landing').innerText(), liveCode.landing_url);
@@ -235,7 +184,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
       t.skip('no live code was created');
       return;
     }
-    const scan = await sim.call('POST', '/sim/scan', { config_id: liveCode.staff[0].config_id, name: firstCustomer });
+    const scan = await sim.request('POST', '/sim/scan', { config_id: liveCode.staff[0].config_id, name: firstCustomer });
     assert.equal(scan.status, 200, JSON.stringify(scan.body));
     assert.equal(scan.body.callback?.status, 200, JSON.stringify(scan.body.callback));
 
@@ -266,7 +215,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
       t.skip('no live code was created');
       return;
     }
-    const scan = await sim.call('POST', '/sim/scan', { config_id: liveCode.staff[0].config_id, name: lostCustomer });
+    const scan = await sim.request('POST', '/sim/scan', { config_id: liveCode.staff[0].config_id, name: lostCustomer });
     assert.equal(scan.status, 200, JSON.stringify(scan.body));
     // The customer deletes the staff member once siyu has recorded the new contact.
     const added = await until(
@@ -277,7 +226,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
       added.data.some((o) => o.external_userid === scan.body.external_userid),
       `the new contact is recorded: ${JSON.stringify(added)}`,
     );
-    const deleted = await sim.call('POST', `/sim/contacts/${scan.body.external_userid}/delete-staff`, {
+    const deleted = await sim.request('POST', `/sim/contacts/${scan.body.external_userid}/delete-staff`, {
       userid: staffUserid,
     });
     assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
@@ -304,7 +253,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
 
     // A customer group created in WeCom arrives by callback.
     const groupName = uniq('E2E客户群');
-    const group = await sim.call('POST', '/sim/groups', {
+    const group = await sim.request('POST', '/sim/groups', {
       owner: staffUserid,
       name: groupName,
       members: [owned.external_userid],
@@ -381,7 +330,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
 
     // An on-the-job transfer of every customer to a second staff member.
     const second = uniq('wangfang');
-    assert.equal((await sim.call('POST', '/sim/staff', { userid: second, name: '王芳', department: [1] })).status, 200);
+    assert.equal((await sim.request('POST', '/sim/staff', { userid: second, name: '王芳', department: [1] })).status, 200);
     assert.equal((await api('POST', '/wecom/staff/sync')).status, 200);
     await page.goto(`${baseUrl}/wecom/transfers`);
     await page.getByTestId('transfer-create').click();
@@ -399,7 +348,7 @@ describe('console wecom', { skip, timeout: 300_000 }, () => {
       (tr) => tr.customers?.[0]?.status === 'waiting',
     );
     // The receiver is at their customer limit: WeCom reports it by callback and it can be retried.
-    const limit = await sim.call('POST', '/sim/transfers/complete', {
+    const limit = await sim.request('POST', '/sim/transfers/complete', {
       external_userid: owned.external_userid,
       handover_userid: staffUserid,
       status: 4,
