@@ -15,6 +15,7 @@
 #include "base/logging.h"
 #include "cli/command_support.h"
 #include "cli/demo_data.h"
+#include "cli/demo_wecom.h"
 #include "cli/gen_command.h"
 #include "cli/import_command.h"
 #include "cli/wecom_command.h"
@@ -119,11 +120,14 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
                       ? c.http_threads
                       : std::max(16, 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     auto db = OpenDatabase(c, c.db_readers > 0 ? c.db_readers : threads);
+    int64_t demo_tenant = 0;
     {
         auth::Accounts accounts(db.get(), c.auth_session_ttl_hours);
         Bootstrap(c, accounts);
         if (demo) {
-            PrintDemoSummary(Unwrap(LoadDemo(db.get(), &accounts, 3000, 20261122, c.admin_email), "demo"));
+            auto summary = Unwrap(LoadDemo(db.get(), &accounts, 3000, 20261122, c.admin_email), "demo");
+            PrintDemoSummary(summary);
+            demo_tenant = summary.tenant_id;
         }
     }
     engine::EventStore engine;
@@ -149,7 +153,14 @@ int Serve(const CommonFlags& flags, const std::vector<std::pair<std::string, std
     std::printf("siyu %s listening on http://%s:%d (data in %s, %d threads)\n", SIYU_VERSION, c.http_host.c_str(), port,
                 c.data_dir.c_str(), threads);
     std::fflush(stdout);
+    std::unique_ptr<DemoWecom> demo_wecom;
+    if (DemoWecomOptions o{.tenant_id = demo_tenant, .siyu_port = port}; demo && DemoWecomOptionsFromEnv(&o)) {
+        if (c.http_host != "0.0.0.0" && c.http_host != "::") o.siyu_host = c.http_host;
+        auth::Accounts accounts(db.get(), c.auth_session_ttl_hours);
+        demo_wecom = DemoWecom::Start(&accounts, o);
+    }
     server.Wait();
+    if (demo_wecom) demo_wecom->Stop();
     app.Shutdown();
     db->Close();
     spdlog::info("stopped cleanly");

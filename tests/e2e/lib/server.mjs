@@ -89,8 +89,9 @@ export function cliValue(output, name) {
 
 /**
  * Starts `siyu serve` and waits until GET /readyz answers 200.
- * Options: args (extra serve flags), env (extra environment), dataDir (use this directory
- * instead of a fresh temporary one; it is then left in place on stop), logLevel.
+ * Options: args (extra serve flags), env (extra environment; the demo's WeCom simulator is off
+ * unless env sets SIYU_DEMO_WECOM=1), dataDir (use this directory instead of a fresh temporary
+ * one; it is then left in place on stop), logLevel.
  */
 export async function startServer({ args = [], env = {}, dataDir: givenDataDir, logLevel = 'warn' } = {}) {
   if (!fs.existsSync(siyuBin)) {
@@ -105,6 +106,8 @@ export async function startServer({ args = [], env = {}, dataDir: givenDataDir, 
     ...process.env,
     SIYU_ADMIN_EMAIL: adminEmail,
     SIYU_ADMIN_PASSWORD: adminPassword,
+    // `--demo` drives an in-process WeCom simulator unless this is 0; tests opt in.
+    SIYU_DEMO_WECOM: '0',
     ...env,
   };
   const serveArgs = [
