@@ -1,6 +1,7 @@
 #include "api/routes.h"
 #include "api/segment_sync.h"
 #include "base/json_writer.h"
+#include "base/time.h"
 
 namespace siyu::api {
 
@@ -75,6 +76,76 @@ Result<http::Response> PutRfmSettings(Ctx& c) {
     return JsonResponse(200, RfmSettingsJson(s));
 }
 
+// The loyalty programme over a day range (tenant time zone): orders and net revenue per day, new
+// members per registration channel and members per tier. Store roles count their stores'
+// customers only, like the other overview figures.
+Result<http::Response> LoyaltyStats(Ctx& c) {
+    SIYU_ASSIGN_OR_RETURN(auto vis, c.Visibility());
+    SIYU_ASSIGN_OR_RETURN(DayRange range, ParseDayRange(c));
+    std::optional<std::string> stores;
+    if (vis.store_ids) stores = Json(*vis.store_ids).dump();
+    struct Day {
+        int64_t orders = 0, revenue = 0;
+    };
+    std::map<std::string, Day> per_day;
+    for (TimeMs t = range.from; t < range.to; t += 86'400'000) per_day[LocalDate(t, range.time_zone)];
+    int64_t orders = 0, revenue = 0, members_total = 0, members_new = 0;
+    Json by_channel = Json::array(), by_tier = Json::array();
+    // Members and orders of live customers the caller may see.
+    const std::string visible =
+        " JOIN customers x ON x.id = m.customer_id AND x.deleted_at IS NULL AND x.merged_into IS NULL AND (?2 IS NULL "
+        "OR x.store_id IN (SELECT value FROM json_each(?2)))";
+    SIYU_RETURN_IF_ERROR(c.svc.db->Read([&](store::Connection& conn) -> Status {
+        SIYU_ASSIGN_OR_RETURN(
+            auto order_rows,
+            conn.Prepare("SELECT m.completed_at, m.amount - m.refunded FROM loyalty_orders m" + visible +
+                         " WHERE m.tenant_id = ?1 AND m.completed_at >= ?3 AND "
+                         "m.completed_at < ?4"));
+        order_rows.Bind(1, c.tenant()).Bind(2, stores).Bind(3, range.from).Bind(4, range.to);
+        SIYU_RETURN_IF_ERROR(order_rows.ForEachRow([&] {
+            Day& day = per_day[LocalDate(order_rows.Int(0), range.time_zone)];
+            ++day.orders;
+            day.revenue += order_rows.Int(1);
+            ++orders;
+            revenue += order_rows.Int(1);
+        }));
+        SIYU_ASSIGN_OR_RETURN(auto channels,
+                              conn.Prepare("SELECT m.channel, count(*) FROM members m" + visible +
+                                           " WHERE m.tenant_id = ?1 AND m.registered_at >= ?3 AND m.registered_at < "
+                                           "?4 GROUP BY m.channel ORDER BY count(*) DESC, m.channel"));
+        channels.Bind(1, c.tenant()).Bind(2, stores).Bind(3, range.from).Bind(4, range.to);
+        SIYU_RETURN_IF_ERROR(channels.ForEachRow([&] {
+            members_new += channels.Int(1);
+            by_channel.push_back({{"channel", channels.Text(0)}, {"count", channels.Int(1)}});
+        }));
+        SIYU_ASSIGN_OR_RETURN(auto tiers,
+                              conn.Prepare("SELECT m.tier_id, t.name, t.level, count(*) FROM members m" + visible +
+                                           " LEFT JOIN tiers t ON t.id = m.tier_id WHERE m.tenant_id = "
+                                           "?1 GROUP BY m.tier_id ORDER BY t.level IS NULL, t.level"));
+        tiers.Bind(1, c.tenant()).Bind(2, stores);
+        return tiers.ForEachRow([&] {
+            members_total += tiers.Int(3);
+            by_tier.push_back({{"tier_id", tiers.OptInt(0) ? Json(*tiers.OptInt(0)) : Json(nullptr)},
+                               {"name", tiers.IsNull(1) ? Json(nullptr) : Json(tiers.Text(1))},
+                               {"level", tiers.OptInt(2) ? Json(*tiers.OptInt(2)) : Json(nullptr)},
+                               {"count", tiers.Int(3)}});
+        });
+    }));
+    Json by_day = Json::array();
+    for (const auto& [date, day] : per_day) {
+        by_day.push_back({{"date", date}, {"orders", day.orders}, {"revenue", day.revenue}});
+    }
+    return JsonResponse(200, {{"from", range.from_day},
+                              {"to", range.to_day},
+                              {"orders", orders},
+                              {"revenue", revenue},
+                              {"members_total", members_total},
+                              {"members_new", members_new},
+                              {"by_day", by_day},
+                              {"new_members_by_channel", by_channel},
+                              {"members_by_tier", by_tier}});
+}
+
 }  // namespace
 
 void AddAnalyticsRoutes(RouteTable& t) {
@@ -103,6 +174,14 @@ void AddAnalyticsRoutes(RouteTable& t) {
            .request_schema = "RfmSettings",
            .response_schema = "RfmSettings"},
           PutRfmSettings);
+    t.Api({.method = "GET",
+           .pattern = "/api/v1/stats/loyalty",
+           .summary = "Orders and revenue per day, new members per channel and members per tier (store roles: their "
+                      "stores)",
+           .tag = "Analytics",
+           .permission = "loyalty.read",
+           .query_params = {"from", "to"}},
+          LoyaltyStats);
     t.Api({.method = "GET",
            .pattern = "/api/v1/analytics/events",
            .summary = "Events and distinct customers per event name in a date range (tenant time zone)",

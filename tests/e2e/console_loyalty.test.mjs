@@ -1,7 +1,9 @@
 // Browser test of the console's loyalty area: the owner looks at the demo programme (members,
 // tiers, earning rules, the member card), creates a coupon template and issues it to a customer;
 // a guide on a phone-sized screen redeems the code in two clicks (查询, 核销), sees the second
-// attempt refused, and cannot open the programme's configuration pages.
+// attempt refused, and cannot open the programme's configuration pages. The owner opens a
+// member's points ledger and tier history from the member card; a store manager on a phone
+// works through the paid memberships about to end (付费会员到期) and opens the customer.
 //
 // Environment:
 //   SIYU_BASE_URL                          a server serving the console and /api/v1; without it the test
@@ -9,6 +11,7 @@
 //                                          the console is not built)
 //   SIYU_ADMIN_EMAIL, SIYU_ADMIN_PASSWORD  an owner or admin of the tenant (with SIYU_BASE_URL)
 //   SIYU_GUIDE_EMAIL, SIYU_GUIDE_PASSWORD  a guide of the tenant with one store (with SIYU_BASE_URL; else the demo guide)
+//   SIYU_MANAGER_EMAIL, SIYU_MANAGER_PASSWORD  a store manager of the tenant (with SIYU_BASE_URL; else the demo one)
 //   SIYU_CHROMIUM                          optional browser path (default /usr/bin/chromium)
 // Screenshots of every step go to tests/e2e/screenshots/ (named loyalty-NN-*.png).
 import { describe, test, before, after } from 'node:test';
@@ -25,6 +28,10 @@ const admin = ownServer
 const guide = ownServer
   ? { email: 'guide.sh@demo.siyu.local', password: DEMO_PASSWORD }
   : { email: process.env.SIYU_GUIDE_EMAIL, password: process.env.SIYU_GUIDE_PASSWORD };
+
+const manager = ownServer
+  ? { email: 'manager.sh@demo.siyu.local', password: DEMO_PASSWORD }
+  : { email: process.env.SIYU_MANAGER_EMAIL, password: process.env.SIYU_MANAGER_PASSWORD };
 
 const skip = skipReason(admin);
 
@@ -155,6 +162,122 @@ describe('console loyalty', { skip, timeout: 240_000 }, () => {
     assert.equal(refused.status, 403, 'the server refuses too');
     const menu = await page.locator('body').innerText();
     assert.ok(!menu.includes('积分规则'), 'the menu does not offer earning rules');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await logout();
+  });
+  test("the owner reads a member's points ledger and tier history from the member card", async () => {
+    await login(admin.email, admin.password);
+    const members = await api('GET', '/loyalty/members?limit=50');
+    assert.equal(members.status, 200);
+    // A member above the entry tier has at least one tier change to show.
+    const member = members.body.data.find((row) => row.tier_id && row.points > 0) ?? members.body.data[0];
+    assert.ok(member, 'the tenant has members');
+    const entries = await api('GET', `/loyalty/members/${member.customer_id}/points/entries?limit=20`);
+    assert.equal(entries.status, 200);
+    const history = await api('GET', `/loyalty/members/${member.customer_id}/tier-history`);
+    assert.equal(history.status, 200);
+
+    await page.goto(`${baseUrl}/customers/${member.customer_id}`);
+    await page.getByTestId('member-ledger').click();
+    const drawer = page.getByTestId('member-history');
+    if (entries.body.data.length) {
+      await drawer.getByTestId('ledger-table').waitFor();
+      const first = entries.body.data[0];
+      const row = drawer.locator(`[data-testid="ledger-table"] tr[data-row-key="${first.id}"]`);
+      await row.waitFor();
+      const text = await row.innerText();
+      assert.ok(text.includes(first.balance_after.toLocaleString('zh-CN')), `balance after in ${text}`);
+      if (entries.body.next_cursor) {
+        await drawer.getByRole('button', { name: '下一页' }).click();
+        await drawer
+          .locator(`[data-testid="ledger-table"] tr[data-row-key="${first.id}"]`)
+          .waitFor({ state: 'detached' });
+        await drawer.getByText('第 2 页').waitFor();
+      }
+    } else {
+      await drawer.getByTestId('ledger-empty').waitFor();
+    }
+    // The drawer has finished sliding in.
+    await page.waitForFunction(() => {
+      const panel = document.querySelector('.ant-drawer-open .ant-drawer-content-wrapper');
+      return panel && Math.abs(panel.getBoundingClientRect().right - window.innerWidth) < 1;
+    });
+    await page.waitForTimeout(300);
+    await shot('points-ledger');
+
+    await drawer.getByTestId('member-history-tiers').click();
+    await drawer.locator('[data-testid="tier-history-table"], [data-testid="tier-history-empty"]').first().waitFor();
+    if (history.body.data.length) {
+      const rows = drawer.locator('[data-testid="tier-history-table"] tbody tr.ant-table-row');
+      assert.equal(await rows.count(), history.body.data.length);
+      const reasons = {
+        upgrade: '升级',
+        downgrade: '降级',
+        manual: '手动设置',
+        import: '导入',
+      };
+      assert.ok((await rows.first().innerText()).includes(reasons[history.body.data[0].reason]));
+    }
+    await shot('tier-history');
+    await page.locator('.ant-drawer-open .ant-drawer-close').click();
+    await page.locator('.ant-drawer-open').waitFor({ state: 'detached' });
+  });
+
+  test('a store manager on a phone follows up the paid memberships about to end', async () => {
+    // The owner puts a short plan on sale; the manager sells it to one of the store's members.
+    const plan = await api('POST', '/loyalty/paid-plans', {
+      name: uniq('E2E五日卡'),
+      price: 990,
+      duration_days: 5,
+    });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    await logout();
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await login(manager.email, manager.password);
+    const members = await api('GET', '/loyalty/members?limit=20');
+    assert.equal(members.status, 200);
+    let buyer = null;
+    for (const row of members.body.data) {
+      const current = await api('GET', `/loyalty/members/${row.customer_id}/paid-membership`);
+      if (current.status === 200 && current.body.status !== 'active') {
+        buyer = row;
+        break;
+      }
+    }
+    assert.ok(buyer, "a member of the manager's stores without a paid membership");
+    const bought = await api('POST', `/loyalty/members/${buyer.customer_id}/paid-membership`, {
+      plan_id: plan.body.id,
+      order_id: uniq('E2E-PM-'),
+    });
+    assert.equal(bought.status, 201, JSON.stringify(bought.body));
+
+    await page.goto(`${baseUrl}/loyalty/paid-expiring`);
+    await page.getByTestId('expiring-days').getByText('3 天', { exact: true }).click();
+    const scoped = await api('GET', '/loyalty/paid-memberships/expiring?days=3');
+    if (!scoped.body.data.length) {
+      await page.getByTestId('expiring-empty').waitFor();
+      await shot('paid-expiring-empty');
+    }
+    await page.getByTestId('expiring-days').getByText('7 天', { exact: true }).click();
+    const item = page.getByTestId('expiring-item').filter({ hasText: buyer.member_no });
+    await item.waitFor();
+    assert.ok((await item.innerText()).includes(plan.body.name));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no sideways scrolling on a phone (${width}px)`);
+    await shot('paid-expiring');
+
+    const listed = await api('GET', '/loyalty/paid-memberships/expiring?days=7&limit=100');
+    assert.equal(listed.status, 200);
+    for (const row of listed.body.data.slice(0, 3)) {
+      const visible = await api('GET', `/customers/${row.customer_id}`);
+      assert.equal(visible.status, 200, "only the manager's stores' customers are listed");
+    }
+
+    await item.click();
+    await page.waitForURL((url) => url.pathname === `/customers/${buyer.customer_id}`);
+    await page.getByTestId('member-card').waitFor();
+    await shot('paid-expiring-customer');
     await page.setViewportSize({ width: 1280, height: 800 });
     await logout();
   });

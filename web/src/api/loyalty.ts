@@ -9,6 +9,7 @@ import type {
   Coupon,
   CouponStatus,
   EarningRule,
+  ExpiringPaidMember,
   EarningRuleInput,
   IssueResult,
   LoyaltySettings,
@@ -26,6 +27,7 @@ import type {
   RedeemResult,
   TemplateStatus,
   Tier,
+  TierChange,
   TierInput,
   TopupOffer,
   TopupOfferInput,
@@ -61,6 +63,7 @@ export const loyaltyApi = {
     api.post<MemberCard>(`${L}/members`, { customer_id: customerId, channel: 'store', store_id: storeId ?? undefined }),
   lookup: (by: { phone?: string; member_no?: string }) => api.get<MemberCard>(`${L}/members/lookup`, by),
   card: (customerId: number) => api.get<MemberCard>(`${L}/members/${customerId}`),
+  tierHistory: (customerId: number) => api.get<{ data: TierChange[] }>(`${L}/members/${customerId}/tier-history`),
   entries: (customerId: number, cursor: string | null, limit: number) =>
     api.get<Page<PointsEntry>>(`${L}/members/${customerId}/points/entries`, { cursor, limit }),
   adjust: (customerId: number, points: number, reason: string) =>
@@ -117,4 +120,7 @@ export const loyaltyApi = {
   createPlan: (input: PaidPlanInput) => api.post<PaidPlan>(`${L}/paid-plans`, input),
   updatePlan: (id: number, input: PaidPlanInput) => api.patch<PaidPlan>(`${L}/paid-plans/${id}`, input),
   withdrawPlan: (id: number) => api.delete(`${L}/paid-plans/${id}`),
+  /** Store roles get their stores' members only. */
+  expiringPaid: (days: number, cursor: string | null, limit: number) =>
+    api.get<Page<ExpiringPaidMember> & { days: number }>(`${L}/paid-memberships/expiring`, { days, cursor, limit }),
 };

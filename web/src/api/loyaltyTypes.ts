@@ -157,17 +157,52 @@ export interface MemberCard {
   paid_membership: { plan_id: number; plan: string; starts_at: string; ends_at: string; active: boolean } | null;
 }
 
+/** One movement of the points ledger (docs/loyalty.md, 积分流水), newest first. */
 export interface PointsEntry {
   id: number;
-  type: string;
-  points: number;
-  balance?: number;
-  reason?: string;
-  source_type?: string;
-  source_id?: string;
-  at?: string;
-  created_at?: string;
-  [key: string]: unknown;
+  type: PointsEntryType;
+  /** Change of the available balance (negative for spending, holds, expiry). */
+  amount: number;
+  held_delta: number;
+  debt_delta: number;
+  balance_after: number;
+  held_after: number;
+  debt_after: number;
+  reason: string;
+  /** order, refund, refund_restore, order_cash, rule, campaign, operator, mall, expiry, import, … */
+  source_type: string;
+  source_id: string;
+  operator: string;
+  ref_entry_id: number | null;
+  at: string;
+}
+
+export type PointsEntryType = 'earn' | 'redeem' | 'hold' | 'release' | 'reverse' | 'expire' | 'adjust' | 'transfer';
+
+/** One change of a member's tier, newest first. */
+export interface TierChange {
+  id: number;
+  from_tier_id: number | null;
+  from_tier: string | null;
+  to_tier_id: number | null;
+  to_tier: string | null;
+  /** upgrade, downgrade, manual, import */
+  reason: string;
+  /** The qualifying value at the change: points, or spend in 分 (tier_basis). */
+  value: number;
+  at: string;
+}
+
+/** A member whose paid membership ends within the asked days, soonest first. */
+export interface ExpiringPaidMember {
+  customer_id: number;
+  name: string;
+  member_no: string;
+  store_id: number | null;
+  plan_id: number;
+  plan_name: string;
+  ends_at: string;
+  days_left: number;
 }
 
 export type CouponType = 'cash_off' | 'threshold' | 'percent' | 'exchange' | 'free_shipping';

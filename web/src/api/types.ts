@@ -278,6 +278,19 @@ export interface OverviewStats {
   by_gender: Record<Gender, number>;
 }
 
+export interface LoyaltyStats {
+  from: string;
+  to: string;
+  /** Orders the loyalty programme recorded in the range, and their amount net of refunds (分). */
+  orders: number;
+  revenue: number;
+  members_total: number;
+  members_new: number;
+  by_day: { date: string; orders: number; revenue: number }[];
+  new_members_by_channel: { channel: string; count: number }[];
+  members_by_tier: { tier_id: number | null; name: string | null; level: number | null; count: number }[];
+}
+
 export const IDENTIFIER_TYPES = [
   'phone',
   'email',

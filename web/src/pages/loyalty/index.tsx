@@ -8,6 +8,7 @@ import { LOYALTY_PAGES, type LoyaltyPagePath } from './nav';
 
 const MembersPage = lazy(() => import('./members/MembersPage'));
 const RedeemPage = lazy(() => import('./redeem/RedeemPage'));
+const PaidExpiringPage = lazy(() => import('./paid-expiring/PaidExpiringPage'));
 const TiersPage = lazy(() => import('./tiers/TiersPage'));
 const RulesPage = lazy(() => import('./rules/RulesPage'));
 const CouponsPage = lazy(() => import('./coupons/CouponsPage'));
@@ -18,6 +19,7 @@ const SettingsPage = lazy(() => import('./settings/LoyaltySettingsPage'));
 const ROUTES: Record<LoyaltyPagePath, LazyExoticComponent<ComponentType>> = {
   members: MembersPage,
   redeem: RedeemPage,
+  'paid-expiring': PaidExpiringPage,
   tiers: TiersPage,
   rules: RulesPage,
   coupons: CouponsPage,

@@ -1,7 +1,8 @@
 import type { ChartOption } from '../../components/charts/EChart';
-import type { EventCount, OverviewStats } from '../../api/types';
+import type { EventCount, LifecycleStage, LoyaltyStats, OverviewStats } from '../../api/types';
 import { eventNameLabel } from '../../domain/events';
-import type { Translate } from '../../i18n';
+import type { Formatters } from '../../format';
+import type { MessageKey, Translate } from '../../i18n';
 
 const BLUE = '#1677ff';
 const GENDER_COLORS = { female: '#f759ab', male: '#1677ff', unknown: '#bfbfbf' };
@@ -146,6 +147,138 @@ export function eventsOption(rows: EventCount[], t: Translate, formatNumber: (n:
         barMaxWidth: 14,
         itemStyle: { color: TEAL, borderRadius: [0, 4, 4, 0] },
         label,
+      },
+    ],
+  };
+}
+
+const ORANGE = '#fa8c16';
+const CHANNEL_COLORS = ['#1677ff', '#36cfc9', '#73d13d', '#fadb14', '#ff7a45', '#9254de', '#f759ab', '#bfbfbf'];
+const KNOWN_CHANNELS = ['store', 'wechat', 'wecom', 'miniapp', 'web', 'app', 'import', 'api'];
+const STAGE_COLORS: Record<LifecycleStage, string> = {
+  prospect: '#bfbfbf',
+  registered: '#1677ff',
+  first_purchase: '#36cfc9',
+  repurchase: '#73d13d',
+  loyal: '#faad14',
+  dormant: '#ff7a45',
+};
+
+/** Orders (bars, left axis) and revenue net of refunds (line, right axis) per day. */
+export function ordersOption(stats: LoyaltyStats, t: Translate, format: Formatters): ChartOption {
+  return {
+    grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+    legend: { top: 0, left: 0, icon: 'roundRect' },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (
+        items: { seriesIndex: number; axisValue: string; value: number; marker: string; seriesName: string }[],
+      ) =>
+        [items[0]?.axisValue ?? '']
+          .concat(
+            items.map(
+              (item) =>
+                `${item.marker}${item.seriesName}: ${item.seriesIndex === 1 ? format.money(item.value) : format.number(item.value)}`,
+            ),
+          )
+          .join('<br/>'),
+    },
+    xAxis: {
+      type: 'category',
+      data: stats.by_day.map((day) => day.date.slice(5)),
+      axisTick: { show: false },
+    },
+    yAxis: [
+      { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
+      {
+        type: 'value',
+        splitLine: { show: false },
+        axisLabel: { formatter: (value: number) => format.money(value).replace(/\.00$/, '') },
+      },
+    ],
+    series: [
+      {
+        name: t('overview.orderCount'),
+        type: 'bar',
+        barMaxWidth: 14,
+        data: stats.by_day.map((day) => day.orders),
+        itemStyle: { color: BLUE, borderRadius: [3, 3, 0, 0] },
+      },
+      {
+        name: t('overview.revenue'),
+        type: 'line',
+        yAxisIndex: 1,
+        smooth: true,
+        smoothMonotone: 'x',
+        showSymbol: stats.by_day.length <= 31,
+        data: stats.by_day.map((day) => day.revenue),
+        itemStyle: { color: ORANGE },
+      },
+    ],
+  };
+}
+
+export function channelLabel(channel: string, t: Translate): string {
+  if (!channel) return t('overview.channel.unknown');
+  return KNOWN_CHANNELS.includes(channel) ? t(`overview.channel.${channel}` as MessageKey) : channel;
+}
+
+/** New members per registration channel, as a doughnut. */
+export function channelOption(stats: LoyaltyStats, t: Translate, formatNumber: (n: number) => string): ChartOption {
+  return {
+    tooltip: {
+      trigger: 'item',
+      formatter: ({ name, value, percent }: { name: string; value: number; percent: number }) =>
+        `${name}: ${formatNumber(value)} (${percent}%)`,
+    },
+    legend: { bottom: 0, icon: 'circle' },
+    series: [
+      {
+        type: 'pie',
+        radius: ['40%', '62%'],
+        center: ['50%', '45%'],
+        percentPrecision: 1,
+        itemStyle: { borderColor: '#fff', borderWidth: 2 },
+        label: { formatter: '{b} {d}%' },
+        data: stats.new_members_by_channel.map((row, index) => ({
+          name: channelLabel(row.channel, t),
+          value: row.count,
+          itemStyle: { color: CHANNEL_COLORS[index % CHANNEL_COLORS.length] },
+        })),
+      },
+    ],
+  };
+}
+
+/** Customers per lifecycle stage, in the order a customer moves through them. */
+export function lifecycleOption(
+  counts: { stage: LifecycleStage; count: number }[],
+  t: Translate,
+  formatNumber: (n: number) => string,
+): ChartOption {
+  return {
+    grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      valueFormatter: (value: number) => formatNumber(value),
+    },
+    xAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { type: 'dashed' } } },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: counts.map((c) => t(`lifecycle.${c.stage}`)),
+      axisTick: { show: false },
+    },
+    series: [
+      {
+        type: 'bar',
+        barMaxWidth: 24,
+        data: counts.map((c) => ({
+          value: c.count,
+          itemStyle: { color: STAGE_COLORS[c.stage], borderRadius: [0, 4, 4, 0] },
+        })),
+        label: { show: true, position: 'right', formatter: ({ value }: { value: number }) => formatNumber(value) },
       },
     ],
   };

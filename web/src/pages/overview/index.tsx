@@ -11,7 +11,8 @@ import { todayIn, useFormat } from '../../format';
 import { useAsync } from '../../hooks/useAsync';
 import { useT } from '../../i18n';
 import { hasPermission, isTenantWide, useSession } from '../../session/SessionContext';
-import { TierCard } from './TierCard';
+import { LifecycleCard } from './LifecycleCard';
+import { LoyaltyCards } from './LoyaltyCards';
 import { byStoreOption, eventsOption, genderOption, newByDayOption, TOP_EVENTS } from './charts';
 
 type Range = [Dayjs, Dayjs];
@@ -170,9 +171,8 @@ export default function OverviewPage() {
             {options ? <EChart option={options.gender} height={320} testId="chart-gender" /> : null}
           </ChartCard>
         </Col>
-        {isTenantWide(session) && hasPermission(session, 'loyalty.read') && hasPermission(session, 'segments.read') ? (
-          <TierCard />
-        ) : null}
+        {hasPermission(session, 'loyalty.read') ? <LoyaltyCards from={from} to={to} /> : null}
+        {hasPermission(session, 'segments.read') ? <LifecycleCard /> : null}
         {isTenantWide(session) ? <EventsCard from={from} to={to} /> : null}
       </Row>
     </>

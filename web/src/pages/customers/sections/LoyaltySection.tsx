@@ -18,7 +18,7 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { CrownOutlined } from '@ant-design/icons';
+import { CrownOutlined, HistoryOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { loyaltyApi } from '../../../api/loyalty';
 import type { MemberCard } from '../../../api/loyaltyTypes';
 import { applyFieldError, describeError } from '../../../components/errors';
@@ -28,6 +28,7 @@ import { toApiError, useAsync } from '../../../hooks/useAsync';
 import { useT } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { tierColor } from '../../loyalty/shared';
+import { MemberHistoryDrawer, type MemberHistoryTab } from './MemberHistoryDrawer';
 import type { CustomerSectionProps } from './types';
 
 /** Progress towards the next tier, in percent of its threshold. */
@@ -107,6 +108,7 @@ export function LoyaltySection({ customer }: CustomerSectionProps) {
   const { message } = App.useApp();
   const [adjusting, setAdjusting] = useState(false);
   const [registering, setRegistering] = useState(false);
+  const [history, setHistory] = useState<MemberHistoryTab | null>(null);
   const card = useAsync(
     () =>
       loyaltyApi.card(customer.id).catch((reason) => {
@@ -205,6 +207,18 @@ export function LoyaltySection({ customer }: CustomerSectionProps) {
               {t('memberCard.topTier')}
             </Typography.Text>
           )}
+          <div>
+            <Button
+              type="link"
+              size="small"
+              icon={<HistoryOutlined />}
+              style={{ paddingInline: 0 }}
+              onClick={() => setHistory('tiers')}
+              data-testid="member-tier-history"
+            >
+              {t('tierHistory.open')}
+            </Button>
+          </div>
         </Col>
         <Col xs={12} md={8}>
           <Statistic title={t('memberCard.points')} value={format.number(m.points)} valueStyle={{ fontSize: 22 }} />
@@ -218,6 +232,18 @@ export function LoyaltySection({ customer }: CustomerSectionProps) {
             {m.points_held ? ` · ${t('memberCard.held', { points: format.number(m.points_held) })}` : ''}
             {m.points_debt ? ` · ${t('memberCard.debt', { points: format.number(m.points_debt) })}` : ''}
           </Typography.Text>
+          <div>
+            <Button
+              type="link"
+              size="small"
+              icon={<UnorderedListOutlined />}
+              style={{ paddingInline: 0 }}
+              onClick={() => setHistory('points')}
+              data-testid="member-ledger"
+            >
+              {t('ledger.open')}
+            </Button>
+          </div>
         </Col>
         <Col xs={12} md={8}>
           <Statistic
@@ -266,6 +292,7 @@ export function LoyaltySection({ customer }: CustomerSectionProps) {
       ) : (
         <Typography.Text type="secondary">{t('memberCard.noCoupons')}</Typography.Text>
       )}
+      <MemberHistoryDrawer card={m} tab={history} onTabChange={setHistory} onClose={() => setHistory(null)} />
       <AdjustModal
         card={m}
         open={adjusting}
