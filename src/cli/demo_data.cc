@@ -865,7 +865,7 @@ Status CheckOutcome(const Result<loyalty::Outcome>& out, const char* what) {
 // and a paid plan, written through the loyalty services as an operator would.
 Result<DemoCoupons> AddDemoProgramme(loyalty::Loyalty& programme, int64_t tenant_id, const auth::Actor& ops,
                                      std::vector<int64_t>* mall_items, std::vector<int64_t>* offers,
-                                     int64_t* paid_plan) {
+                                     int64_t* paid_plan, int64_t* quarter_plan) {
     SIYU_RETURN_IF_ERROR(programme.exec().Write(tenant_id, [&](loyalty::Tx& tx) -> Status {
         loyalty::LoyaltySettings s;
         s.downgrade_grace_days = 30;
@@ -962,6 +962,12 @@ Result<DemoCoupons> AddDemoProgramme(loyalty::Loyalty& programme, int64_t tenant
     plan.benefits = std::vector<std::string>{"全年包邮", "每月 20 元券", "积分 1.5 倍", "专属顾问"};
     SIYU_ASSIGN_OR_RETURN(auto p, programme.paid().CreatePlan(tenant_id, plan, ops));
     *paid_plan = p.id;
+    plan.name = "黑金 PLUS 季卡";
+    plan.price = 5900;
+    plan.duration_days = 90;
+    plan.benefits = std::vector<std::string>{"季度包邮", "每月 10 元券", "积分 1.2 倍"};
+    SIYU_ASSIGN_OR_RETURN(auto q, programme.paid().CreatePlan(tenant_id, plan, ops));
+    *quarter_plan = q.id;
     return t;
 }
 
@@ -979,9 +985,10 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
     const auth::Actor& ops = users.at("operator@demo.siyu.local");
     std::vector<int64_t> mall_items, offers;
     int64_t paid_plan = 0;
+    int64_t quarter_plan = 0;
     clock.now = now - 370 * kDayMs;
     SIYU_ASSIGN_OR_RETURN(DemoCoupons coupons,
-                          AddDemoProgramme(programme, tenant_id, ops, &mall_items, &offers, &paid_plan));
+                          AddDemoProgramme(programme, tenant_id, ops, &mall_items, &offers, &paid_plan, &quarter_plan));
     SIYU_ASSIGN_OR_RETURN(auto ids, DemoCustomerIds(db, tenant_id, customers));
     Rng rng(seed ^ 0x6C6F79616C747921ULL);
 
@@ -1135,11 +1142,16 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
                 }
             }
             if (rng.Chance(4)) {
-                clock.now = now - static_cast<TimeMs>(rng.Below(300)) * kDayMs;
+                // One in five bought the quarter plan about 80 days ago, so theirs ends within days
+                // (the store managers' list of paid memberships about to end has work on it).
+                int64_t days_ago = static_cast<int64_t>(rng.Below(300));
+                const bool quarter = days_ago % 5 == 0;
+                if (quarter) days_ago = 80 + (days_ago / 5) % 10;
+                clock.now = now - days_ago * kDayMs;
                 if (clock.now <= m.at) clock.now = m.at + kHourMs;
                 loyalty::PurchaseInput in;
                 in.customer_id = m.id;
-                in.plan_id = paid_plan;
+                in.plan_id = quarter ? quarter_plan : paid_plan;
                 in.order_id = "P" + std::to_string(m.id);
                 SIYU_RETURN_IF_ERROR(CheckOutcome(programme.paid().Purchase(r, in), "paid membership"));
             }
