@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "base/crypto.h"
 #include "base/strings.h"
@@ -324,12 +326,45 @@ channels::Delivery MassSends::Deliver(const channels::OutboxMessage& message) {
     if (st.code() == StatusCode::kNotFound)
         return channels::Delivery::Fail("no mass send chunk " + std::to_string(chunk_id));
     if (!st.ok()) return channels::Delivery::Retry(st.message());
+    if (status == "submitting") {
+        // An earlier attempt stopped after it may have reached WeCom: sending again could message
+        // the customers twice, so the chunk is failed for an operator to check in WeCom.
+        const std::string unknown =
+            "interrupted while submitting to WeCom; check 客户群发 in WeCom before sending again";
+        st = db_->Write([&](store::Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE mass_send_chunks SET status = 'failed', error = ?, "
+                                                     "updated_at = ? WHERE id = ? AND status = 'submitting'"));
+            return up.Bind(1, unknown).Bind(2, Now()).Bind(3, chunk_id).Run();
+        });
+        if (!st.ok()) return channels::Delivery::Retry(st.message());
+        return channels::Delivery::Fail(unknown);
+    }
     if (status != "pending") return channels::Delivery::Done(Json{{"skipped", "chunk already " + status}});
+    // Claim the chunk before calling WeCom, so a redelivery after a crash never sends it twice.
+    bool claimed = false;
+    st = db_->Write([&](store::Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE mass_send_chunks SET status = 'submitting', updated_at = ? "
+                                                 "WHERE id = ? AND status = 'pending'"));
+        SIYU_RETURN_IF_ERROR(up.Bind(1, Now()).Bind(2, chunk_id).Run());
+        claimed = c.Changes() > 0;
+        return Status::Ok();
+    });
+    if (!st.ok()) return channels::Delivery::Retry(st.message());
+    if (!claimed) return channels::Delivery::Done(Json{{"skipped", "chunk taken by another delivery"}});
     Json body = {{"chat_type", "single"}, {"external_userid", externals}, {"sender", userid}};
     if (!text.empty()) body["text"] = {{"content", text}};
     if (attachments.is_array() && !attachments.empty()) body["attachments"] = attachments;
     auto answer = wecom_(tenant_id, "/cgi-bin/externalcontact/add_msg_template", body);
-    if (!answer.ok() && IsTransient(answer.status())) return channels::Delivery::Retry(answer.status().message());
+    if (!answer.ok() && IsTransient(answer.status())) {
+        // WeCom did not take it (busy, rate limited, unreachable): the chunk may go again.
+        Status back = db_->Write([&](store::Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE mass_send_chunks SET status = 'pending' WHERE id = ? AND "
+                                                     "status = 'submitting'"));
+            return up.Bind(1, chunk_id).Run();
+        });
+        if (!back.ok()) spdlog::warn("mass send chunk {}: {}", chunk_id, back.message());
+        return channels::Delivery::Retry(answer.status().message());
+    }
     std::vector<std::string> fail_list;
     if (answer.ok()) {
         if (auto fl = answer->find("fail_list"); fl != answer->end() && fl->is_array()) {
@@ -340,9 +375,9 @@ channels::Delivery MassSends::Deliver(const channels::OutboxMessage& message) {
     }
     std::string msgid = answer.ok() ? JsonString(*answer, "msgid") : "";
     TimeMs now = Now();
-    st = db_->Write([&](store::Connection& c) -> Status {
+    auto record = [&](store::Connection& c) -> Status {
         SIYU_ASSIGN_OR_RETURN(auto up, c.Prepare("UPDATE mass_send_chunks SET status = ?, msgid = ?, fail_list = ?, "
-                                                 "error = ?, updated_at = ? WHERE id = ? AND status = 'pending'"));
+                                                 "error = ?, updated_at = ? WHERE id = ? AND status = 'submitting'"));
         up.Bind(1, answer.ok() ? "created" : "failed").Bind(2, msgid).Bind(3, Json(fail_list).dump());
         if (answer.ok()) {
             up.BindNull(4);
@@ -370,13 +405,23 @@ channels::Delivery MassSends::Deliver(const channels::OutboxMessage& message) {
             SIYU_RETURN_IF_ERROR(unbump.Bind(1, tenant_id).Bind(2, customer).Bind(3, month).Run());
         }
         SIYU_ASSIGN_OR_RETURN(auto send, c.Prepare("UPDATE mass_sends SET status = CASE WHEN EXISTS (SELECT 1 FROM "
-                                                   "mass_send_chunks WHERE mass_send_id = ?1 AND status = 'pending') "
+                                                   "mass_send_chunks WHERE mass_send_id = ?1 AND status IN "
+                                                   "('pending', 'submitting')) "
                                                    "THEN 'sending' WHEN EXISTS (SELECT 1 FROM mass_send_chunks WHERE "
                                                    "mass_send_id = ?1 AND status = 'created') THEN 'sent' ELSE "
                                                    "'failed' END, updated_at = ?2 WHERE id = ?1"));
         return send.Bind(1, id).Bind(2, now).Run();
-    });
-    if (!st.ok()) return channels::Delivery::Retry(st.message());
+    };
+    // WeCom has the task now: record it, retrying only the write (never the send).
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        st = db_->Write(record);
+        if (st.ok()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+    }
+    if (!st.ok()) {
+        return channels::Delivery::Fail("WeCom accepted the chunk (msgid " + msgid + ") but recording it failed: " +
+                                        st.message());
+    }
     if (!answer.ok()) return channels::Delivery::Fail(answer.status().message());
     return channels::Delivery::Done(Json{{"msgid", msgid}, {"fail_list", fail_list}});
 }

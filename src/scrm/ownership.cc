@@ -97,7 +97,11 @@ Result<int64_t> Ownership::UpsertIn(Connection& c, int64_t tenant_id, const Owne
                                       "add_way = excluded.add_way, state = excluded.state, "
                                       "live_code_id = excluded.live_code_id, "
                                       "remark = coalesce(excluded.remark, customer_owners.remark), "
-                                      "status = 'active', ended_at = NULL"));
+                                      "status = 'active', ended_at = NULL "
+                                      // An add older than the relationship's end (a failed callback
+                                      // retried late) must not bring an ended relationship back.
+                                      "WHERE customer_owners.ended_at IS NULL OR "
+                                      "excluded.added_at >= customer_owners.ended_at"));
     SIYU_RETURN_IF_ERROR(s.Bind(1, tenant_id)
                              .Bind(2, r.customer_id)
                              .Bind(3, r.staff_id)

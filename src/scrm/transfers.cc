@@ -152,6 +152,18 @@ Result<Transfer> Transfers::Create(int64_t tenant_id, const TransferInput& in, c
             }
         }
         std::vector<std::string> chats = in.chat_ids;
+        // Only groups the handover staff member owns: a caller scoped to some stores must not
+        // move another store's groups by naming them.
+        for (size_t i = 0; i < chats.size(); ++i) {
+            SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT 1 FROM wecom_groups WHERE tenant_id = ? AND chat_id = ? "
+                                                    "AND owner_userid = ? AND status = 'active'"));
+            q.Bind(1, tenant_id).Bind(2, chats[i]).Bind(3, in.handover_userid);
+            SIYU_ASSIGN_OR_RETURN(bool owned, q.Step());
+            if (!owned) {
+                return Status::InvalidArgument("chat_ids[" + std::to_string(i) + "]",
+                                               "no active group " + chats[i] + " owned by " + in.handover_userid);
+            }
+        }
         if (in.include_groups && chats.empty()) {
             SIYU_ASSIGN_OR_RETURN(auto q, c.Prepare("SELECT chat_id FROM wecom_groups WHERE tenant_id = ? AND "
                                                     "owner_userid = ? AND status = 'active' ORDER BY id"));
@@ -316,7 +328,10 @@ channels::Delivery Transfers::Deliver(const channels::OutboxMessage& m) {
     std::string path;
     Json body;
     if (op == "groups") {
-        path = "/cgi-bin/externalcontact/groupchat/transfer";
+        // Groups of staff who have left go through groupchat/transfer; those of staff still
+        // employed through groupchat/onjob_transfer.
+        path = t->kind == "resigned" ? "/cgi-bin/externalcontact/groupchat/transfer"
+                                     : "/cgi-bin/externalcontact/groupchat/onjob_transfer";
         body = {{"chat_id_list", items}, {"new_owner", t->takeover_userid}};
     } else {
         path = t->kind == "resigned" ? "/cgi-bin/externalcontact/resigned/transfer_customer"

@@ -46,13 +46,16 @@ class TransfersTest : public ScrmTest {
                 return Json{{"errcode", 0}, {"customer", list}};
             };
         }
-        wecom_.handlers["/cgi-bin/externalcontact/groupchat/transfer"] = [](const Json& body) -> Result<Json> {
+        auto group_transfer = [](const Json& body) -> Result<Json> {
             Json failed = Json::array();
             for (const auto& c : body["chat_id_list"]) {
                 if (c == "wrBad") failed.push_back({{"chat_id", c}, {"errcode", 90500}, {"errmsg", "not owner"}});
             }
             return Json{{"errcode", 0}, {"failed_chat_list", failed}};
         };
+        // Staff who left: groupchat/transfer; staff still employed: groupchat/onjob_transfer.
+        wecom_.handlers["/cgi-bin/externalcontact/groupchat/transfer"] = group_transfer;
+        wecom_.handlers["/cgi-bin/externalcontact/groupchat/onjob_transfer"] = group_transfer;
         transfers_ = std::make_unique<Transfers>(db_.get(), wecom_.Fn(), outbox_.Fn(), nullptr);
         old_ = AddStaff("old");
         new_ = AddStaff("new");

@@ -33,7 +33,7 @@ describe('WeCom mass send', () => {
     const created = expectOk(await post('/api/v1/wecom/mass-sends', body), CREATED);
     return eventually(`mass send ${created.id} to go out`, async () => {
       const m = expectOk(await get(`/api/v1/wecom/mass-sends/${created.id}`));
-      return m.chunks.every((k) => k.status !== 'pending') ? m : null;
+      return m.chunks.every((k) => k.status !== 'pending' && k.status !== 'submitting') ? m : null;
     });
   };
 

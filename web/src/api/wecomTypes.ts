@@ -423,7 +423,7 @@ export interface MassSendChunk {
   staff_id: number | null;
   userid: string;
   target_count: number;
-  status: 'pending' | 'created' | 'failed';
+  status: 'pending' | 'submitting' | 'created' | 'failed';
   msgid: string | null;
   fail_list: string[];
   error: string | null;

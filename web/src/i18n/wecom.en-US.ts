@@ -271,6 +271,7 @@ export const wecomEnUS: Record<keyof typeof wecomZhCN, string> = {
   'massSends.emptyReadOnly': 'No mass sends yet',
   'massSends.msgid': 'Message id',
   'massSends.chunkStatus.pending': 'Pending',
+  'massSends.chunkStatus.submitting': 'Submitting',
   'massSends.chunkStatus.created': 'Submitted',
   'massSends.chunkStatus.failed': 'Failed',
 

@@ -264,6 +264,7 @@ export const wecomZhCN = {
   'massSends.emptyReadOnly': '还没有群发',
   'massSends.msgid': '消息 ID',
   'massSends.chunkStatus.pending': '待提交',
+  'massSends.chunkStatus.submitting': '提交中',
   'massSends.chunkStatus.created': '已提交',
   'massSends.chunkStatus.failed': '失败',
 
