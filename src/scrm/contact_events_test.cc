@@ -248,6 +248,20 @@ TEST_F(ContactEventsTest, ADeletionWithoutARelationshipRaisesNothing) {
     EXPECT_EQ(Count("SELECT count(*) FROM customers"), 0);
 }
 
+TEST_F(ContactEventsTest, AnAddRetriedAfterTheLossDoesNotReopenTheRelationship) {
+    InboxEvent add = Event(18, "add_external_contact", "zhang", "wmEXT7");
+    add.fields["CreateTime"] = std::to_string(wecom_.now / 1000 - 600);  // the add happened ten minutes ago
+    ASSERT_TRUE(events_->OnAdd(add).ok());
+    ASSERT_TRUE(events_->OnDelete(Event(19, "del_follow_user", "zhang", "wmEXT7")).ok());
+    // The same add processed again later (an operator retried a failed inbox row).
+    add.id = 20;
+    ASSERT_TRUE(events_->OnAdd(add).ok());
+    EXPECT_EQ(Count("SELECT count(*) FROM customer_owners WHERE external_userid = 'wmEXT7' AND status = 'active'"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM customer_owners WHERE external_userid = 'wmEXT7' AND "
+                    "status = 'deleted_by_customer'"),
+              1);
+}
+
 TEST_F(ContactEventsTest, AddingAgainAfterALossReopensTheRelationship) {
     ASSERT_TRUE(events_->OnAdd(Event(15, "add_external_contact", "zhang", "wmEXT6")).ok());
     ASSERT_TRUE(events_->OnDelete(Event(16, "del_follow_user", "zhang", "wmEXT6")).ok());
