@@ -105,6 +105,29 @@ TEST_F(MassSendTest, SplitsByEarliestOwnerAndCountsCustomersWithoutOwner) {
     for (const auto& chunk : got.chunks) EXPECT_FALSE(chunk.msgid.empty());
 }
 
+TEST_F(MassSendTest, AChunkInterruptedWhileSubmittingIsNeverSentAgain) {
+    int64_t a = AddStaff("alice");
+    int64_t c1 = AddCustomer("wm1");
+    Own(c1, a, "wm1", 100);
+    members_ = {c1};
+    auto m = Send("hello");
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    auto queued = outbox_.Take();
+    ASSERT_EQ(queued.size(), 1u);
+    // The process stopped after claiming the chunk and calling WeCom, before recording the answer.
+    Exec("UPDATE mass_send_chunks SET status = 'submitting'");
+    channels::OutboxMessage again;
+    again.tenant_id = queued[0].tenant_id;
+    again.kind = queued[0].kind;
+    again.payload = queued[0].payload;
+    auto d = sends_->Deliver(again);
+    EXPECT_EQ(static_cast<int>(d.kind), static_cast<int>(channels::Delivery::Kind::kFail));
+    EXPECT_EQ(wecom_.CallsTo("/cgi-bin/externalcontact/add_msg_template"), 0u);
+    auto got = sends_->Get(1, m->id).value();
+    ASSERT_EQ(got.chunks.size(), 1u);
+    EXPECT_EQ(got.chunks[0].status, "failed");
+}
+
 TEST_F(MassSendTest, ChunksOfTenThousandPerStaff) {
     int64_t a = AddStaff("alice");
     Exec(
