@@ -1,4 +1,5 @@
 #include "cli/demo_data.h"
+#include "cli/demo_rng.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -69,34 +70,7 @@ const char* const kChannels[] = {"门店扫码", "小程序", "公众号", "抖�
 const char* const kMobilePrefixes[] = {"133", "135", "136", "137", "138", "139", "150", "151", "152", "158",
                                        "159", "176", "177", "180", "181", "186", "187", "188", "189", "199"};
 
-// A small deterministic generator (SplitMix64): the same seed gives the same demo
-// everywhere, unlike the standard distributions.
-class Rng {
-  public:
-    explicit Rng(uint64_t seed) : state_(seed) {}
-    uint64_t Next() {
-        uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    uint64_t Below(uint64_t n) { return Next() % n; }
-    bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
-    std::string Token(size_t n) {
-        static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        std::string out;
-        for (size_t i = 0; i < n; ++i) out.push_back(kChars[Below(64)]);
-        return out;
-    }
-
-  private:
-    uint64_t state_;
-};
-
-template <typename T, size_t N>
-const T& Pick(Rng& rng, const T (&items)[N]) {
-    return items[rng.Below(N)];
-}
+using Rng = DemoRng;
 
 struct DemoProduct {
     const char* id;
@@ -177,7 +151,7 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
         h.views = static_cast<int>(views);
         h.orders = static_cast<int>(orders);
         for (uint64_t k = 0; k < views; ++k) {
-            const DemoProduct& p = Pick(rng, kProducts);
+            const DemoProduct& p = rng.Pick(kProducts);
             batch.push_back(message("track", "Product Viewed", at(views, k),
                                     {{"product_id", p.id},
                                      {"name", p.name},
@@ -187,7 +161,7 @@ Result<int> AddDemoEvents(store::Database* db, int64_t tenant_id, const std::vec
         }
         int64_t spent = 0;
         for (uint64_t k = 0; k < orders; ++k) {
-            const DemoProduct& p = Pick(rng, kProducts);
+            const DemoProduct& p = rng.Pick(kProducts);
             int64_t qty = 1 + static_cast<int64_t>(rng.Below(2));
             std::string order_id = "DEMO-" + std::to_string(i) + "-" + std::to_string(k);
             // Every demo order holds one product; its category is also on the order, so rules
@@ -484,7 +458,7 @@ class DemoTagPlanner {
             std::vector<std::string> concerns;
             concerns.push_back(skin == Skin::kOily ? "oil" : skin == Skin::kDry ? "hydration" : "brightening");
             static const char* const kConcerns[] = {"hydration", "oil", "brightening", "antiaging"};
-            const char* more = Pick(rng_, kConcerns);
+            const char* more = rng_.Pick(kConcerns);
             if (rng_.Chance(60) && more != concerns.front()) concerns.push_back(more);
             answers.push_back({"concerns", concerns});
             DemoTagStep step;
@@ -1030,7 +1004,7 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
                     o.at = at;
                     int lines = 1 + static_cast<int>(rng.Below(3));
                     for (int l = 0; l < lines; ++l) {
-                        const DemoProduct& p = Pick(rng, kProducts);
+                        const DemoProduct& p = rng.Pick(kProducts);
                         loyalty::OrderLine line{p.id, p.category, p.price, 1 + (rng.Chance(20) ? 1 : 0)};
                         o.amount += line.price * line.quantity;
                         o.lines.push_back(line);
@@ -1248,9 +1222,9 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         cdp::Customer c;
         bool female = rng.Chance(62);
         c.gender = rng.Chance(5) ? "unknown" : (female ? "female" : "male");
-        c.name = std::string(Pick(rng, kSurnames)) + (female ? Pick(rng, kGivenFemale) : Pick(rng, kGivenMale));
+        c.name = std::string(rng.Pick(kSurnames)) + (female ? rng.Pick(kGivenFemale) : rng.Pick(kGivenMale));
         char phone[16];
-        std::snprintf(phone, sizeof(phone), "+86%s%04d%04d", Pick(rng, kMobilePrefixes), i % 10000,
+        std::snprintf(phone, sizeof(phone), "+86%s%04d%04d", rng.Pick(kMobilePrefixes), i % 10000,
                       static_cast<int>(rng.Below(10000)));
         c.phone = phone;
         if (rng.Chance(75)) {
@@ -1271,7 +1245,7 @@ Result<DemoSummary> LoadDemo(store::Database* db, auth::Accounts* accounts, int 
         uint64_t days_ago = std::min(rng.Below(365), rng.Below(365));
         c.created_at = now - static_cast<TimeMs>(days_ago) * 86'400'000 - static_cast<TimeMs>(rng.Below(86'400'000));
         c.updated_at = c.created_at;
-        std::string channel = Pick(rng, kChannels);
+        std::string channel = rng.Pick(kChannels);
         nlohmann::json traits = {{"source", "demo"}, {"channel", channel}};
         if (c.store_id) {
             traits["city"] =

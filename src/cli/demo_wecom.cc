@@ -1,4 +1,5 @@
 #include "cli/demo_wecom.h"
+#include "cli/demo_rng.h"
 
 #include <spdlog/spdlog.h>
 
@@ -66,26 +67,7 @@ const char* const kGivenFemale[] = {"芳",   "娜",   "静",   "婷",   "雪",  
 const char* const kGivenMale[] = {"伟",   "强",   "磊",   "洋",   "杰",   "涛",   "浩然", "子轩", "宇航",
                                   "俊杰", "志强", "明辉", "文博", "天宇", "嘉豪", "一鸣", "思远"};
 
-// splitmix64: small, fast and the same on every platform.
-class Rng {
-  public:
-    explicit Rng(uint64_t seed) : state_(seed) {}
-    uint64_t Next() {
-        uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
-    bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
-    template <typename T, size_t N>
-    const T& Pick(const T (&items)[N]) {
-        return items[Below(N)];
-    }
-
-  private:
-    uint64_t state_;
-};
+using Rng = DemoRng;
 
 std::string Base36(uint64_t v) {
     const char* digits = "0123456789abcdefghijklmnopqrstuvwxyz";
