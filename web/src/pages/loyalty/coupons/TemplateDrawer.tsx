@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { App, Button, Col, DatePicker, Drawer, Flex, Form, Input, InputNumber, Radio, Row, Select, Switch } from 'antd';
+import { App, Col, DatePicker, Drawer, Flex, Form, Input, InputNumber, Radio, Row, Select, Switch } from 'antd';
 import type { Dayjs } from 'dayjs';
 import dayjs from 'dayjs';
 import { loyaltyApi } from '../../../api/loyalty';
@@ -10,6 +10,7 @@ import { toApiError } from '../../../hooks/useAsync';
 import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT } from '../../../i18n';
 import { CATEGORY_SUGGESTIONS, COUPON_TYPES, couponTypeKey, ListSelect, YuanInput } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 interface Values {
   name: string;
@@ -179,12 +180,7 @@ export function TemplateDrawer({ target, tiers, onClose, onSaved }: Props) {
       width={isMobile ? '100%' : 640}
       destroyOnHidden
       footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="template-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
+        <DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="template-save" />
       }
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="template-form">

@@ -33,6 +33,7 @@ import { useCursorPager } from '../../../hooks/useCursorPager';
 import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT, type MessageKey } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 const KINDS: readonly MallKind[] = ['gift', 'coupon', 'limited'];
 const KIND_COLORS: Record<MallKind, string> = { gift: 'magenta', coupon: 'red', limited: 'purple' };
@@ -106,14 +107,7 @@ function ItemDrawer({
       onClose={onClose}
       width={isMobile ? '100%' : 520}
       destroyOnHidden
-      footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()}>
-            {t('common.save')}
-          </Button>
-        </Flex>
-      }
+      footer={<DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} />}
     >
       <Form<MallItemInput> form={form} layout="vertical" onFinish={save}>
         <Form.Item

@@ -1,13 +1,11 @@
 import { useEffect, useState } from 'react';
 import {
   App,
-  Button,
   Checkbox,
   Col,
   DatePicker,
   Divider,
   Drawer,
-  Flex,
   Form,
   Input,
   InputNumber,
@@ -26,6 +24,7 @@ import { toApiError } from '../../../hooks/useAsync';
 import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT, type MessageKey } from '../../../i18n';
 import { CATEGORY_SUGGESTIONS, ListSelect, YuanInput } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 export const TRIGGERS: readonly BonusTrigger[] = ['registration', 'first_order', 'order', 'birthday', 'questionnaire'];
 const PERIODS: readonly CapPeriod[] = ['day', 'month', 'year', 'lifetime'];
@@ -204,14 +203,7 @@ export function RuleDrawer({ target, tiers, onClose, onSaved }: Props) {
       onClose={onClose}
       width={isMobile ? '100%' : 640}
       destroyOnHidden
-      footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="rule-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
-      }
+      footer={<DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="rule-save" />}
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="rule-form">
         <Form.Item

@@ -27,6 +27,7 @@ import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { ListSelect, YuanInput } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 type Editing = { kind: 'offer'; offer?: TopupOffer } | { kind: 'plan'; plan?: PaidPlan } | null;
 
@@ -106,14 +107,7 @@ function EditDrawer({ target, onClose, onSaved }: { target: Editing; onClose: ()
       onClose={onClose}
       width={isMobile ? '100%' : 480}
       destroyOnHidden
-      footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()}>
-            {t('common.save')}
-          </Button>
-        </Flex>
-      }
+      footer={<DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} />}
     >
       <Form<Values> form={form} layout="vertical" onFinish={save}>
         <Form.Item

@@ -13,6 +13,7 @@ import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { ListSelect, TierTag } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 interface Values {
   name: string;
@@ -81,14 +82,7 @@ function TierDrawer({
       onClose={onClose}
       width={isMobile ? '100%' : 520}
       destroyOnHidden
-      footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="tier-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
-      }
+      footer={<DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="tier-save" />}
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="tier-form">
         <Form.Item

@@ -27,6 +27,7 @@ import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { EmptyState, PagedTable } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 /** The entry new members are sent to: the first active group below the member limit. */
 function currentEntry(code: GroupLiveCode): GroupLiveCodeEntry | undefined {
@@ -230,14 +231,7 @@ function GroupLiveCodeDrawer({
       onClose={onClose}
       width={isMobile ? '100%' : 600}
       destroyOnHidden
-      footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()}>
-            {t('common.save')}
-          </Button>
-        </Flex>
-      }
+      footer={<DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} />}
     >
       <Form<Values> form={form} layout="vertical" onFinish={save}>
         <Form.Item name="name" label={t('groupCodes.name')} rules={required}>

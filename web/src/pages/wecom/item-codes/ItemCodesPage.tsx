@@ -29,6 +29,7 @@ import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { EmptyState, PagedTable } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 /** How often a download asks again for an export being prepared (about ten minutes). */
 const MAX_EXPORT_POLLS = 120;
@@ -245,12 +246,7 @@ function BatchDrawer({
       onClose={onClose}
       width={isMobile ? '100%' : 520}
       footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="item-batch-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
+        <DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="item-batch-save" />
       }
     >
       <Form<BatchValues>

@@ -1,20 +1,5 @@
 import { useEffect, useState } from 'react';
-import {
-  App,
-  Button,
-  Col,
-  DatePicker,
-  Divider,
-  Drawer,
-  Flex,
-  Form,
-  Input,
-  InputNumber,
-  Radio,
-  Row,
-  Select,
-  Switch,
-} from 'antd';
+import { App, Col, DatePicker, Divider, Drawer, Form, Input, InputNumber, Radio, Row, Select, Switch } from 'antd';
 import type { Dayjs } from 'dayjs';
 import dayjs from 'dayjs';
 import { loyaltyApi } from '../../../api/loyalty';
@@ -41,6 +26,7 @@ import {
   type AttachmentValues,
 } from '../attachments';
 import { StaffSelect } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 interface Values {
   name: string;
@@ -171,12 +157,7 @@ export function LiveCodeDrawer({ target, onClose, onSaved }: Props) {
       width={isMobile ? '100%' : 680}
       destroyOnHidden
       footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="live-code-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
+        <DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="live-code-save" />
       }
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="live-code-form">

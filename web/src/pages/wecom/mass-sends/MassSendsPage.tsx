@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { Alert, App, Button, Card, Drawer, Flex, Form, Input, Select, Tag } from 'antd';
+import { Alert, App, Button, Card, Drawer, Form, Input, Select, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { PlusOutlined } from '@ant-design/icons';
 import { Link, useNavigate } from 'react-router-dom';
@@ -16,6 +16,7 @@ import { useT, type MessageKey } from '../../../i18n';
 import { useCan } from '../../../session/SessionContext';
 import { applyAttachmentError, AttachmentsEditor, toMessageAttachment, type AttachmentValues } from '../attachments';
 import { EmptyState, PagedTable } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 export const MASS_SEND_COLORS: Record<MassSend['status'], string> = {
   scheduled: 'default',
@@ -193,12 +194,7 @@ function MassSendDrawer({
       onClose={onClose}
       width={isMobile ? '100%' : 560}
       footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="mass-send-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
+        <DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="mass-send-save" />
       }
     >
       <Form<Values> form={form} layout="vertical" onFinish={save} data-testid="mass-send-form">

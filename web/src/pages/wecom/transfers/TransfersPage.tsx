@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { App, Button, Card, Drawer, Flex, Form, Input, Radio, Select, Switch, Tag } from 'antd';
+import { App, Button, Card, Drawer, Form, Input, Radio, Select, Switch, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { SwapOutlined } from '@ant-design/icons';
 import { Link, useNavigate } from 'react-router-dom';
@@ -13,6 +13,7 @@ import { useCursorPager } from '../../../hooks/useCursorPager';
 import { useIsMobile } from '../../../hooks/useMediaQuery';
 import { useT, type MessageKey } from '../../../i18n';
 import { EmptyState, PagedTable, StaffSelect } from '../shared';
+import { DrawerFooter } from '../../../components/DrawerFooter';
 
 export function acceptedCount(transfer: Transfer): number {
   return transfer.counts.accepted;
@@ -169,12 +170,7 @@ function TransferDrawer({
       onClose={onClose}
       width={isMobile ? '100%' : 560}
       footer={
-        <Flex justify="flex-end" gap={8}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="transfer-save">
-            {t('common.save')}
-          </Button>
-        </Flex>
+        <DrawerFooter onCancel={onClose} onSave={() => form.submit()} saving={saving} saveTestId="transfer-save" />
       }
     >
       <Form<Values>
