@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kErrorsShown = 10;
-constexpr size_t kCustomersPerBatch = 50000;
+constexpr size_t kCustomersPerBatch = 10000;
 
 std::string WithCommas(int64_t n) {
     std::string digits = std::to_string(n < 0 ? -n : n), out;
@@ -284,7 +284,7 @@ void AddImportCommands(CLI::App& app, ImportFlags* flags) {
     flags->customers = import->add_subcommand(
         "customers", "Import members (name, phone, member_no, store_code, tier, points, registered_at, ...)");
     AddShared(flags->customers, flags);
-    flags->customers->add_option("--batch-size", flags->batch_size, "rows per transaction (default 50000)")
+    flags->customers->add_option("--batch-size", flags->batch_size, "rows per transaction (default 10000)")
         ->check(CLI::Range(1, 100'000));
 }
 

@@ -316,6 +316,12 @@ class SqliteDatabase final : public Database {
         return st;
     }
 
+    // Group commit: the queued jobs run in one transaction, each in a savepoint of its own so
+    // that a failing job rolls back alone, and one commit (one sync) answers them all. The
+    // first job of a group needs no savepoint: if it fails, the whole transaction is rolled
+    // back before the others start. That matters for bulk jobs (imports), which usually come
+    // alone: under an open savepoint SQLite journals every page each statement changes, a
+    // second copy of the job's writes.
     void WriterLoop() {
         constexpr size_t kMaxBatch = 512;
         while (true) {
@@ -330,17 +336,33 @@ class SqliteDatabase final : public Database {
                 }
             }
             std::vector<Status> results(batch.size());
-            Status begun = writer_->Exec("BEGIN IMMEDIATE");
-            if (!begun.ok()) {
-                for (auto* job : batch) job->promise.set_value(begun);
-                continue;
+            size_t next = 0;
+            while (next < batch.size()) {
+                Status begun = RunCached(*writer_, "BEGIN IMMEDIATE");
+                if (!begun.ok()) {
+                    for (; next < batch.size(); ++next) results[next] = begun;
+                    break;
+                }
+                size_t first = next++;
+                Status lead;
+                try {
+                    lead = (*batch[first]->fn)(*writer_);
+                } catch (const std::exception& e) {
+                    lead = Status::Internal(std::string("write failed: ") + e.what());
+                }
+                if (!lead.ok()) {
+                    (void)RunCached(*writer_, "ROLLBACK");
+                    results[first] = lead;
+                    continue;  // the rest in a fresh transaction
+                }
+                for (; next < batch.size(); ++next) results[next] = RunJob(*writer_, *batch[next]);
+                Status committed = RunCached(*writer_, "COMMIT");
+                if (!committed.ok()) (void)RunCached(*writer_, "ROLLBACK");
+                for (size_t i = first; i < batch.size(); ++i) {
+                    if (results[i].ok()) results[i] = committed;
+                }
             }
-            for (size_t i = 0; i < batch.size(); ++i) results[i] = RunJob(*writer_, *batch[i]);
-            Status committed = writer_->Exec("COMMIT");
-            if (!committed.ok()) (void)writer_->Exec("ROLLBACK");
-            for (size_t i = 0; i < batch.size(); ++i) {
-                batch[i]->promise.set_value(results[i].ok() ? committed : results[i]);
-            }
+            for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(results[i]);
         }
     }
 

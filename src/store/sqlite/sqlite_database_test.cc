@@ -97,6 +97,48 @@ TEST(SqliteDatabase, GroupCommitGivesEachWriterItsOwnOutcome) {
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores"), ok.load());
 }
 
+// The first job of a group runs without a savepoint: when it fails after writing, its writes
+// go and the jobs queued behind it still commit, each with its own outcome.
+TEST(SqliteDatabase, AFailingFirstJobOfAGroupRollsBackAloneAndTheGroupGoesOn) {
+    auto db = OpenTestDb("first_job");
+    ASSERT_TRUE(db->Write([](Connection& c) {
+                      return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
+                  }).ok());
+    std::atomic<bool> running{false}, release{false};
+    std::thread blocker([&] {
+        (void)db->Write([&](Connection&) -> Status {
+            running = true;
+            while (!release.load()) std::this_thread::yield();
+            return Status::Ok();
+        });
+    });
+    while (!running.load()) std::this_thread::yield();
+    // Queued in this order behind the blocker: fail, ok, fail, ok.
+    const bool fails[] = {true, false, true, false};
+    std::vector<Status> results(4);
+    std::vector<std::thread> writers;
+    for (int i = 0; i < 4; ++i) {
+        writers.emplace_back([&, i] {
+            results[i] = db->Write([&, i](Connection& c) -> Status {
+                SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
+                                                           "updated_at) VALUES (1,'store',?,'x',0,0)"));
+                SIYU_RETURN_IF_ERROR(stmt.Bind(1, "F" + std::to_string(i)).Run());
+                if (fails[i]) return Status::InvalidArgument("x", "deliberate failure after a write");
+                return Status::Ok();
+            });
+        });
+        while (db->WriterQueueDepth() != i + 1) std::this_thread::yield();
+    }
+    release = true;
+    blocker.join();
+    for (auto& w : writers) w.join();
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(results[i].code(), fails[i] ? StatusCode::kInvalidArgument : StatusCode::kOk) << i;
+    }
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('F1', 'F3')"), 2);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('F0', 'F2')"), 0);
+}
+
 TEST(SqliteDatabase, ConstraintViolationIsAlreadyExistsAndRollsBackOnlyThatWriter) {
     auto db = OpenTestDb("constraint");
     auto insert = [&](int64_t id) {
