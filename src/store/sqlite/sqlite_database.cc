@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "store/database.h"
 #include "store/migrations.h"
+#include "store/sqlite/journal_vfs.h"
 
 namespace siyu::store {
 
@@ -106,7 +107,14 @@ class SqliteConnection final : public Connection {
     static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options, bool reader) {
         // Memory statistics take a global mutex on every allocation; siyu does not use them.
         static std::once_flag configured;
-        std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+        // Statement and savepoint journals are kept in memory by the journal VFS
+        // (journal_vfs.h). Both settings must come before SQLite initializes.
+        static Status vfs;
+        std::call_once(configured, [] {
+            sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+            vfs = InstallJournalVfs();
+        });
+        SIYU_RETURN_IF_ERROR(vfs);
         auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection());
         int flags = SQLITE_OPEN_NOMUTEX |
                     (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

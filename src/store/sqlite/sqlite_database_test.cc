@@ -7,9 +7,14 @@
 
 #include "store/database.h"
 #include "store/migrations.h"
+#include "store/sqlite/journal_vfs.h"
 
 namespace siyu::store {
 namespace {
+
+// Before any connection opens: sub-journals beyond 256 KiB move to a file, so that the tests
+// below exercise both the memory and the file side of the journal VFS.
+const Status kJournalVfs = InstallJournalVfs(256 << 10);
 
 std::string TempDbPath(const std::string& name) {
     std::string path = testing::TempDir() + "/" + name + ".db";
@@ -159,6 +164,49 @@ TEST(SqliteDatabase, ExceptionInsideAWriteBecomesInternalAndTheWriterKeepsGoing)
     Status st = db->Write([](Connection&) -> Status { throw std::runtime_error("boom"); });
     EXPECT_EQ(st.code(), StatusCode::kInternal);
     EXPECT_TRUE(db->Write([](Connection& c) { return c.Exec("SELECT 1"); }).ok());
+}
+
+// Savepoint and statement journals live in the journal VFS: rolling back a savepoint or a
+// failing statement restores every page, whether the journal stayed in memory or spilled.
+TEST(SqliteDatabase, JournalsInTheJournalVfsUndoSavepointsAndFailedStatements) {
+    ASSERT_TRUE(kJournalVfs.ok()) << kJournalVfs.ToString();
+    auto db = OpenTestDb("journal_vfs");
+    const char* kFingerprint = "SELECT count(*) * 1000003 + sum(length(v)) + sum(unicode(substr(v, 7))) FROM t";
+    auto before = GetJournalVfsStats();
+    ASSERT_TRUE(db->Write([](Connection& c) {
+                      return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE); "
+                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) "
+                                    "INSERT INTO t SELECT i, printf('row %06d ', i) || hex(randomblob(200)) FROM n;");
+                  }).ok());
+    int64_t original = CountRows(*db, kFingerprint);
+    for (int rows : {20, 4000}) {  // a journal that stays in memory, and one that spills
+        Status st = db->Write([&](Connection& c) -> Status {
+            SIYU_RETURN_IF_ERROR(c.Exec("SAVEPOINT outer_sp"));
+            SIYU_ASSIGN_OR_RETURN(auto update, c.Prepare("UPDATE t SET v = lower(v) || 'x' WHERE id <= ?"));
+            SIYU_RETURN_IF_ERROR(update.Bind(1, int64_t{rows}).Run());
+            // A statement that fails half-way (the copy of row 1 collides with row 1 once it
+            // has written others) is undone alone.
+            Status failed = c.Exec("INSERT INTO t(id, v) SELECT id + 100000, v || '-copy' FROM t WHERE id > 1 "
+                                   "UNION ALL SELECT 200000, v FROM t WHERE id = 2");
+            EXPECT_EQ(failed.code(), StatusCode::kInternal) << failed.ToString();
+            EXPECT_NE(failed.message().find("UNIQUE"), std::string::npos) << failed.ToString();
+            SIYU_RETURN_IF_ERROR(c.Exec("ROLLBACK TO outer_sp"));
+            return c.Exec("RELEASE outer_sp");
+        });
+        ASSERT_TRUE(st.ok()) << st.ToString();
+        EXPECT_EQ(CountRows(*db, kFingerprint), original) << rows;
+    }
+    auto after = GetJournalVfsStats();
+    EXPECT_GT(after.opened, before.opened);
+    EXPECT_GT(after.spilled, before.spilled);
+    int64_t ok = 0;
+    ASSERT_TRUE(db->Read([&](Connection& c) -> Status {
+                      SIYU_ASSIGN_OR_RETURN(auto check, c.Prepare("PRAGMA integrity_check"));
+                      SIYU_ASSIGN_OR_RETURN(bool row, check.Step());
+                      ok = row && check.Text(0) == "ok";
+                      return Status::Ok();
+                  }).ok());
+    EXPECT_EQ(ok, 1);
 }
 
 TEST(SqliteDatabase, BackupCopiesALiveDatabase) {

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+
+#include "base/status.h"
+
+namespace siyu::store {
+
+// Installs, once per process, a VFS in front of SQLite's default one that keeps savepoint and
+// statement journals ("sub-journals") in memory, and makes it the default.
+//
+// Why: every write job of the group commit runs in a savepoint, and under an open savepoint
+// SQLite copies each page a statement is about to change into the sub-journal, so that the
+// statement or the savepoint can be undone on its own. SQLite keeps the first 64 KiB of that
+// journal in memory and then moves it to a temporary file for the rest of the transaction:
+// from then on every copied page costs two write system calls, more than the write-ahead log
+// itself. SQLite's own ways to keep it in memory are not usable with SQLite 3.40 (see
+// docs/performance.md). This VFS keeps the journal in memory in 64 KiB chunks with random
+// access and moves it to a real temporary file only beyond `spill_bytes`. Every other file
+// goes to the default VFS unchanged.
+//
+// Must run before the first connection opens; later calls do nothing.
+Status InstallJournalVfs(int64_t spill_bytes = int64_t{64} << 20);
+
+// Sub-journals opened and spilled to a file since the process started (for tests).
+struct JournalVfsStats {
+    int64_t opened = 0;
+    int64_t spilled = 0;
+};
+JournalVfsStats GetJournalVfsStats();
+
+}  // namespace siyu::store
