@@ -1,7 +1,15 @@
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -104,7 +112,10 @@ class SqliteConnection final : public Connection {
         sqlite3_close_v2(db_);
     }
 
-    static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options, bool reader) {
+    enum class Role { kWriter, kReader, kCheckpointer };
+
+    static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options, Role role) {
+        const bool reader = role == Role::kReader;
         // Memory statistics take a global mutex on every allocation; siyu does not use them.
         static std::once_flag configured;
         // Statement and savepoint journals are kept in memory by the journal VFS
@@ -128,11 +139,24 @@ class SqliteConnection final : public Connection {
         std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
         // The writer gets a 64 MB page cache: bulk writes (imports) touch index pages all over
         // large tables, and every page it keeps saves a read and a rewrite.
-        if (!options.read_only && !reader) pragmas += "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536;";
+        if (role == Role::kWriter && !options.read_only) {
+            pragmas += "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536;";
+        }
         if (reader) pragmas += "PRAGMA query_only=ON;";
         SIYU_RETURN_IF_ERROR(conn->Exec(pragmas));
         return conn;
     }
+
+    // True when the database is in WAL mode.
+    Result<bool> InWalMode() {
+        SIYU_ASSIGN_OR_RETURN(auto mode, Prepare("PRAGMA journal_mode"));
+        SIYU_ASSIGN_OR_RETURN(bool row, mode.Step());
+        bool wal = row && mode.Text(0) == "wal";
+        mode.Reset();
+        return wal;
+    }
+
+    sqlite3* handle() { return db_; }
 
     Result<Statement> Prepare(std::string_view sql) override {
         auto it = cache_.find(sql);
@@ -181,15 +205,30 @@ class SqliteDatabase final : public Database {
 
     static Result<std::unique_ptr<Database>> Open(const SqliteOptions& options) {
         auto db = std::unique_ptr<SqliteDatabase>(new SqliteDatabase());
+        db->path_ = options.path;
         if (!options.read_only) {
-            SIYU_ASSIGN_OR_RETURN(db->writer_, SqliteConnection::Open(options, false));
+            using Role = SqliteConnection::Role;
+            SIYU_ASSIGN_OR_RETURN(db->writer_, SqliteConnection::Open(options, Role::kWriter));
+            SIYU_ASSIGN_OR_RETURN(bool wal, db->writer_->InWalMode());
+            if (wal) {
+                // Durability moves out of the writer (see WriterLoop): its commits do not sync
+                // and it runs no checkpoints; the syncer and the checkpointer do.
+                SIYU_RETURN_IF_ERROR(db->writer_->Exec("PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;"));
+                sqlite3_wal_hook(db->writer_->handle(), &SqliteDatabase::OnWalCommit, db.get());
+                SIYU_ASSIGN_OR_RETURN(db->checkpointer_, SqliteConnection::Open(options, Role::kCheckpointer));
+                db->pipelined_ = true;
+            }
         }
         int readers = std::max(1, options.readers);
         for (int i = 0; i < readers; ++i) {
-            SIYU_ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(options, true));
+            SIYU_ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(options, SqliteConnection::Role::kReader));
             db->free_readers_.push_back(std::move(conn));
         }
         if (db->writer_) db->writer_thread_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+        if (db->pipelined_) {
+            db->sync_thread_ = std::thread([raw = db.get()] { raw->SyncLoop(); });
+            db->checkpoint_thread_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
+        }
         return std::unique_ptr<Database>(std::move(db));
     }
 
@@ -207,6 +246,15 @@ class SqliteDatabase final : public Database {
             free_readers_.push_back(std::move(conn));
         }
         readers_cv_.notify_one();
+        // The snapshot may hold a commit whose sync is still under way: answer only once it is
+        // durable, so that nobody acts on a write a crash could still take back.
+        if (pipelined_) {
+            uint64_t seen = committed_.load(std::memory_order_acquire);
+            if (synced_.load(std::memory_order_acquire) < seen) {
+                std::unique_lock lock(sync_mu_);
+                synced_cv_.wait(lock, [&] { return synced_.load(std::memory_order_acquire) >= seen || sync_failed_; });
+            }
+        }
         return st;
     }
 
@@ -274,6 +322,25 @@ class SqliteDatabase final : public Database {
         }
         queue_cv_.notify_all();
         if (writer_thread_.joinable()) writer_thread_.join();
+        {
+            std::lock_guard lock(sync_mu_);
+            sync_stop_ = true;
+        }
+        sync_cv_.notify_all();
+        if (sync_thread_.joinable()) sync_thread_.join();
+        if (log_fd_ >= 0) {
+            ::close(log_fd_);
+            log_fd_ = -1;
+        }
+        {
+            std::lock_guard lock(checkpoint_mu_);
+            checkpoint_stop_ = true;
+        }
+        checkpoint_cv_.notify_all();
+        if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+        // Whichever connection closes last checkpoints the log into the database and deletes
+        // it; that checkpoint must sync.
+        if (pipelined_) (void)writer_->Exec("PRAGMA synchronous=FULL");
     }
 
   private:
@@ -343,6 +410,7 @@ class SqliteDatabase final : public Database {
                     queue_.pop_front();
                 }
             }
+            if (pipelined_) WaitForCheckpointIfLogTooLong();
             std::vector<Status> results(batch.size());
             size_t next = 0;
             while (next < batch.size()) {
@@ -364,18 +432,171 @@ class SqliteDatabase final : public Database {
                     continue;  // the rest in a fresh transaction
                 }
                 for (; next < batch.size(); ++next) results[next] = RunJob(*writer_, *batch[next]);
+                // Counted before the commit makes the writes visible, so that a reader who sees
+                // them also waits for their sync.
+                committed_.fetch_add(1, std::memory_order_acq_rel);
                 Status committed = RunCached(*writer_, "COMMIT");
                 if (!committed.ok()) (void)RunCached(*writer_, "ROLLBACK");
                 for (size_t i = first; i < batch.size(); ++i) {
                     if (results[i].ok()) results[i] = committed;
                 }
             }
-            for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(results[i]);
+            if (!pipelined_) {
+                for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(results[i]);
+                continue;
+            }
+            {
+                std::lock_guard lock(sync_mu_);
+                to_sync_.push_back(Group{std::move(batch), std::move(results),
+                                         committed_.load(std::memory_order_acquire)});
+            }
+            sync_cv_.notify_one();
         }
     }
 
+    // The groups the writer committed, in order, waiting for their sync.
+    struct Group {
+        std::vector<WriteJob*> jobs;
+        std::vector<Status> results;
+        uint64_t committed;  // commits made up to and including this group
+    };
+
+    // Pipelined group commit: the writer commits a group without syncing (synchronous=OFF)
+    // and goes on with the next one while this thread syncs the write-ahead log once for all
+    // groups committed so far (the sync's writeback runs on this thread, not the writer's),
+    // and only then tells their callers. A crash before the sync loses only writes nobody
+    // was told about; readers wait for the sync of what they saw (Read).
+    void SyncLoop() {
+        while (true) {
+            std::deque<Group> groups;
+            {
+                std::unique_lock lock(sync_mu_);
+                sync_cv_.wait(lock, [&] { return sync_stop_ || !to_sync_.empty(); });
+                if (to_sync_.empty()) return;
+                groups.swap(to_sync_);
+            }
+            uint64_t upto = groups.back().committed;
+            Status synced = Status::Ok();
+            if (upto > synced_.load(std::memory_order_acquire)) synced = SyncLog();
+            for (auto& g : groups) {
+                for (size_t i = 0; i < g.jobs.size(); ++i) {
+                    // Committed but perhaps not durable when the sync failed: the caller learns
+                    // that it failed; a retry with the same idempotency key finds what stayed.
+                    g.jobs[i]->promise.set_value(g.results[i].ok() ? synced : g.results[i]);
+                }
+            }
+            {
+                std::lock_guard lock(sync_mu_);
+                if (!synced.ok()) sync_failed_ = true;
+                synced_.store(upto, std::memory_order_release);
+            }
+            synced_cv_.notify_all();
+        }
+    }
+
+    // One fdatasync of the write-ahead log (our own descriptor of the same file SQLite
+    // writes; the directory is synced once, when the log is first opened).
+    Status SyncLog() {
+        std::string log = path_ + "-wal";
+        if (log_fd_ < 0) {
+            log_fd_ = ::open(log.c_str(), O_RDWR | O_CLOEXEC);
+            if (log_fd_ < 0) return Status::Internal("cannot open " + log + " to sync it: " + std::strerror(errno));
+            std::string dir = std::filesystem::path(path_).parent_path().string();
+            int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
+            if (dir_fd >= 0) {
+                (void)::fsync(dir_fd);
+                ::close(dir_fd);
+            }
+        }
+        if (::fdatasync(log_fd_) != 0) return Status::Internal("syncing " + log + ": " + std::strerror(errno));
+        return Status::Ok();
+    }
+
+    // Called by SQLite on the writer's thread after each commit with the frames in the log.
+    static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+        auto* db = static_cast<SqliteDatabase*>(self);
+        db->log_frames_.store(frames, std::memory_order_release);
+        if (frames >= kCheckpointFrames) db->checkpoint_cv_.notify_one();
+        return SQLITE_OK;
+    }
+
+    // Checkpoints (copying the log into the database file, with its syncs) run on a
+    // connection of their own, beside the writer: a passive checkpoint whenever the log holds
+    // kCheckpointFrames frames. The log starts over only once a checkpoint has copied all of
+    // it, which a writer that never pauses does not allow; beyond kMaxLogFrames the writer
+    // waits for one complete checkpoint (WaitForCheckpointIfLogTooLong).
+    void CheckpointLoop() {
+        while (true) {
+            {
+                std::unique_lock lock(checkpoint_mu_);
+                checkpoint_cv_.wait(lock, [&] {
+                    return checkpoint_stop_ || checkpoint_wanted_ ||
+                           log_frames_.load(std::memory_order_acquire) >= kCheckpointFrames;
+                });
+                if (checkpoint_stop_) return;
+            }
+            int in_log = 0, copied = 0;
+            int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_log,
+                                               &copied);
+            {
+                std::lock_guard lock(checkpoint_mu_);
+                checkpoint_wanted_ = false;
+                ++checkpoints_done_;
+                // Everything copied: the writer's next transaction starts the log over.
+                if (rc == SQLITE_OK && copied >= in_log) log_frames_.store(0, std::memory_order_release);
+            }
+            checkpoint_done_cv_.notify_all();
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));  // not in a tight loop
+            }
+        }
+    }
+
+    void WaitForCheckpointIfLogTooLong() {
+        if (log_frames_.load(std::memory_order_acquire) < kMaxLogFrames) return;
+        std::unique_lock lock(checkpoint_mu_);
+        uint64_t seen = checkpoints_done_;
+        checkpoint_wanted_ = true;
+        checkpoint_cv_.notify_one();
+        // The writer is paused, so this checkpoint can copy the whole log.
+        checkpoint_done_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoints_done_ > seen; });
+        if (checkpoints_done_ == seen + 1 && log_frames_.load(std::memory_order_acquire) >= kMaxLogFrames) {
+            // A checkpoint that was already running when asked: one more, complete this time.
+            checkpoint_wanted_ = true;
+            checkpoint_cv_.notify_one();
+            checkpoint_done_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoints_done_ > seen + 1; });
+        }
+    }
+
+    static constexpr int kCheckpointFrames = 1000;    // SQLite's own default (about 4 MB)
+    static constexpr int kMaxLogFrames = 16000;       // about 64 MB
+
+    std::string path_;
     std::unique_ptr<SqliteConnection> writer_;
     std::thread writer_thread_;
+    bool pipelined_ = false;  // WAL mode: the syncer and the checkpointer below run
+
+    // Commits made by the writer and how many of them are durable (SyncLoop).
+    std::atomic<uint64_t> committed_{0};
+    std::atomic<uint64_t> synced_{0};
+    std::mutex sync_mu_;
+    std::condition_variable sync_cv_;    // the syncer waits for groups
+    std::condition_variable synced_cv_;  // readers wait for the sync
+    std::deque<Group> to_sync_;          // GUARDED_BY(sync_mu_)
+    bool sync_stop_ = false;             // GUARDED_BY(sync_mu_)
+    bool sync_failed_ = false;           // GUARDED_BY(sync_mu_)
+    std::thread sync_thread_;
+    int log_fd_ = -1;  // used by the syncer only
+
+    std::unique_ptr<SqliteConnection> checkpointer_;
+    std::thread checkpoint_thread_;
+    std::atomic<int> log_frames_{0};
+    std::mutex checkpoint_mu_;
+    std::condition_variable checkpoint_cv_;
+    std::condition_variable checkpoint_done_cv_;
+    bool checkpoint_stop_ = false;    // GUARDED_BY(checkpoint_mu_)
+    bool checkpoint_wanted_ = false;  // GUARDED_BY(checkpoint_mu_)
+    uint64_t checkpoints_done_ = 0;   // GUARDED_BY(checkpoint_mu_)
     mutable std::mutex queue_mu_;
     std::condition_variable queue_cv_;
     std::deque<WriteJob*> queue_;  // GUARDED_BY(queue_mu_)

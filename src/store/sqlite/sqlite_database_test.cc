@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -207,6 +209,52 @@ TEST(SqliteDatabase, JournalsInTheJournalVfsUndoSavepointsAndFailedStatements) {
                       return Status::Ok();
                   }).ok());
     EXPECT_EQ(ok, 1);
+}
+
+// The writer runs no checkpoints itself; the checkpointer beside it keeps the write-ahead log
+// from growing without end while writes never pause, and everything written reads back after
+// the database is closed and opened again.
+TEST(SqliteDatabase, TheLogStaysBoundedUnderNonStopWritesAndEverythingAcknowledgedStays) {
+    std::string path = TempDbPath("log_bounded");
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 300;
+    constexpr int kBlob = 96 * 1024;  // 4 × 300 × 96 KB ≈ 115 MB through the log
+    int64_t largest_log = 0;
+    {
+        auto db = OpenSqlite({.path = path, .readers = 2}).value();
+        ASSERT_TRUE(db->Write([](Connection& c) { return c.Exec("CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)"); })
+                        .ok());
+        std::atomic<int> acknowledged{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < kPerThread; ++i) {
+                    Status st = db->Write([&](Connection& c) -> Status {
+                        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO blobs(id, b) VALUES (?, randomblob(?))"));
+                        return stmt.Bind(1, int64_t{t * kPerThread + i}).Bind(2, int64_t{kBlob}).Run();
+                    });
+                    if (st.ok()) acknowledged++;
+                }
+            });
+        }
+        std::atomic<bool> done{false};
+        std::thread watcher([&] {
+            while (!done.load()) {
+                std::error_code ec;
+                auto size = std::filesystem::file_size(path + "-wal", ec);
+                if (!ec) largest_log = std::max<int64_t>(largest_log, static_cast<int64_t>(size));
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        });
+        for (auto& th : threads) th.join();
+        done = true;
+        watcher.join();
+        EXPECT_EQ(acknowledged.load(), kThreads * kPerThread);
+    }
+    EXPECT_GT(largest_log, 0);
+    EXPECT_LT(largest_log, int64_t{100} << 20) << "the log grew to " << largest_log << " bytes";
+    auto again = OpenSqlite({.path = path}).value();
+    EXPECT_EQ(CountRows(*again, "SELECT count(*) FROM blobs WHERE length(b) = 98304"), kThreads * kPerThread);
 }
 
 TEST(SqliteDatabase, BackupCopiesALiveDatabase) {
