@@ -174,7 +174,144 @@ const sqlite3_io_methods kJournalMethods = {
     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
 };
 
+// --- The write-ahead log: frames gathered into one write per commit ---------------------------
+//
+// SQLite writes each log frame with two calls (its 24-byte header, then the page), and the
+// kernel's cost is mostly per call: a commit of a few hundred frames took about 1.9 µs a frame
+// that way and 0.3 µs as one write. A WalFile keeps contiguous writes in a buffer and writes
+// them out as one call when the commit's last frame is in (the frame header of a commit
+// carries the database size, other frames carry zero), before any read, sync, truncate, size
+// query or close, before a write elsewhere, and beyond kWalBuffer bytes. So every committed
+// frame is in the file before SQLite publishes the commit in the shared log index, and
+// readers (other connections, reading the file) never miss one.
+constexpr size_t kWalBuffer = size_t{4} << 20;
+constexpr int kFrameHeader = 24;
+
+struct WalFile {
+    sqlite3_file base;  // must come first
+    sqlite3_file* real = nullptr;
+    std::vector<char> pending;
+    int64_t pending_at = 0;      // file offset of pending[0]
+    bool commit_frame = false;   // the header just buffered is a commit's last frame
+};
+
+WalFile* Wal(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
+
+int Flush(WalFile& w) {
+    // In pieces: the default VFS writes at most 128 KiB - 1 bytes per call (it masks the
+    // length with 0x1ffff) and reports a longer write as a full disk.
+    constexpr size_t kPiece = 120 * 1024;
+    int rc = SQLITE_OK;
+    for (size_t done = 0; done < w.pending.size() && rc == SQLITE_OK; done += kPiece) {
+        size_t n = std::min(kPiece, w.pending.size() - done);
+        rc = w.real->pMethods->xWrite(w.real, w.pending.data() + done, static_cast<int>(n),
+                                      w.pending_at + static_cast<int64_t>(done));
+    }
+    w.pending.clear();
+    return rc;
+}
+
+int WalClose(sqlite3_file* f) {
+    WalFile* w = Wal(f);
+    int rc = Flush(*w);
+    int closed = w->real->pMethods->xClose(w->real);
+    sqlite3_free(w->real);
+    w->~WalFile();
+    return rc != SQLITE_OK ? rc : closed;
+}
+
+int WalRead(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
+    WalFile* w = Wal(f);
+    if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+    return w->real->pMethods->xRead(w->real, out, amount, offset);
+}
+
+int WalWrite(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
+    WalFile* w = Wal(f);
+    bool follows = !w->pending.empty() && offset == w->pending_at + static_cast<int64_t>(w->pending.size());
+    if (!follows || w->pending.size() + static_cast<size_t>(amount) > kWalBuffer) {
+        if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+        w->pending_at = offset;
+    }
+    const char* bytes = static_cast<const char*>(data);
+    try {
+        w->pending.insert(w->pending.end(), bytes, bytes + amount);
+    } catch (const std::bad_alloc&) {
+        w->pending.clear();
+        return SQLITE_IOERR_NOMEM;
+    }
+    if (amount == kFrameHeader) {
+        // Bytes 4..7 of a frame header: the database size in pages after a commit, else 0.
+        const auto* u = reinterpret_cast<const unsigned char*>(data);
+        w->commit_frame = (u[4] | u[5] | u[6] | u[7]) != 0;
+        return SQLITE_OK;
+    }
+    if (w->commit_frame) {
+        w->commit_frame = false;
+        return Flush(*w);
+    }
+    return SQLITE_OK;
+}
+
+int WalTruncate(sqlite3_file* f, sqlite3_int64 size) {
+    WalFile* w = Wal(f);
+    if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+    return w->real->pMethods->xTruncate(w->real, size);
+}
+
+int WalSync(sqlite3_file* f, int flags) {
+    WalFile* w = Wal(f);
+    if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+    return w->real->pMethods->xSync(w->real, flags);
+}
+
+int WalFileSize(sqlite3_file* f, sqlite3_int64* size) {
+    WalFile* w = Wal(f);
+    if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+    return w->real->pMethods->xFileSize(w->real, size);
+}
+
+int WalLock(sqlite3_file* f, int level) { return Wal(f)->real->pMethods->xLock(Wal(f)->real, level); }
+int WalUnlock(sqlite3_file* f, int level) { return Wal(f)->real->pMethods->xUnlock(Wal(f)->real, level); }
+int WalCheckReservedLock(sqlite3_file* f, int* out) {
+    return Wal(f)->real->pMethods->xCheckReservedLock(Wal(f)->real, out);
+}
+int WalFileControl(sqlite3_file* f, int op, void* arg) {
+    WalFile* w = Wal(f);
+    if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+    return w->real->pMethods->xFileControl(w->real, op, arg);
+}
+int WalSectorSize(sqlite3_file* f) { return Wal(f)->real->pMethods->xSectorSize(Wal(f)->real); }
+int WalDeviceCharacteristics(sqlite3_file* f) {
+    return Wal(f)->real->pMethods->xDeviceCharacteristics(Wal(f)->real);
+}
+
+const sqlite3_io_methods kWalMethods = {
+    1,  // the log needs no shared memory or memory mapping of its own
+    WalClose, WalRead, WalWrite, WalTruncate, WalSync, WalFileSize, WalLock, WalUnlock, WalCheckReservedLock,
+    WalFileControl, WalSectorSize, WalDeviceCharacteristics,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+};
+
+int OpenWal(const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    auto* real = static_cast<sqlite3_file*>(sqlite3_malloc(g_base->szOsFile));
+    if (real == nullptr) return SQLITE_NOMEM;
+    std::memset(real, 0, static_cast<size_t>(g_base->szOsFile));
+    int rc = g_base->xOpen(g_base, name, real, flags, out_flags);
+    if (rc != SQLITE_OK) {
+        if (real->pMethods != nullptr) real->pMethods->xClose(real);
+        sqlite3_free(real);
+        file->pMethods = nullptr;
+        return rc;
+    }
+    auto* w = new (file) WalFile();
+    w->real = real;
+    w->base.pMethods = &kWalMethods;
+    return SQLITE_OK;
+}
+
 int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    if ((flags & SQLITE_OPEN_WAL) != 0) return OpenWal(name, file, flags, out_flags);
     if ((flags & SQLITE_OPEN_SUBJOURNAL) == 0) return g_base->xOpen(g_base, name, file, flags, out_flags);
     auto* j = new (file) JournalFile();
     j->flags = flags;
@@ -225,7 +362,8 @@ Status InstallJournalVfs(int64_t spill_bytes) {
         g_base = base;
         g_spill_bytes = std::max<int64_t>(spill_bytes, kChunk);
         g_vfs = *base;
-        g_vfs.szOsFile = std::max(base->szOsFile, static_cast<int>(sizeof(JournalFile)));
+        g_vfs.szOsFile =
+            std::max({base->szOsFile, static_cast<int>(sizeof(JournalFile)), static_cast<int>(sizeof(WalFile))});
         g_vfs.zName = "siyu-journal";
         g_vfs.pAppData = nullptr;
         g_vfs.pNext = nullptr;
