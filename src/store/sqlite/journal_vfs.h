@@ -7,7 +7,8 @@
 namespace siyu::store {
 
 // Installs, once per process, a VFS in front of SQLite's default one that keeps savepoint and
-// statement journals ("sub-journals") in memory, and makes it the default.
+// statement journals ("sub-journals") in memory and writes the frames of each commit to the
+// write-ahead log in a few large writes, and makes it the default.
 //
 // Why: every write job of the group commit runs in a savepoint, and under an open savepoint
 // SQLite copies each page a statement is about to change into the sub-journal, so that the
@@ -15,9 +16,10 @@ namespace siyu::store {
 // journal in memory and then moves it to a temporary file for the rest of the transaction:
 // from then on every copied page costs two write system calls, more than the write-ahead log
 // itself. SQLite's own ways to keep it in memory are not usable with SQLite 3.40 (see
-// docs/performance.md). This VFS keeps the journal in memory in 64 KiB chunks with random
-// access and moves it to a real temporary file only beyond `spill_bytes`. Every other file
-// goes to the default VFS unchanged.
+// docs/decisions.md). This VFS keeps the journal in memory in 64 KiB chunks with random
+// access and moves it to a real temporary file only beyond `spill_bytes`. The write-ahead
+// log goes to the default VFS through a buffer that is written out at the end of each commit
+// (WalFile in journal_vfs.cc); every other file goes to the default VFS unchanged.
 //
 // Must run before the first connection opens; later calls do nothing.
 Status InstallJournalVfs(int64_t spill_bytes = int64_t{64} << 20);
