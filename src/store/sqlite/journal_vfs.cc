@@ -390,6 +390,13 @@ Status InstallJournalVfs(int64_t spill_bytes) {
     return result;
 }
 
+int FlushLog(sqlite3* db) {
+    sqlite3_file* log = nullptr;
+    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log);
+    if (rc != SQLITE_OK || log == nullptr || log->pMethods != &kWalMethods) return SQLITE_OK;
+    return Flush(*Wal(log));
+}
+
 JournalVfsStats GetJournalVfsStats() {
     return JournalVfsStats{g_opened.load(std::memory_order_relaxed), g_spilled.load(std::memory_order_relaxed)};
 }

@@ -4,6 +4,8 @@
 
 #include "base/status.h"
 
+struct sqlite3;
+
 namespace siyu::store {
 
 // Installs, once per process, a VFS in front of SQLite's default one that keeps savepoint and
@@ -23,6 +25,12 @@ namespace siyu::store {
 //
 // Must run before the first connection opens; later calls do nothing.
 Status InstallJournalVfs(int64_t spill_bytes = int64_t{64} << 20);
+
+// Writes out what the connection's write-ahead log still holds in its buffer; returns an
+// SQLite result code. The buffer is written out when a commit's last frame is in, but SQLite
+// may afterwards rewrite frame headers of the same commit (checksums of frames written twice
+// in one transaction); the writer calls this after each commit, before the sync.
+int FlushLog(sqlite3* db);
 
 // Sub-journals opened and spilled to a file since the process started (for tests).
 struct JournalVfsStats {

@@ -436,7 +436,11 @@ class SqliteDatabase final : public Database {
                 // them also waits for their sync.
                 committed_.fetch_add(1, std::memory_order_acq_rel);
                 Status committed = RunCached(*writer_, "COMMIT");
-                if (!committed.ok()) (void)RunCached(*writer_, "ROLLBACK");
+                if (!committed.ok()) {
+                    (void)RunCached(*writer_, "ROLLBACK");
+                } else if (int rc = FlushLog(writer_->handle()); rc != SQLITE_OK) {
+                    committed = Status::Internal(std::string("writing the write-ahead log: ") + sqlite3_errstr(rc));
+                }
                 for (size_t i = first; i < batch.size(); ++i) {
                     if (results[i].ok()) results[i] = committed;
                 }

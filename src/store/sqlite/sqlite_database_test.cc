@@ -257,6 +257,32 @@ TEST(SqliteDatabase, TheLogStaysBoundedUnderNonStopWritesAndEverythingAcknowledg
     EXPECT_EQ(CountRows(*again, "SELECT count(*) FROM blobs WHERE length(b) = 98304"), kThreads * kPerThread);
 }
 
+// What a crash leaves: the database and its write-ahead log copied while the database is open
+// (what the operating system holds, without the shared-memory index) open with every
+// acknowledged write, also a transaction larger than the page cache that wrote pages twice
+// (SQLite then rewrites frame headers of the same commit after writing its last frame).
+TEST(SqliteDatabase, AcknowledgedWritesSurviveACrashCopyOfTheFiles) {
+    std::string path = TempDbPath("crash_copy");
+    std::string copy = TempDbPath("crash_copy_after");
+    auto db = OpenSqlite({.path = path}).value();
+    ASSERT_TRUE(db->Write([](Connection& c) {
+                      return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); "
+                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+                                    "INSERT INTO t SELECT i, hex(randomblob(300)) FROM n;");
+                  }).ok());
+    ASSERT_TRUE(db->Write([](Connection& c) {
+                      // A page cache of a few pages: the first update spills pages to the log
+                      // before the commit and the second writes them again.
+                      return c.Exec("PRAGMA cache_size=8; UPDATE t SET v = v || 'a'; UPDATE t SET v = v || 'b'; "
+                                    "PRAGMA cache_size=-65536;");
+                  }).ok());
+    // Copied right after the answer: nothing else has touched the log since.
+    std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(path + "-wal", copy + "-wal", std::filesystem::copy_options::overwrite_existing);
+    auto after = OpenSqlite({.path = copy}).value();
+    EXPECT_EQ(CountRows(*after, "SELECT count(*) FROM t WHERE v LIKE '%ab'"), 3000);
+}
+
 TEST(SqliteDatabase, BackupCopiesALiveDatabase) {
     std::string path = TempDbPath("backup_src");
     auto db = OpenSqlite({.path = path}).value();
