@@ -177,12 +177,13 @@ const sqlite3_io_methods kJournalMethods = {
 // --- The write-ahead log: frames gathered into one write per commit ---------------------------
 //
 // SQLite writes each log frame with two calls (its 24-byte header, then the page), and the
-// kernel's cost of a buffered write is mostly per call. A WalFile keeps contiguous writes in a buffer and writes
-// them out as one call when the commit's last frame is in (the frame header of a commit
-// carries the database size, other frames carry zero), before any read, sync, truncate, size
-// query or close, before a write elsewhere, and beyond kWalBuffer bytes. So every committed
-// frame is in the file before SQLite publishes the commit in the shared log index, and
-// readers (other connections, reading the file) never miss one.
+// kernel's cost of a buffered write is mostly per call. A WalFile keeps appends in a buffer
+// and writes them out in a few calls when the commit's last frame is in (the frame header of a
+// commit carries the database size, other frames carry zero), before any read, sync, truncate,
+// size query, file control or close, and beyond kWalBuffer bytes; any write that is not an
+// append goes straight to the file after the buffer. So every frame of a commit is in the file
+// before SQLite publishes the commit in the shared log index: readers and checkpoints (other
+// connections, reading the file) never miss one.
 constexpr size_t kWalBuffer = size_t{4} << 20;
 constexpr int kFrameHeader = 24;
 
@@ -191,7 +192,8 @@ struct WalFile {
     sqlite3_file* real = nullptr;
     std::vector<char> pending;
     int64_t pending_at = 0;      // file offset of pending[0]
-    bool commit_frame = false;   // the header just buffered is a commit's last frame
+    int64_t next = -1;           // where the last write ended: a write there is an append
+    bool commit_frame = false;   // the header just written is a commit's last frame
 };
 
 WalFile* Wal(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
@@ -225,10 +227,26 @@ int WalRead(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
     return w->real->pMethods->xRead(w->real, out, amount, offset);
 }
 
+bool IsCommitHeader(const void* data, int amount) {
+    if (amount != kFrameHeader) return false;
+    // Bytes 4..7 of a frame header: the database size in pages after a commit, else 0.
+    const auto* u = static_cast<const unsigned char*>(data);
+    return (u[4] | u[5] | u[6] | u[7]) != 0;
+}
+
 int WalWrite(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
     WalFile* w = Wal(f);
-    bool follows = !w->pending.empty() && offset == w->pending_at + static_cast<int64_t>(w->pending.size());
-    if (!follows || w->pending.size() + static_cast<size_t>(amount) > kWalBuffer) {
+    if (offset != w->next) {
+        // Not an append: a frame header or page of this commit written again (SQLite does that
+        // after the commit's last frame when a transaction wrote a page twice), or the log's
+        // header when it starts over. Straight to the file, after everything buffered, so that
+        // nothing of a commit is left in memory when SQLite publishes it.
+        if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
+        w->next = offset + amount;
+        w->commit_frame = IsCommitHeader(data, amount);
+        return w->real->pMethods->xWrite(w->real, data, amount, offset);
+    }
+    if (w->pending.empty() || w->pending.size() + static_cast<size_t>(amount) > kWalBuffer) {
         if (int rc = Flush(*w); rc != SQLITE_OK) return rc;
         w->pending_at = offset;
     }
@@ -239,10 +257,9 @@ int WalWrite(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset
         w->pending.clear();
         return SQLITE_IOERR_NOMEM;
     }
+    w->next = offset + amount;
     if (amount == kFrameHeader) {
-        // Bytes 4..7 of a frame header: the database size in pages after a commit, else 0.
-        const auto* u = reinterpret_cast<const unsigned char*>(data);
-        w->commit_frame = (u[4] | u[5] | u[6] | u[7]) != 0;
+        w->commit_frame = IsCommitHeader(data, amount);
         return SQLITE_OK;
     }
     if (w->commit_frame) {

@@ -1,3 +1,4 @@
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -212,8 +213,13 @@ class SqliteDatabase final : public Database {
             SIYU_ASSIGN_OR_RETURN(bool wal, db->writer_->InWalMode());
             if (wal) {
                 // Durability moves out of the writer (see WriterLoop): its commits do not sync
-                // and it runs no checkpoints; the syncer and the checkpointer do.
-                SIYU_RETURN_IF_ERROR(db->writer_->Exec("PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;"));
+                // (NORMAL: SQLite still syncs a new log header when the log starts over, and the
+                // checkpoint when the last connection closes) and it runs no checkpoints; the
+                // syncer and the checkpointer do.
+                SIYU_RETURN_IF_ERROR(db->writer_->Exec("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"));
+                const char* log = sqlite3_filename_wal(sqlite3_db_filename(db->writer_->handle(), "main"));
+                if (log == nullptr || *log == '\0') return Status::Internal("the database has no write-ahead log name");
+                db->log_path_ = log;
                 sqlite3_wal_hook(db->writer_->handle(), &SqliteDatabase::OnWalCommit, db.get());
                 SIYU_ASSIGN_OR_RETURN(db->checkpointer_, SqliteConnection::Open(options, Role::kCheckpointer));
                 db->pipelined_ = true;
@@ -233,6 +239,7 @@ class SqliteDatabase final : public Database {
     }
 
     Status Read(const TransactionFn& fn) override {
+        if (broken_.load(std::memory_order_acquire)) return Broken();
         std::unique_ptr<SqliteConnection> conn;
         {
             std::unique_lock lock(readers_mu_);
@@ -252,14 +259,16 @@ class SqliteDatabase final : public Database {
             uint64_t seen = committed_.load(std::memory_order_acquire);
             if (synced_.load(std::memory_order_acquire) < seen) {
                 std::unique_lock lock(sync_mu_);
-                synced_cv_.wait(lock, [&] { return synced_.load(std::memory_order_acquire) >= seen || sync_failed_; });
+                synced_cv_.wait(lock, [&] { return synced_.load(std::memory_order_acquire) >= seen || broken_; });
             }
+            if (broken_.load(std::memory_order_acquire)) return Broken();
         }
         return st;
     }
 
     Status Write(const TransactionFn& fn) override {
         if (!writer_) return Status::FailedPrecondition("database opened read-only");
+        if (broken_.load(std::memory_order_acquire)) return Broken();
         WriteJob job{&fn, {}};
         auto done = job.promise.get_future();
         {
@@ -338,9 +347,6 @@ class SqliteDatabase final : public Database {
         }
         checkpoint_cv_.notify_all();
         if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
-        // Whichever connection closes last checkpoints the log into the database and deletes
-        // it; that checkpoint must sync.
-        if (pipelined_) (void)writer_->Exec("PRAGMA synchronous=FULL");
     }
 
   private:
@@ -413,6 +419,9 @@ class SqliteDatabase final : public Database {
             if (pipelined_) WaitForCheckpointIfLogTooLong();
             std::vector<Status> results(batch.size());
             size_t next = 0;
+            if (broken_.load(std::memory_order_acquire)) {
+                for (; next < batch.size(); ++next) results[next] = Broken();
+            }
             while (next < batch.size()) {
                 Status begun = RunCached(*writer_, "BEGIN IMMEDIATE");
                 if (!begun.ok()) {
@@ -431,7 +440,23 @@ class SqliteDatabase final : public Database {
                     results[first] = lead;
                     continue;  // the rest in a fresh transaction
                 }
-                for (; next < batch.size(); ++next) results[next] = RunJob(*writer_, *batch[next]);
+                bool lost = false;
+                for (; next < batch.size() && !lost; ++next) {
+                    results[next] = RunJob(*writer_, *batch[next]);
+                    // Some errors (a full disk, an I/O error, ON CONFLICT ROLLBACK) end the whole
+                    // transaction, not just the job's savepoint: the jobs before it lost their
+                    // writes too, and the rest go on in a new transaction.
+                    lost = !results[next].ok() && sqlite3_get_autocommit(writer_->handle()) != 0;
+                }
+                if (lost) {
+                    for (size_t i = first; i + 1 < next; ++i) {
+                        if (results[i].ok()) {
+                            results[i] = Status::Unavailable("the write was rolled back with its group after another "
+                                                             "write's error; nothing of it was stored, try again");
+                        }
+                    }
+                    continue;
+                }
                 // Counted before the commit makes the writes visible, so that a reader who sees
                 // them also waits for their sync.
                 committed_.fetch_add(1, std::memory_order_acq_rel);
@@ -440,6 +465,7 @@ class SqliteDatabase final : public Database {
                     (void)RunCached(*writer_, "ROLLBACK");
                 } else if (int rc = FlushLog(writer_->handle()); rc != SQLITE_OK) {
                     committed = Status::Internal(std::string("writing the write-ahead log: ") + sqlite3_errstr(rc));
+                    MarkBroken(committed);
                 }
                 for (size_t i = first; i < batch.size(); ++i) {
                     if (results[i].ok()) results[i] = committed;
@@ -481,17 +507,26 @@ class SqliteDatabase final : public Database {
             }
             uint64_t upto = groups.back().committed;
             Status synced = Status::Ok();
-            if (upto > synced_.load(std::memory_order_acquire)) synced = SyncLog();
+            if (broken_.load(std::memory_order_acquire)) {
+                synced = Broken();
+            } else if (upto > synced_.load(std::memory_order_acquire)) {
+                synced = SyncLog();
+                // Fail-stop: after a failed fdatasync the kernel may have dropped the pages it
+                // could not write, and a later sync would report success over the gap. Nothing
+                // more is written or answered as durable until the server restarts (and SQLite
+                // recovers the log from what is on disk).
+                if (!synced.ok()) MarkBroken(synced);
+            }
             for (auto& g : groups) {
                 for (size_t i = 0; i < g.jobs.size(); ++i) {
                     // Committed but perhaps not durable when the sync failed: the caller learns
-                    // that it failed; a retry with the same idempotency key finds what stayed.
+                    // that it failed; a retry with the same idempotency key after the restart
+                    // finds what stayed.
                     g.jobs[i]->promise.set_value(g.results[i].ok() ? synced : g.results[i]);
                 }
             }
-            {
+            if (synced.ok()) {
                 std::lock_guard lock(sync_mu_);
-                if (!synced.ok()) sync_failed_ = true;
                 synced_.store(upto, std::memory_order_release);
             }
             synced_cv_.notify_all();
@@ -501,16 +536,19 @@ class SqliteDatabase final : public Database {
     // One fdatasync of the write-ahead log (our own descriptor of the same file SQLite
     // writes; the directory is synced once, when the log is first opened).
     Status SyncLog() {
-        std::string log = path_ + "-wal";
+        const std::string& log = log_path_;  // SQLite's own name for it (links resolved)
         if (log_fd_ < 0) {
-            log_fd_ = ::open(log.c_str(), O_RDWR | O_CLOEXEC);
-            if (log_fd_ < 0) return Status::Internal("cannot open " + log + " to sync it: " + std::strerror(errno));
-            std::string dir = std::filesystem::path(path_).parent_path().string();
+            int fd = ::open(log.c_str(), O_RDWR | O_CLOEXEC);
+            if (fd < 0) return Status::Internal("cannot open " + log + " to sync it: " + std::strerror(errno));
+            std::string dir = std::filesystem::path(log).parent_path().string();
             int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
-            if (dir_fd >= 0) {
-                (void)::fsync(dir_fd);
-                ::close(dir_fd);
+            bool dir_synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+            if (dir_fd >= 0) ::close(dir_fd);
+            if (!dir_synced) {
+                ::close(fd);
+                return Status::Internal("cannot sync the directory of " + log + ": " + std::strerror(errno));
             }
+            log_fd_ = fd;
         }
         if (::fdatasync(log_fd_) != 0) return Status::Internal("syncing " + log + ": " + std::strerror(errno));
         return Status::Ok();
@@ -519,7 +557,10 @@ class SqliteDatabase final : public Database {
     // Called by SQLite on the writer's thread after each commit with the frames in the log.
     static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
         auto* db = static_cast<SqliteDatabase*>(self);
-        db->log_frames_.store(frames, std::memory_order_release);
+        {
+            std::lock_guard lock(db->checkpoint_mu_);
+            db->log_frames_.store(frames, std::memory_order_release);
+        }
         if (frames >= kCheckpointFrames) db->checkpoint_cv_.notify_one();
         return SQLITE_OK;
     }
@@ -530,14 +571,18 @@ class SqliteDatabase final : public Database {
     // it, which a writer that never pauses does not allow; beyond kMaxLogFrames the writer
     // waits for one complete checkpoint (WaitForCheckpointIfLogTooLong).
     void CheckpointLoop() {
+        int tried_at = 0;  // frames in the log at an incomplete checkpoint (a reader held it back)
         while (true) {
             {
                 std::unique_lock lock(checkpoint_mu_);
-                checkpoint_cv_.wait(lock, [&] {
-                    return checkpoint_stop_ || checkpoint_wanted_ ||
-                           log_frames_.load(std::memory_order_acquire) >= kCheckpointFrames;
-                });
+                auto due = [&] {
+                    int frames = log_frames_.load(std::memory_order_acquire);
+                    return checkpoint_stop_ || checkpoint_wanted_ || (frames >= kCheckpointFrames && frames > tried_at);
+                };
+                // Retried now and then even without new frames, once the reader may be gone.
+                if (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200), due)) tried_at = 0;
                 if (checkpoint_stop_) return;
+                if (log_frames_.load(std::memory_order_acquire) < kCheckpointFrames && !checkpoint_wanted_) continue;
             }
             int in_log = 0, copied = 0;
             int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_log,
@@ -547,12 +592,15 @@ class SqliteDatabase final : public Database {
                 checkpoint_wanted_ = false;
                 ++checkpoints_done_;
                 // Everything copied: the writer's next transaction starts the log over.
-                if (rc == SQLITE_OK && copied >= in_log) log_frames_.store(0, std::memory_order_release);
+                if (rc == SQLITE_OK && copied >= in_log) {
+                    log_frames_.store(0, std::memory_order_release);
+                    tried_at = 0;
+                } else {
+                    tried_at = log_frames_.load(std::memory_order_acquire);
+                }
             }
             checkpoint_done_cv_.notify_all();
-            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));  // not in a tight loop
-            }
+            if (rc != SQLITE_OK) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // busy or failing
         }
     }
 
@@ -575,7 +623,21 @@ class SqliteDatabase final : public Database {
     static constexpr int kCheckpointFrames = 1000;    // SQLite's own default (about 4 MB)
     static constexpr int kMaxLogFrames = 16000;       // about 64 MB
 
+    static Status Broken() {
+        return Status::Unavailable("the database could not make a write durable (see the log); restart siyu");
+    }
+
+    void MarkBroken(const Status& why) {
+        if (!broken_.exchange(true)) {
+            spdlog::error("storage: {}; refusing reads and writes until restarted", why.ToString());
+        }
+        { std::lock_guard lock(sync_mu_); }
+        synced_cv_.notify_all();
+    }
+
     std::string path_;
+    std::string log_path_;  // the write-ahead log, as SQLite names it
+    std::atomic<bool> broken_{false};  // a write could not be made durable (fail-stop)
     std::unique_ptr<SqliteConnection> writer_;
     std::thread writer_thread_;
     bool pipelined_ = false;  // WAL mode: the syncer and the checkpointer below run
@@ -588,7 +650,6 @@ class SqliteDatabase final : public Database {
     std::condition_variable synced_cv_;  // readers wait for the sync
     std::deque<Group> to_sync_;          // GUARDED_BY(sync_mu_)
     bool sync_stop_ = false;             // GUARDED_BY(sync_mu_)
-    bool sync_failed_ = false;           // GUARDED_BY(sync_mu_)
     std::thread sync_thread_;
     int log_fd_ = -1;  // used by the syncer only
 

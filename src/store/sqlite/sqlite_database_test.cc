@@ -146,6 +146,48 @@ TEST(SqliteDatabase, AFailingFirstJobOfAGroupRollsBackAloneAndTheGroupGoesOn) {
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('F0', 'F2')"), 0);
 }
 
+// An error that ends the whole transaction (here ON CONFLICT ROLLBACK) takes the writes of the
+// jobs before it in the group with it: they are told so, nothing of them stays, and the jobs
+// after it go on in a new transaction.
+TEST(SqliteDatabase, AnErrorThatEndsTheTransactionFailsTheJobsItTookAlong) {
+    auto db = OpenTestDb("transaction_gone");
+    ASSERT_TRUE(db->Write([](Connection& c) {
+                      return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
+                  }).ok());
+    std::atomic<bool> running{false}, release{false};
+    std::thread blocker([&] {
+        (void)db->Write([&](Connection&) -> Status {
+            running = true;
+            while (!release.load()) std::this_thread::yield();
+            return Status::Ok();
+        });
+    });
+    while (!running.load()) std::this_thread::yield();
+    // Queued in this order behind the blocker: ok, ok, ends the transaction, ok.
+    const char* sql[] = {
+        "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G0','x',0,0)",
+        "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G1','x',0,0)",
+        "INSERT OR ROLLBACK INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'dup',0,0)",
+        "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G3','x',0,0)",
+    };
+    std::vector<Status> results(4);
+    std::vector<std::thread> writers;
+    for (int i = 0; i < 4; ++i) {
+        writers.emplace_back([&, i] { results[i] = db->Write([&, i](Connection& c) { return c.Exec(sql[i]); }); });
+        while (db->WriterQueueDepth() != i + 1) std::this_thread::yield();
+    }
+    release = true;
+    blocker.join();
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(results[0].code(), StatusCode::kUnavailable) << results[0].ToString();
+    EXPECT_EQ(results[1].code(), StatusCode::kUnavailable) << results[1].ToString();
+    EXPECT_FALSE(results[2].ok());
+    EXPECT_TRUE(results[3].ok()) << results[3].ToString();
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('G0', 'G1')"), 0);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code = 'G3'"), 1);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM tenants"), 1);
+}
+
 TEST(SqliteDatabase, ConstraintViolationIsAlreadyExistsAndRollsBackOnlyThatWriter) {
     auto db = OpenTestDb("constraint");
     auto insert = [&](int64_t id) {
