@@ -491,7 +491,7 @@ class SqliteDatabase final : public Database {
         uint64_t committed;  // commits made up to and including this group
     };
 
-    // Pipelined group commit: the writer commits a group without syncing (synchronous=OFF)
+    // Pipelined group commit: the writer commits a group without syncing (synchronous=NORMAL)
     // and goes on with the next one while this thread syncs the write-ahead log once for all
     // groups committed so far (the sync's writeback runs on this thread, not the writer's),
     // and only then tells their callers. A crash before the sync loses only writes nobody
