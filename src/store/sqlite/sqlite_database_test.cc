@@ -104,6 +104,30 @@ TEST(SqliteDatabase, GroupCommitGivesEachWriterItsOwnOutcome) {
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores"), ok.load());
 }
 
+// Runs `jobs` as one group, in this order: the writer is held by a job of its own until all
+// of them are queued behind it. Returns each job's outcome.
+std::vector<Status> RunAsOneGroup(Database& db, const std::vector<TransactionFn>& jobs) {
+    std::atomic<bool> running{false}, release{false};
+    std::thread blocker([&] {
+        (void)db.Write([&](Connection&) -> Status {
+            running = true;
+            while (!release.load()) std::this_thread::yield();
+            return Status::Ok();
+        });
+    });
+    while (!running.load()) std::this_thread::yield();
+    std::vector<Status> results(jobs.size());
+    std::vector<std::thread> writers;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        writers.emplace_back([&, i] { results[i] = db.Write(jobs[i]); });
+        while (db.WriterQueueDepth() != static_cast<int64_t>(i + 1)) std::this_thread::yield();
+    }
+    release = true;
+    blocker.join();
+    for (auto& w : writers) w.join();
+    return results;
+}
+
 // The first job of a group runs without a savepoint: when it fails after writing, its writes
 // go and the jobs queued behind it still commit, each with its own outcome.
 TEST(SqliteDatabase, AFailingFirstJobOfAGroupRollsBackAloneAndTheGroupGoesOn) {
@@ -111,34 +135,19 @@ TEST(SqliteDatabase, AFailingFirstJobOfAGroupRollsBackAloneAndTheGroupGoesOn) {
     ASSERT_TRUE(db->Write([](Connection& c) {
                       return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
                   }).ok());
-    std::atomic<bool> running{false}, release{false};
-    std::thread blocker([&] {
-        (void)db->Write([&](Connection&) -> Status {
-            running = true;
-            while (!release.load()) std::this_thread::yield();
+    // In this order: fail, ok, fail, ok.
+    const bool fails[] = {true, false, true, false};
+    std::vector<TransactionFn> jobs;
+    for (int i = 0; i < 4; ++i) {
+        jobs.push_back([&fails, i](Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
+                                                       "updated_at) VALUES (1,'store',?,'x',0,0)"));
+            SIYU_RETURN_IF_ERROR(stmt.Bind(1, "F" + std::to_string(i)).Run());
+            if (fails[i]) return Status::InvalidArgument("x", "deliberate failure after a write");
             return Status::Ok();
         });
-    });
-    while (!running.load()) std::this_thread::yield();
-    // Queued in this order behind the blocker: fail, ok, fail, ok.
-    const bool fails[] = {true, false, true, false};
-    std::vector<Status> results(4);
-    std::vector<std::thread> writers;
-    for (int i = 0; i < 4; ++i) {
-        writers.emplace_back([&, i] {
-            results[i] = db->Write([&, i](Connection& c) -> Status {
-                SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
-                                                           "updated_at) VALUES (1,'store',?,'x',0,0)"));
-                SIYU_RETURN_IF_ERROR(stmt.Bind(1, "F" + std::to_string(i)).Run());
-                if (fails[i]) return Status::InvalidArgument("x", "deliberate failure after a write");
-                return Status::Ok();
-            });
-        });
-        while (db->WriterQueueDepth() != i + 1) std::this_thread::yield();
     }
-    release = true;
-    blocker.join();
-    for (auto& w : writers) w.join();
+    std::vector<Status> results = RunAsOneGroup(*db, jobs);
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(results[i].code(), fails[i] ? StatusCode::kInvalidArgument : StatusCode::kOk) << i;
     }
@@ -154,31 +163,16 @@ TEST(SqliteDatabase, AnErrorThatEndsTheTransactionFailsTheJobsItTookAlong) {
     ASSERT_TRUE(db->Write([](Connection& c) {
                       return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
                   }).ok());
-    std::atomic<bool> running{false}, release{false};
-    std::thread blocker([&] {
-        (void)db->Write([&](Connection&) -> Status {
-            running = true;
-            while (!release.load()) std::this_thread::yield();
-            return Status::Ok();
-        });
-    });
-    while (!running.load()) std::this_thread::yield();
-    // Queued in this order behind the blocker: ok, ok, ends the transaction, ok.
+    // In this order: ok, ok, ends the transaction, ok.
     const char* sql[] = {
         "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G0','x',0,0)",
         "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G1','x',0,0)",
         "INSERT OR ROLLBACK INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'dup',0,0)",
         "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G3','x',0,0)",
     };
-    std::vector<Status> results(4);
-    std::vector<std::thread> writers;
-    for (int i = 0; i < 4; ++i) {
-        writers.emplace_back([&, i] { results[i] = db->Write([&, i](Connection& c) { return c.Exec(sql[i]); }); });
-        while (db->WriterQueueDepth() != i + 1) std::this_thread::yield();
-    }
-    release = true;
-    blocker.join();
-    for (auto& w : writers) w.join();
+    std::vector<TransactionFn> jobs;
+    for (const char* q : sql) jobs.push_back([q](Connection& c) { return c.Exec(q); });
+    std::vector<Status> results = RunAsOneGroup(*db, jobs);
     EXPECT_EQ(results[0].code(), StatusCode::kUnavailable) << results[0].ToString();
     EXPECT_EQ(results[1].code(), StatusCode::kUnavailable) << results[1].ToString();
     EXPECT_FALSE(results[2].ok());
