@@ -169,14 +169,15 @@ describe('WeCom callbacks', () => {
 
   test('a callback WeCom delivers again is stored once and counted as a duplicate', async () => {
     const marker = uniq('dup');
-    const d = encryptedDelivery(probeXml(corpId, marker));
+    const message = probeXml(corpId, marker); // one CreateTime: the very same message each time
+    const d = encryptedDelivery(message);
     const before = await inbox();
     for (let i = 0; i < 3; i++) {
       const res = await deliver(d.body, d.params);
       assert.equal(res.text, 'success');
     }
     // A retry with a fresh timestamp, nonce and ciphertext of the same message is the same callback.
-    const again = encryptedDelivery(probeXml(corpId, marker));
+    const again = encryptedDelivery(message);
     assert.notEqual(again.encrypted, d.encrypted);
     assert.equal((await deliver(again.body, again.params)).text, 'success');
     const { inbox: after } = await waitForRow(marker);
