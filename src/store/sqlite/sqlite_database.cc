@@ -206,7 +206,6 @@ class SqliteDatabase final : public Database {
 
     static Result<std::unique_ptr<Database>> Open(const SqliteOptions& options) {
         auto db = std::unique_ptr<SqliteDatabase>(new SqliteDatabase());
-        db->path_ = options.path;
         if (!options.read_only) {
             using Role = SqliteConnection::Role;
             SIYU_ASSIGN_OR_RETURN(db->writer_, SqliteConnection::Open(options, Role::kWriter));
@@ -635,7 +634,6 @@ class SqliteDatabase final : public Database {
         synced_cv_.notify_all();
     }
 
-    std::string path_;
     std::string log_path_;  // the write-ahead log, as SQLite names it
     std::atomic<bool> broken_{false};  // a write could not be made durable (fail-stop)
     std::unique_ptr<SqliteConnection> writer_;
