@@ -1,7 +1,8 @@
 // Durable points transactions through the library: `threads` threads call Points::Earn, each
-// with its own Idempotency-Key, against a fresh SQLite data directory (WAL, synchronous=FULL,
-// one writer with group commit). Every call returns after its commit. Prints one line of JSON:
-// transactions, seconds, tx/s and latency percentiles.
+// with its own Idempotency-Key, against a fresh SQLite data directory (WAL, one writer with
+// group commit, each group synced before its callers are answered). Every call returns once
+// its commit is on disk. Prints one line of JSON: transactions, seconds, tx/s and latency
+// percentiles.
 //
 // Usage: loyalty_bench [--members N] [--threads T] [--seconds S] [--dir PATH] [--pragma P]
 // --pragma runs `PRAGMA P` on the writer connection before the run (for experiments with the

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Loyalty benchmark: durable points credits per second, the same work three ways in one run —
 #   library   Points::Earn called by C concurrent threads (bench/loyalty/points_bench.cc), each
-#             call with its own Idempotency-Key, returning after its commit (SQLite WAL,
-#             synchronous=FULL, one writer batching concurrent transactions into one commit);
+#             call with its own Idempotency-Key, returning once its commit is synced to disk
+#             (SQLite WAL, one writer batching concurrent transactions into one commit, a
+#             syncer thread making each group durable; docs/storage.md);
 #   http      POST /api/v1/loyalty/members/{id}/points/earn with an Idempotency-Key, secret-key
 #             bearer auth, C keep-alive connections (wrk, bench/loyalty/earn.lua);
 #   postgres  a throw-away PostgreSQL cluster, durable (fsync, synchronous_commit on), members,
