@@ -27,9 +27,10 @@ namespace siyu::store {
 Status InstallJournalVfs(int64_t spill_bytes = int64_t{64} << 20);
 
 // Writes out what the connection's write-ahead log still holds in its buffer; returns an
-// SQLite result code. The buffer is written out when a commit's last frame is in, but SQLite
-// may afterwards rewrite frame headers of the same commit (checksums of frames written twice
-// in one transaction); the writer calls this after each commit, before the sync.
+// SQLite result code. Normally nothing is left: appends are written out when a commit's last
+// frame is in, and every other write goes straight to the file. The writer calls it after
+// each commit anyway, before handing the group to the syncer, so that durability does not
+// rest on recognising SQLite's commit frames alone.
 int FlushLog(sqlite3* db);
 
 // Sub-journals opened and spilled to a file since the process started (for tests).
