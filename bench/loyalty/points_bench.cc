@@ -105,7 +105,10 @@ int main(int argc, char** argv) {
     }
 
     loyalty::LoyaltyOptions options;
-    loyalty::Loyalty loyalty(db.get(), nullptr, options);  // no sweep thread: Start is not called
+    loyalty::Loyalty loyalty(db.get(), nullptr, options);
+    // The "Points Earned" events are written from the ledger after each commit, by the
+    // projection thread, as in the server (no sweep thread: Start is not called).
+    loyalty.StartProjection();
 
     std::atomic<bool> stop{false};
     std::atomic<int64_t> failures{0};
@@ -141,6 +144,19 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& th : threads) th.join();
     double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    // What the projection had not written yet when the load stopped, and how long it takes to
+    // catch up: the events keep up with the credits only if this stays small.
+    auto drain_started = Clock::now();
+    Check(loyalty.ProjectEvents(), "project events");
+    double drain_ms = std::chrono::duration<double, std::milli>(Clock::now() - drain_started).count();
+    int64_t events = 0;
+    Check(db->Read([&](store::Connection& c) -> Status {
+              SIYU_ASSIGN_OR_RETURN(auto count, c.Prepare("SELECT count(*) FROM events WHERE name = 'Points Earned'"));
+              SIYU_ASSIGN_OR_RETURN(bool row, count.Step());
+              events = row ? count.Int(0) : 0;
+              return Status::Ok();
+          }),
+          "count events");
 
     std::vector<double> all;
     for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
@@ -151,9 +167,11 @@ int main(int argc, char** argv) {
     int64_t ok = static_cast<int64_t>(all.size()) - failures.load();
     std::printf(
         "{\"engine\":\"siyu-library\",\"threads\":%d,\"members\":%d,\"transactions\":%lld,\"failures\":%lld,"
-        "\"seconds\":%.2f,\"tx_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}\n",
+        "\"seconds\":%.2f,\"tx_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"events\":%lld,"
+        "\"events_drain_ms\":%.0f}\n",
         flags.threads, flags.members, static_cast<long long>(ok), static_cast<long long>(failures.load()), seconds,
-        static_cast<double>(ok) / seconds, pct(0.5), pct(0.99));
+        static_cast<double>(ok) / seconds, pct(0.5), pct(0.99), static_cast<long long>(events), drain_ms);
+    loyalty.Stop();
     db->Close();
     if (temporary) fs::remove_all(dir);
     return failures.load() == 0 ? 0 : 1;

@@ -11,6 +11,7 @@
 #include "cdp/customer_import.h"
 #include "cdp/order_import.h"
 #include "cli/command_support.h"
+#include "loyalty/loyalty.h"
 #include "loyalty/member_import.h"
 #include "store/database.h"
 
@@ -240,6 +241,8 @@ int Run(const ImportFlags& flags) {
         loyalty::MemberImporter::Attach(&o);
         auto r = cdp::ImportCustomers(*csv, *db, o);
         if (!r.ok()) fail(r.status());
+        // The events of the points movements the import made (differences to earlier balances).
+        if (Status st = loyalty::Loyalty(db.get(), nullptr).ProjectEvents(); !st.ok()) fail(st);
         done();
         const auto& x = r.value();
         PrintCount("tenant_id", tenant.id);

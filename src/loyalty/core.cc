@@ -431,11 +431,13 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
     if (request.idempotency_key) SIYU_RETURN_IF_ERROR(CheckIdempotencyKey(*request.idempotency_key));
     Outcome outcome;
     std::vector<cdp::StoredEvent> events;
+    bool entry_events = false;
     std::string fingerprint = Sha256Hex(request.fingerprint);
     TimeMs now = Now();
     SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         outcome = Outcome{};
         events.clear();
+        entry_events = false;
         if (request.idempotency_key) {
             SIYU_ASSIGN_OR_RETURN(auto find, c.Prepare("SELECT operation, fingerprint, status, result FROM "
                                                        "idempotency_keys WHERE tenant_id = ? AND key = ?"));
@@ -472,23 +474,28 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
                                      .Run());
         }
         events = std::move(tx.events());
+        entry_events = tx.entry_events();
         return Status::Ok();
     }));
     Publish(events);
+    if (entry_events) EntryEventsCommitted();
     return outcome;
 }
 
 Status Executor::Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn) {
     std::vector<cdp::StoredEvent> events;
+    bool entry_events = false;
     TimeMs now = Now();
     SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         events.clear();
         Tx tx(c, tenant_id, now, &cache_);
         SIYU_RETURN_IF_ERROR(fn(tx));
         events = std::move(tx.events());
+        entry_events = tx.entry_events();
         return Status::Ok();
     }));
     Publish(events);
+    if (entry_events) EntryEventsCommitted();
     return Status::Ok();
 }
 
@@ -505,6 +512,7 @@ Status Executor::Batch(const std::function<Status()>& fn) {
     tls_ambient = Ambient{};
     SIYU_RETURN_IF_ERROR(st);
     if (sink_ && !events.empty()) sink_(events);
+    EntryEventsCommitted();
     return Status::Ok();
 }
 

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "loyalty/coupons.h"
 #include "loyalty/earning_rules.h"
 #include "loyalty/mall.h"
 #include "loyalty/members.h"
 #include "loyalty/paid_membership.h"
 #include "loyalty/points.h"
+#include "loyalty/points_ledger.h"
 #include "loyalty/stored_value.h"
 #include "loyalty/tiers.h"
 
@@ -23,9 +26,59 @@ Loyalty::Loyalty(store::Database* db, EventSink sink, LoyaltyOptions options)
       stored_value_(std::make_unique<StoredValue>(this)),
       paid_(std::make_unique<PaidMemberships>(this)),
       coupons_(std::make_unique<Coupons>(this)),
-      mall_(std::make_unique<Mall>(this)) {}
+      mall_(std::make_unique<Mall>(this)) {
+    exec_.SetEntryEventsHook([this] {
+        {
+            std::lock_guard lock(projection_mu_);
+            projection_due_ = true;
+        }
+        projection_cv_.notify_one();
+    });
+}
 
 Loyalty::~Loyalty() { Stop(); }
+
+Status Loyalty::ProjectEvents() {
+    constexpr size_t kBatch = 2000;
+    std::lock_guard pass(project_mu_);
+    while (true) {
+        ProjectedEvents projected;
+        SIYU_RETURN_IF_ERROR(exec_.db()->Write([&](store::Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(projected, ProjectEntryEvents(c, kBatch));
+            return Status::Ok();
+        }));
+        exec_.Publish(projected.events);
+        if (!projected.more) return Status::Ok();
+    }
+}
+
+void Loyalty::StartProjection() {
+    if (projection_thread_.joinable()) return;
+    {
+        std::lock_guard lock(projection_mu_);
+        projection_stop_ = false;
+        projection_due_ = true;  // whatever the last run left
+    }
+    projection_thread_ = std::thread([this] {
+        std::unique_lock lock(projection_mu_);
+        while (!projection_stop_) {
+            // Woken by commits that wrote entries; now and then anyway, for entries written in
+            // transactions the executor does not see commit (order ingestion).
+            projection_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                                    [this] { return projection_stop_ || projection_due_; });
+            if (projection_stop_) break;
+            // Gathers the entries of a few more commits first: one pass per 20 ms at most
+            // keeps the projection's own writes to few, large transactions.
+            projection_cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return projection_stop_; });
+            projection_due_ = false;
+            lock.unlock();
+            if (Status st = ProjectEvents(); !st.ok()) {
+                spdlog::warn("loyalty: writing the events of points entries failed: {}", st.ToString());
+            }
+            lock.lock();
+        }
+    });
+}
 
 Status Loyalty::OnIngest(store::Connection& c, int64_t tenant_id, TimeMs now, std::vector<cdp::StoredEvent>& events) {
     Tx tx(c, tenant_id, now);
@@ -74,6 +127,9 @@ Status Loyalty::OnIngest(store::Connection& c, int64_t tenant_id, TimeMs now, st
         }
     }
     for (auto& derived : tx.events()) events.push_back(std::move(derived));
+    // The projection's write runs after this transaction's commit (one writer), so it sees
+    // the entries written here.
+    if (tx.entry_events()) exec_.EntryEventsCommitted();
     return Status::Ok();
 }
 
@@ -102,6 +158,7 @@ Status Loyalty::Sweep() {
 }
 
 void Loyalty::Start() {
+    StartProjection();
     if (thread_.joinable()) return;
     {
         std::lock_guard lock(mu_);
@@ -125,6 +182,12 @@ void Loyalty::Stop() {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+        std::lock_guard lock(projection_mu_);
+        projection_stop_ = true;
+    }
+    projection_cv_.notify_all();
+    if (projection_thread_.joinable()) projection_thread_.join();
 }
 
 }  // namespace siyu::loyalty

@@ -57,8 +57,14 @@ class Loyalty {
     // One pass of every scheduled duty for every tenant (the sweep thread calls it; tests and
     // `siyu loyalty sweep` call it directly).
     Status Sweep();
-    // Starts / stops the sweep thread.
+    // Writes the pending CDP events of points entries (ProjectEntryEvents) until none are left
+    // and publishes them. The projection thread calls it after commits that wrote entries;
+    // tests and tools call it directly.
+    Status ProjectEvents();
+    // Starts / stops the sweep thread and the event projection thread (Start), or only the
+    // projection (StartProjection: benchmarks).
     void Start();
+    void StartProjection();
     void Stop();
 
   private:
@@ -78,6 +84,13 @@ class Loyalty {
     std::condition_variable cv_;
     bool stop_ = false;
     std::thread thread_;
+
+    std::mutex project_mu_;  // one projection pass at a time
+    std::mutex projection_mu_;
+    std::condition_variable projection_cv_;
+    bool projection_due_ = false;  // GUARDED_BY(projection_mu_)
+    bool projection_stop_ = false;  // GUARDED_BY(projection_mu_)
+    std::thread projection_thread_;
 };
 
 }  // namespace siyu::loyalty

@@ -66,7 +66,10 @@ struct MallFixture {
     int64_t Points(int64_t customer) {
         return Int("SELECT points FROM members WHERE customer_id = " + std::to_string(customer));
     }
-    int64_t Events(const std::string& name) { return Int("SELECT count(*) FROM events WHERE name = '" + name + "'"); }
+    int64_t Events(const std::string& name) {
+        EXPECT_TRUE(loyalty->ProjectEvents().ok());  // the events of points entries
+        return Int("SELECT count(*) FROM events WHERE name = '" + name + "'");
+    }
     Mall& mall() { return loyalty->mall(); }
     Request R() {
         Request r;

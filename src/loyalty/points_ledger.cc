@@ -14,7 +14,8 @@ struct Take {
 
 std::string_view Name(EntryType t) { return EntryTypeName(t); }
 
-// Appends the entry, applies the deltas to `m` and emits the event. Returns the entry id.
+// Appends the entry and applies the deltas to `m`. Returns the entry id. The entry's event is
+// written after the commit (ProjectEntryEvents); the entry keeps its extra properties.
 Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, int64_t held_delta, int64_t debt_delta,
                             const EntryMeta& meta, std::optional<int64_t> ref_entry_id = std::nullopt) {
     m.points += amount;
@@ -26,8 +27,14 @@ Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, i
     SIYU_ASSIGN_OR_RETURN(auto stmt,
                           tx.c().Prepare("INSERT INTO points_entries(tenant_id, customer_id, type, amount, held_delta, "
                                          "debt_delta, balance_after, held_after, debt_after, reason, source_type, "
-                                         "source_id, operator, idempotency_key, ref_entry_id, at) VALUES "
-                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                         "source_id, operator, idempotency_key, ref_entry_id, at, event) VALUES "
+                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    std::optional<std::string> event;
+    if (meta.emit_event) {
+        event = meta.event_properties.is_object() && !meta.event_properties.empty()
+                    ? meta.event_properties.dump(-1, ' ', false, Json::error_handler_t::replace)
+                    : std::string("{}");
+    }
     SIYU_RETURN_IF_ERROR(stmt.Bind(1, tx.tenant())
                              .Bind(2, m.customer_id)
                              .Bind(3, Name(type))
@@ -44,19 +51,28 @@ Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, i
                              .Bind(14, meta.idempotency_key)
                              .Bind(15, ref_entry_id)
                              .Bind(16, tx.now())
+                             .Bind(17, event)
                              .Run());
-    int64_t id = tx.c().LastInsertId();
-    Json props = meta.event_properties.is_object() ? meta.event_properties : Json::object();
-    props["entry_id"] = id;
-    props["points"] = amount != 0 ? (amount < 0 ? -amount : amount) : (held_delta < 0 ? -held_delta : held_delta);
-    props["change"] = amount;
-    props["balance"] = m.points;
-    if (held_delta != 0) props["held"] = m.points_held;
-    if (debt_delta != 0) props["debt"] = m.points_debt;
-    if (!meta.reason.empty()) props["reason"] = meta.reason;
-    if (!meta.source_type.empty()) props["source_type"] = meta.source_type;
-    if (!meta.source_id.empty()) props["source_id"] = meta.source_id;
-    if (meta.emit_event) SIYU_RETURN_IF_ERROR(tx.Emit(m.customer_id, EntryEventName(type), props));
+    if (event) tx.NoteEntryEvents();
+    return tx.c().LastInsertId();
+}
+
+EntryType EntryTypeFromName(std::string_view name) {
+    for (EntryType t : {EntryType::kEarn, EntryType::kRedeem, EntryType::kExpire, EntryType::kAdjust,
+                        EntryType::kReverse, EntryType::kHold, EntryType::kRelease, EntryType::kTransfer}) {
+        if (EntryTypeName(t) == name) return t;
+    }
+    return EntryType::kAdjust;
+}
+
+// "siyu-" + 12 hex digits of the time + "-e" + the entry id: sorts by time like the message
+// ids of other stored events, and names the entry, so an entry can only ever have one event.
+std::string EntryMessageId(TimeMs at, int64_t entry_id) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string id = "siyu-";
+    for (int shift = 44; shift >= 0; shift -= 4) id.push_back(kHex[(static_cast<uint64_t>(at) >> shift) & 0xf]);
+    id += "-e";
+    id += std::to_string(entry_id);
     return id;
 }
 
@@ -163,6 +179,76 @@ std::string_view EntryEventName(EntryType type) {
         case EntryType::kTransfer: return "Points Transferred";
     }
     return "Points Adjusted";
+}
+
+Result<ProjectedEvents> ProjectEntryEvents(store::Connection& c, size_t limit) {
+    ProjectedEvents out;
+    SIYU_ASSIGN_OR_RETURN(auto at, c.Prepare("SELECT position FROM loyalty_projections WHERE name = 'points_events'"));
+    SIYU_ASSIGN_OR_RETURN(bool row, at.Step());
+    int64_t position = row ? at.Int(0) : 0;
+    at.Reset();
+    // Entries without an event (opening balances of imported members) are passed over in
+    // ranges of kScan ids, so that a million of them cost a few passes, not one per `limit`.
+    constexpr int64_t kScan = 50'000;
+    SIYU_ASSIGN_OR_RETURN(auto last, c.Prepare("SELECT COALESCE(MAX(id), 0) FROM points_entries"));
+    SIYU_ASSIGN_OR_RETURN(bool any, last.Step());
+    int64_t newest = any ? last.Int(0) : 0;
+    last.Reset();
+    if (newest <= position) return out;
+    int64_t upto = std::min(newest, position + kScan);
+    SIYU_ASSIGN_OR_RETURN(auto entries,
+                          c.Prepare("SELECT id, tenant_id, customer_id, type, amount, held_delta, debt_delta, "
+                                    "balance_after, held_after, debt_after, reason, source_type, source_id, event, at "
+                                    "FROM points_entries WHERE id > ? AND id <= ? AND event IS NOT NULL ORDER BY id "
+                                    "LIMIT ?"));
+    SIYU_ASSIGN_OR_RETURN(auto insert, c.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
+                                                 "ts, received_at, properties, context) VALUES "
+                                                 "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}')"));
+    entries.Bind(1, position).Bind(2, upto).Bind(3, static_cast<int64_t>(limit));
+    size_t seen = 0;
+    Status failed = Status::Ok();
+    SIYU_RETURN_IF_ERROR(entries.ForEachRow([&] {
+        ++seen;
+        position = entries.Int(0);
+        if (!failed.ok()) return;
+        int64_t amount = entries.Int(4), held_delta = entries.Int(5), debt_delta = entries.Int(6);
+        Json props = Json::parse(entries.Text(13), nullptr, false);
+        if (!props.is_object()) props = Json::object();
+        props["entry_id"] = position;
+        props["points"] = amount != 0 ? (amount < 0 ? -amount : amount) : (held_delta < 0 ? -held_delta : held_delta);
+        props["change"] = amount;
+        props["balance"] = entries.Int(7);
+        if (held_delta != 0) props["held"] = entries.Int(8);
+        if (debt_delta != 0) props["debt"] = entries.Int(9);
+        if (std::string reason = entries.Text(10); !reason.empty()) props["reason"] = reason;
+        if (std::string type = entries.Text(11); !type.empty()) props["source_type"] = type;
+        if (std::string id = entries.Text(12); !id.empty()) props["source_id"] = id;
+        cdp::StoredEvent e;
+        e.tenant_id = entries.Int(1);
+        e.customer_id = entries.Int(2);
+        e.type = "track";
+        e.name = std::string(EntryEventName(EntryTypeFromName(entries.Text(3))));
+        e.timestamp = entries.Int(14);
+        e.properties = props.dump(-1, ' ', false, Json::error_handler_t::replace);
+        failed = insert.Bind(1, e.tenant_id)
+                     .Bind(2, e.customer_id)
+                     .Bind(3, EntryMessageId(e.timestamp, position))
+                     .Bind(4, e.name)
+                     .Bind(5, e.timestamp)
+                     .Bind(6, e.timestamp)
+                     .Bind(7, e.properties)
+                     .Run();
+        e.id = c.LastInsertId();
+        out.events.push_back(std::move(e));
+    }));
+    SIYU_RETURN_IF_ERROR(failed);
+    if (seen < limit) position = upto;  // the whole range is done
+    out.more = position < newest;
+    SIYU_ASSIGN_OR_RETURN(auto save, c.Prepare("INSERT INTO loyalty_projections(name, position) VALUES "
+                                               "('points_events', ?) ON CONFLICT(name) DO UPDATE SET position = "
+                                               "excluded.position"));
+    SIYU_RETURN_IF_ERROR(save.Bind(1, position).Run());
+    return out;
 }
 
 Result<std::optional<TimeMs>> LotExpiry(Tx& tx, TimeMs at) {

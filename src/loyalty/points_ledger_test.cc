@@ -149,7 +149,9 @@ class PointsTest : public testing::Test {
         return r.ok() ? r->problems : std::vector<std::string>{"verify failed"};
     }
 
+    // Events published so far, after the projection has written those of the entries.
     size_t CountEvents(const std::string& name) {
+        EXPECT_TRUE(loyalty_->ProjectEvents().ok());
         std::lock_guard lock(mu_);
         size_t n = 0;
         for (const auto& e : events_) n += e.name == name;
@@ -339,6 +341,61 @@ TEST_F(PointsTest, ARetryWithTheSameKeyReturnsTheOriginalResultAndChangesNothing
     auto elsewhere = loyalty_->points().Earn(Req("key-1", "30", 2), EarnInput{t2, 30, "campaign"});
     ASSERT_TRUE(elsewhere.ok());
     EXPECT_FALSE(elsewhere->replayed);
+}
+
+TEST_F(PointsTest, EveryMovementGetsItsEventExactlyOnceAfterTheCommit) {
+    int64_t m = Member_();
+    ASSERT_TRUE(loyalty_->ProjectEvents().ok());  // the registration's own entries, if any
+    auto stored = [&](const std::string& name) {
+        int64_t n = -1;
+        EXPECT_TRUE(db_->Read([&](store::Connection& c) -> Status {
+                           SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare("SELECT count(*) FROM events WHERE name = ?"));
+                           s.Bind(1, name);
+                           SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
+                           n = row ? s.Int(0) : -1;
+                           return Status::Ok();
+                       }).ok());
+        return n;
+    };
+    Json earned = Earn(m, 30, "key-e");
+    Earn(m, 12);
+    // Written from the ledger after the commit, not inside it.
+    EXPECT_EQ(stored("Points Earned"), 0);
+    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    EXPECT_EQ(stored("Points Earned"), 2);
+    // Again: nothing new, nothing twice.
+    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    EXPECT_EQ(stored("Points Earned"), 2);
+    EXPECT_EQ(CountEvents("Points Earned"), 2u);  // published once each
+    // The event carries the movement as the entry recorded it.
+    std::string props;
+    ASSERT_TRUE(db_->Read([&](store::Connection& c) -> Status {
+                       SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare("SELECT properties, customer_id FROM events WHERE "
+                                                               "name = 'Points Earned' ORDER BY id LIMIT 1"));
+                       SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
+                       if (row) props = s.Text(0);
+                       EXPECT_EQ(row ? s.Int(1) : 0, m);
+                       return Status::Ok();
+                   }).ok());
+    Json p = Json::parse(props);
+    EXPECT_EQ(p["entry_id"], earned["entry_id"]);
+    EXPECT_EQ(p["points"], 30);
+    EXPECT_EQ(p["change"], 30);
+    EXPECT_EQ(p["balance"], 30);
+    EXPECT_EQ(p["source_type"], "campaign");
+    // A retry of the first request is no movement: no event.
+    ASSERT_TRUE(loyalty_->points().Earn(Req("key-e", "30"), EarnInput{m, 30, "campaign"}).ok());
+    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    EXPECT_EQ(stored("Points Earned"), 2);
+    // The check command finds an entry whose event went missing.
+    EXPECT_TRUE(Problems().empty());
+    ASSERT_TRUE(db_->Write([&](store::Connection& c) -> Status {
+                       return c.Exec("DELETE FROM events WHERE name = 'Points Earned' AND id = (SELECT MIN(id) FROM "
+                                     "events WHERE name = 'Points Earned')");
+                   }).ok());
+    auto problems = Problems();
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("has no event"), std::string::npos) << problems[0];
 }
 
 TEST_F(PointsTest, ATransferMovesPointsBetweenMembersOnBothLedgers) {

@@ -22,6 +22,20 @@ std::string Who(int64_t customer) { return "member " + std::to_string(customer) 
 
 // Balances equal the sums of the entries; each entry's balances-after follow from the one
 // before; every type moves only the accounts it may.
+// Every entry the event projection has passed has its one event (ProjectEntryEvents names it
+// by the entry: "siyu-" + 12 hex digits of the time + "-e" + the entry id).
+Status VerifyEntryEvents(Connection& c, int64_t tenant_id, VerifyReport* r) {
+    SIYU_ASSIGN_OR_RETURN(auto missing,
+                          c.Prepare("SELECT e.id, e.customer_id FROM points_entries e WHERE e.tenant_id = ?1 AND "
+                                    "e.event IS NOT NULL AND e.id <= (SELECT position FROM loyalty_projections WHERE "
+                                    "name = 'points_events') AND NOT EXISTS (SELECT 1 FROM events v WHERE "
+                                    "v.tenant_id = ?1 AND v.message_id = printf('siyu-%012x-e%d', e.at, e.id))"));
+    missing.Bind(1, tenant_id);
+    return missing.ForEachRow([&] {
+        Problem(r, Who(missing.Int(1)) + "entry " + std::to_string(missing.Int(0)) + " has no event in the CDP");
+    });
+}
+
 Status VerifyPoints(Connection& c, int64_t tenant_id, VerifyReport* r) {
     struct Sums {
         int64_t points = 0, held = 0, debt = 0;
@@ -168,6 +182,7 @@ Result<VerifyReport> Verify(store::Database& db, int64_t tenant_id) {
         t.Reset();
         if (!exists) return Status::NotFound("tenant " + std::to_string(tenant_id) + " not found");
         SIYU_RETURN_IF_ERROR(VerifyPoints(c, tenant_id, &report));
+        SIYU_RETURN_IF_ERROR(VerifyEntryEvents(c, tenant_id, &report));
         SIYU_RETURN_IF_ERROR(VerifyStoredValue(c, tenant_id, &report.problems, &report.stored_value_entries));
         SIYU_RETURN_IF_ERROR(VerifyCoupons(c, tenant_id, &report.problems, &report.coupons));
         SIYU_RETURN_IF_ERROR(VerifyMall(c, tenant_id, &report.problems, &report.mall_exchanges));

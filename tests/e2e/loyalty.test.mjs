@@ -194,7 +194,8 @@ describe('loyalty', () => {
     for (let i = 0; i < 50; i++) {
       const timeline = expectOk(await o().get(`/api/v1/customers/${m.id}/events?limit=100`));
       names = timeline.data.map((e) => e.event);
-      if (names.includes('Tier Changed')) break;
+      // "Points Earned" is written from the ledger just after the commit.
+      if (['Tier Changed', 'Points Earned'].every((n) => names.includes(n))) break;
       await sleep(50);
     }
     for (const n of ['Order Completed', 'Points Earned', 'Tier Changed', 'Member Registered']) assert.ok(names.includes(n), `${n} in ${names}`);

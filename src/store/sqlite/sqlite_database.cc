@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -231,7 +232,9 @@ class SqliteDatabase final : public Database {
         }
         if (db->writer_) db->writer_thread_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
         if (db->pipelined_) {
-            db->sync_thread_ = std::thread([raw = db.get()] { raw->SyncLoop(); });
+            for (size_t i = 0; i < db->log_fds_.size(); ++i) {
+                db->sync_threads_.emplace_back([raw = db.get(), i] { raw->SyncLoop(i); });
+            }
             db->checkpoint_thread_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
         }
         return std::unique_ptr<Database>(std::move(db));
@@ -335,10 +338,11 @@ class SqliteDatabase final : public Database {
             sync_stop_ = true;
         }
         sync_cv_.notify_all();
-        if (sync_thread_.joinable()) sync_thread_.join();
-        if (log_fd_ >= 0) {
-            ::close(log_fd_);
-            log_fd_ = -1;
+        for (auto& t : sync_threads_) t.join();
+        sync_threads_.clear();
+        for (int& fd : log_fds_) {
+            if (fd >= 0) ::close(fd);
+            fd = -1;
         }
         {
             std::lock_guard lock(checkpoint_mu_);
@@ -491,11 +495,11 @@ class SqliteDatabase final : public Database {
     };
 
     // Pipelined group commit: the writer commits a group without syncing (synchronous=NORMAL)
-    // and goes on with the next one while this thread syncs the write-ahead log once for all
-    // groups committed so far (the sync's writeback runs on this thread, not the writer's),
-    // and only then tells their callers. A crash before the sync loses only writes nobody
+    // and goes on with the next one while a syncer (kSyncers of them) syncs the write-ahead log
+    // once for all groups committed so far (the sync's writeback runs on the syncer's thread,
+    // not the writer's), and only then tells their callers. A crash before the sync loses only writes nobody
     // was told about; readers wait for the sync of what they saw (Read).
-    void SyncLoop() {
+    void SyncLoop(size_t syncer) {
         while (true) {
             std::deque<Group> groups;
             {
@@ -509,7 +513,7 @@ class SqliteDatabase final : public Database {
             if (broken_.load(std::memory_order_acquire)) {
                 synced = Broken();
             } else if (upto > synced_.load(std::memory_order_acquire)) {
-                synced = SyncLog();
+                synced = SyncLog(syncer);
                 // Fail-stop: after a failed fdatasync the kernel may have dropped the pages it
                 // could not write, and a later sync would report success over the gap. Nothing
                 // more is written or answered as durable until the server restarts (and SQLite
@@ -526,7 +530,7 @@ class SqliteDatabase final : public Database {
             }
             if (synced.ok()) {
                 std::lock_guard lock(sync_mu_);
-                synced_.store(upto, std::memory_order_release);
+                if (upto > synced_.load(std::memory_order_acquire)) synced_.store(upto, std::memory_order_release);
             }
             synced_cv_.notify_all();
         }
@@ -534,9 +538,10 @@ class SqliteDatabase final : public Database {
 
     // One fdatasync of the write-ahead log (our own descriptor of the same file SQLite
     // writes; the directory is synced once, when the log is first opened).
-    Status SyncLog() {
+    Status SyncLog(size_t syncer) {
         const std::string& log = log_path_;  // SQLite's own name for it (links resolved)
-        if (log_fd_ < 0) {
+        int& log_fd = log_fds_[syncer];
+        if (log_fd < 0) {
             int fd = ::open(log.c_str(), O_RDWR | O_CLOEXEC);
             if (fd < 0) return Status::Internal("cannot open " + log + " to sync it: " + std::strerror(errno));
             std::string dir = std::filesystem::path(log).parent_path().string();
@@ -547,9 +552,9 @@ class SqliteDatabase final : public Database {
                 ::close(fd);
                 return Status::Internal("cannot sync the directory of " + log + ": " + std::strerror(errno));
             }
-            log_fd_ = fd;
+            log_fd = fd;
         }
-        if (::fdatasync(log_fd_) != 0) return Status::Internal("syncing " + log + ": " + std::strerror(errno));
+        if (::fdatasync(log_fd) != 0) return Status::Internal("syncing " + log + ": " + std::strerror(errno));
         return Status::Ok();
     }
 
@@ -619,8 +624,14 @@ class SqliteDatabase final : public Database {
         }
     }
 
-    static constexpr int kCheckpointFrames = 1000;    // SQLite's own default (about 4 MB)
-    static constexpr int kMaxLogFrames = 16000;       // about 64 MB
+    // Two syncers: a group committed while one sync runs starts its own at once instead of
+    // waiting for it to end (each sync covers every commit made before it started).
+    static constexpr size_t kSyncers = 2;
+    // A passive checkpoint every 4000 frames (about 16 MB): pages written again and again (the
+    // ends of growing tables, busy index pages) are copied once per checkpoint, not once per
+    // 1000 frames as with SQLite's default.
+    static constexpr int kCheckpointFrames = 4000;
+    static constexpr int kMaxLogFrames = 32000;  // about 128 MB
 
     static Status Broken() {
         return Status::Unavailable("the database could not make a write durable (see the log); restart siyu");
@@ -648,8 +659,10 @@ class SqliteDatabase final : public Database {
     std::condition_variable synced_cv_;  // readers wait for the sync
     std::deque<Group> to_sync_;          // GUARDED_BY(sync_mu_)
     bool sync_stop_ = false;             // GUARDED_BY(sync_mu_)
-    std::thread sync_thread_;
-    int log_fd_ = -1;  // used by the syncer only
+    std::vector<std::thread> sync_threads_;
+    // One descriptor per syncer: each fdatasync then reports every write-back error since that
+    // syncer's previous sync, which a shared descriptor would report to only one of them.
+    std::array<int, kSyncers> log_fds_ = {-1, -1};
 
     std::unique_ptr<SqliteConnection> checkpointer_;
     std::thread checkpoint_thread_;
