@@ -1,8 +1,9 @@
 // Durable points transactions through the library: `threads` threads call Points::Earn, each
 // with its own Idempotency-Key, against a fresh SQLite data directory (WAL, one writer with
 // group commit, each group synced before its callers are answered). Every call returns once
-// its commit is on disk. Prints one line of JSON: transactions, seconds, tx/s and latency
-// percentiles.
+// its commit is on disk. The event projection runs beside the load, as in the server. Prints
+// one line of JSON: transactions, seconds, tx/s, latency percentiles, the `Points Earned` events
+// written, and how long the projection took to catch up once the load stopped.
 //
 // Usage: loyalty_bench [--members N] [--threads T] [--seconds S] [--dir PATH] [--pragma P]
 // --pragma runs `PRAGMA P` on the writer connection before the run (for experiments with the

@@ -2,8 +2,9 @@
 # Loyalty benchmark: durable points credits per second, the same work three ways in one run —
 #   library   Points::Earn called by C concurrent threads (bench/loyalty/points_bench.cc), each
 #             call with its own Idempotency-Key, returning once its commit is synced to disk
-#             (SQLite WAL, one writer batching concurrent transactions into one commit, a
-#             syncer thread making each group durable; docs/storage.md);
+#             (SQLite WAL, one writer batching concurrent transactions into one commit,
+#             syncer threads making each group durable; docs/storage.md), with the event
+#             projection writing the "Points Earned" events beside the load;
 #   http      POST /api/v1/loyalty/members/{id}/points/earn with an Idempotency-Key, secret-key
 #             bearer auth, C keep-alive connections (wrk, bench/loyalty/earn.lua);
 #   postgres  a throw-away PostgreSQL cluster, durable (fsync, synchronous_commit on), members,
