@@ -1087,7 +1087,7 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
     }));
 
     // Points mall exchanges, top-ups and spending of stored value, paid memberships.
-    return programme.exec().Batch([&]() -> Status {
+    SIYU_RETURN_IF_ERROR(programme.exec().Batch([&]() -> Status {
         for (size_t k = 0; k < members.size(); ++k) {
             const Registered& m = members[k];
             const auth::Actor& staff = actor_for(customers[m.index].store_id);
@@ -1131,7 +1131,9 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
             }
         }
         return Status::Ok();
-    });
+    }));
+    // The events of the points movements, before the engine loads the events.
+    return programme.ProjectEvents();
 }
 
 }  // namespace
