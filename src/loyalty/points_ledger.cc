@@ -203,7 +203,8 @@ Result<ProjectedEvents> ProjectEntryEvents(store::Connection& c, size_t limit) {
                                     "LIMIT ?"));
     SIYU_ASSIGN_OR_RETURN(auto insert, c.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
                                                  "ts, received_at, properties, context) VALUES "
-                                                 "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}')"));
+                                                 "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}') ON "
+                                                 "CONFLICT(tenant_id, message_id) DO NOTHING"));
     entries.Bind(1, position).Bind(2, upto).Bind(3, static_cast<int64_t>(limit));
     size_t seen = 0;
     Status failed = Status::Ok();
@@ -238,6 +239,9 @@ Result<ProjectedEvents> ProjectEntryEvents(store::Connection& c, size_t limit) {
                      .Bind(6, e.timestamp)
                      .Bind(7, e.properties)
                      .Run();
+        // Already there (a database restored over a newer projection position): the event
+        // names its entry, so it is this entry's, and it stays as it was.
+        if (!failed.ok() || c.Changes() == 0) return;
         e.id = c.LastInsertId();
         out.events.push_back(std::move(e));
     }));
