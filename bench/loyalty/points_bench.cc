@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     // What the projection had not written yet when the load stopped, and how long it takes to
     // catch up: the events keep up with the credits only if this stays small.
     auto drain_started = Clock::now();
-    Check(loyalty.ProjectEvents(), "project events");
+    Check(loyalty.ProjectLedger(), "project events");
     double drain_ms = std::chrono::duration<double, std::milli>(Clock::now() - drain_started).count();
     int64_t events = 0;
     Check(db->Read([&](store::Connection& c) -> Status {

@@ -1133,7 +1133,7 @@ Status AddDemoLoyalty(store::Database* db, int64_t tenant_id, const std::vector<
         return Status::Ok();
     }));
     // The events of the points movements, before the engine loads the events.
-    return programme.ProjectEvents();
+    return programme.ProjectLedger();
 }
 
 }  // namespace

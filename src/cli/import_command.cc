@@ -241,8 +241,9 @@ int Run(const ImportFlags& flags) {
         loyalty::MemberImporter::Attach(&o);
         auto r = cdp::ImportCustomers(*csv, *db, o);
         if (!r.ok()) fail(r.status());
-        // The events of the points movements the import made (differences to earlier balances).
-        if (Status st = loyalty::Loyalty(db.get(), nullptr).ProjectEvents(); !st.ok()) fail(st);
+        // The events of the points movements the import made (differences to earlier balances)
+        // and the members' `points` trait; large transactions, as for the rows.
+        if (Status st = loyalty::Loyalty(db.get(), nullptr).ProjectLedger(kCustomersPerBatch); !st.ok()) fail(st);
         done();
         const auto& x = r.value();
         PrintCount("tenant_id", tenant.id);

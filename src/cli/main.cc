@@ -483,7 +483,7 @@ int Run(int argc, char** argv) {
         auto db = OpenDatabase(c, 1);
         loyalty::Loyalty programme(db.get(), nullptr);
         Check(programme.Sweep(), "loyalty sweep");
-        Check(programme.ProjectEvents(), "loyalty sweep: events of the points entries");
+        Check(programme.ProjectLedger(), "loyalty sweep: the points entries' events and traits");
         std::printf("loyalty sweep done\n");
         return 0;
     }

@@ -375,12 +375,9 @@ Status Tx::SaveMember(const Member& m) {
     if (m.points < 0 || m.points_held < 0 || m.points_debt < 0 || m.sv_principal < 0 || m.sv_bonus < 0) {
         return Status::Internal("a balance of member " + std::to_string(m.customer_id) + " would be negative");
     }
-    // The balance is mirrored into the profile trait `points`, so segments can pick members by
-    // it; written only when it changed (the profile change log then updates the segments).
-    SIYU_ASSIGN_OR_RETURN(auto trait, c_.Prepare("UPDATE customers SET traits = json_set(traits, '$.points', ?1), "
-                                                 "updated_at = ?2 WHERE id = ?3 AND json_extract(traits, "
-                                                 "'$.points') IS NOT ?1"));
-    return trait.Bind(1, m.points).Bind(2, now_).Bind(3, m.customer_id).Run();
+    // The profile trait `points` follows the balance from the ledger, after the commit
+    // (ProjectEntries).
+    return Status::Ok();
 }
 
 Status Tx::Audit(const auth::Actor& actor, const std::string& action, const std::string& target_type,
@@ -431,13 +428,13 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
     if (request.idempotency_key) SIYU_RETURN_IF_ERROR(CheckIdempotencyKey(*request.idempotency_key));
     Outcome outcome;
     std::vector<cdp::StoredEvent> events;
-    bool entry_events = false;
+    bool wrote_entries = false;
     std::string fingerprint = Sha256Hex(request.fingerprint);
     TimeMs now = Now();
     SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         outcome = Outcome{};
         events.clear();
-        entry_events = false;
+        wrote_entries = false;
         if (request.idempotency_key) {
             SIYU_ASSIGN_OR_RETURN(auto find, c.Prepare("SELECT operation, fingerprint, status, result FROM "
                                                        "idempotency_keys WHERE tenant_id = ? AND key = ?"));
@@ -474,28 +471,28 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
                                      .Run());
         }
         events = std::move(tx.events());
-        entry_events = tx.entry_events();
+        wrote_entries = tx.wrote_entries();
         return Status::Ok();
     }));
     Publish(events);
-    if (entry_events) EntryEventsCommitted();
+    if (wrote_entries) EntriesCommitted();
     return outcome;
 }
 
 Status Executor::Write(int64_t tenant_id, const std::function<Status(Tx&)>& fn) {
     std::vector<cdp::StoredEvent> events;
-    bool entry_events = false;
+    bool wrote_entries = false;
     TimeMs now = Now();
     SIYU_RETURN_IF_ERROR(InTransaction(this, db_, [&](Connection& c) -> Status {
         events.clear();
         Tx tx(c, tenant_id, now, &cache_);
         SIYU_RETURN_IF_ERROR(fn(tx));
         events = std::move(tx.events());
-        entry_events = tx.entry_events();
+        wrote_entries = tx.wrote_entries();
         return Status::Ok();
     }));
     Publish(events);
-    if (entry_events) EntryEventsCommitted();
+    if (wrote_entries) EntriesCommitted();
     return Status::Ok();
 }
 
@@ -512,7 +509,7 @@ Status Executor::Batch(const std::function<Status()>& fn) {
     tls_ambient = Ambient{};
     SIYU_RETURN_IF_ERROR(st);
     if (sink_ && !events.empty()) sink_(events);
-    EntryEventsCommitted();
+    EntriesCommitted();
     return Status::Ok();
 }
 

@@ -117,9 +117,9 @@ class Tx {
     Status Emit(int64_t customer_id, std::string_view name, const Json& properties,
                 std::optional<int64_t> revenue = std::nullopt, const std::string& message_id = "");
     std::vector<cdp::StoredEvent>& events() { return events_; }
-    // A points entry with an event was written: the projection has work after the commit.
-    void NoteEntryEvents() { entry_events_ = true; }
-    bool entry_events() const { return entry_events_; }
+    // A points entry was written: the ledger projection has work after the commit.
+    void NoteEntries() { wrote_entries_ = true; }
+    bool wrote_entries() const { return wrote_entries_; }
 
     // The customer a (possibly merged) id stands for now, in this tenant; not_found otherwise.
     Result<int64_t> ResolveCustomer(int64_t customer_id);
@@ -143,7 +143,7 @@ class Tx {
     std::optional<LoyaltySettings> settings_;
     std::optional<std::string> time_zone_;
     std::vector<cdp::StoredEvent> events_;
-    bool entry_events_ = false;
+    bool wrote_entries_ = false;
 };
 
 Result<LoyaltySettings> LoadSettings(store::Connection& c, int64_t tenant_id);
@@ -190,17 +190,17 @@ class Executor {
     Status Batch(const std::function<Status()>& fn);
     // Publishes events committed elsewhere (the ingest hook collects its own).
     void Publish(const std::vector<cdp::StoredEvent>& events) const;
-    // Called after a commit that wrote points entries with events (wakes the projection).
-    void SetEntryEventsHook(std::function<void()> hook) { entry_events_hook_ = std::move(hook); }
-    void EntryEventsCommitted() const {
-        if (entry_events_hook_) entry_events_hook_();
+    // Called after a commit that wrote points entries (wakes the ledger projection).
+    void SetEntriesHook(std::function<void()> hook) { entries_hook_ = std::move(hook); }
+    void EntriesCommitted() const {
+        if (entries_hook_) entries_hook_();
     }
 
   private:
     store::Database* db_;
     EventSink sink_;
     std::function<TimeMs()> clock_;
-    std::function<void()> entry_events_hook_;
+    std::function<void()> entries_hook_;
     mutable TenantCache cache_;
 };
 

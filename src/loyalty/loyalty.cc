@@ -27,7 +27,7 @@ Loyalty::Loyalty(store::Database* db, EventSink sink, LoyaltyOptions options)
       paid_(std::make_unique<PaidMemberships>(this)),
       coupons_(std::make_unique<Coupons>(this)),
       mall_(std::make_unique<Mall>(this)) {
-    exec_.SetEntryEventsHook([this] {
+    exec_.SetEntriesHook([this] {
         {
             std::lock_guard lock(projection_mu_);
             projection_due_ = true;
@@ -38,13 +38,12 @@ Loyalty::Loyalty(store::Database* db, EventSink sink, LoyaltyOptions options)
 
 Loyalty::~Loyalty() { Stop(); }
 
-Status Loyalty::ProjectEvents() {
-    constexpr size_t kBatch = 2000;
+Status Loyalty::ProjectLedger(size_t batch) {
     std::lock_guard pass(project_mu_);
     while (true) {
-        ProjectedEvents projected;
+        Projected projected;
         SIYU_RETURN_IF_ERROR(exec_.db()->Write([&](store::Connection& c) -> Status {
-            SIYU_ASSIGN_OR_RETURN(projected, ProjectEntryEvents(c, kBatch));
+            SIYU_ASSIGN_OR_RETURN(projected, ProjectEntries(c, batch));
             return Status::Ok();
         }));
         exec_.Publish(projected.events);
@@ -72,8 +71,9 @@ void Loyalty::StartProjection() {
             projection_cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return projection_stop_; });
             projection_due_ = false;
             lock.unlock();
-            if (Status st = ProjectEvents(); !st.ok()) {
-                spdlog::warn("loyalty: writing the events of points entries failed: {}", st.ToString());
+            if (Status st = ProjectLedger(); !st.ok()) {
+                spdlog::warn("loyalty: projecting the points ledger (events, points trait) failed: {}",
+                             st.ToString());
             }
             lock.lock();
         }
@@ -129,7 +129,7 @@ Status Loyalty::OnIngest(store::Connection& c, int64_t tenant_id, TimeMs now, st
     for (auto& derived : tx.events()) events.push_back(std::move(derived));
     // The projection's write runs after this transaction's commit (one writer), so it sees
     // the entries written here.
-    if (tx.entry_events()) exec_.EntryEventsCommitted();
+    if (tx.wrote_entries()) exec_.EntriesCommitted();
     return Status::Ok();
 }
 

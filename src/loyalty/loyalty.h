@@ -57,10 +57,11 @@ class Loyalty {
     // One pass of every scheduled duty for every tenant (the sweep thread calls it; tests and
     // `siyu loyalty sweep` call it directly).
     Status Sweep();
-    // Writes the pending CDP events of points entries (ProjectEntryEvents) until none are left
-    // and publishes them. The projection thread calls it after commits that wrote entries;
+    // Projects the points entries not yet projected (ProjectEntries: their CDP events and the
+    // profile trait `points`), `batch` entries per transaction, until none are left, and
+    // publishes the events. The projection thread calls it after commits that wrote entries;
     // tests and tools call it directly.
-    Status ProjectEvents();
+    Status ProjectLedger(size_t batch = 2000);
     // Starts / stops the sweep thread and the event projection thread (Start), or only the
     // projection (StartProjection: benchmarks).
     void Start();

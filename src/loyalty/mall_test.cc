@@ -67,7 +67,7 @@ struct MallFixture {
         return Int("SELECT points FROM members WHERE customer_id = " + std::to_string(customer));
     }
     int64_t Events(const std::string& name) {
-        EXPECT_TRUE(loyalty->ProjectEvents().ok());  // the events of points entries
+        EXPECT_TRUE(loyalty->ProjectLedger().ok());  // the events of points entries
         return Int("SELECT count(*) FROM events WHERE name = '" + name + "'");
     }
     Mall& mall() { return loyalty->mall(); }

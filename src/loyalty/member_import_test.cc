@@ -89,7 +89,7 @@ class MemberImportTest : public testing::Test {
     int ProjectAdjusted() {
         int n = 0;
         EXPECT_TRUE(db_->Write([&](store::Connection& c) -> Status {
-                           SIYU_ASSIGN_OR_RETURN(auto projected, ProjectEntryEvents(c, 100000));
+                           SIYU_ASSIGN_OR_RETURN(auto projected, ProjectEntries(c, 100000));
                            for (const auto& e : projected.events) n += e.name == "Points Adjusted";
                            return Status::Ok();
                        }).ok());

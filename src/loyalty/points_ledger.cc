@@ -14,8 +14,9 @@ struct Take {
 
 std::string_view Name(EntryType t) { return EntryTypeName(t); }
 
-// Appends the entry and applies the deltas to `m`. Returns the entry id. The entry's event is
-// written after the commit (ProjectEntryEvents); the entry keeps its extra properties.
+// Appends the entry and applies the deltas to `m`. Returns the entry id. The entry's event and
+// the profile's `points` trait are written after the commit (ProjectEntries); the entry keeps
+// the event's extra properties.
 Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, int64_t held_delta, int64_t debt_delta,
                             const EntryMeta& meta, std::optional<int64_t> ref_entry_id = std::nullopt) {
     m.points += amount;
@@ -53,7 +54,7 @@ Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, i
                              .Bind(16, tx.now())
                              .Bind(17, event)
                              .Run());
-    if (event) tx.NoteEntryEvents();
+    tx.NoteEntries();
     return tx.c().LastInsertId();
 }
 
@@ -181,37 +182,29 @@ std::string_view EntryEventName(EntryType type) {
     return "Points Adjusted";
 }
 
-Result<ProjectedEvents> ProjectEntryEvents(store::Connection& c, size_t limit) {
-    ProjectedEvents out;
+Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
+    Projected out;
     SIYU_ASSIGN_OR_RETURN(auto at, c.Prepare("SELECT position FROM loyalty_projections WHERE name = 'points_events'"));
     SIYU_ASSIGN_OR_RETURN(bool row, at.Step());
     int64_t position = row ? at.Int(0) : 0;
     at.Reset();
-    // Entries without an event (opening balances of imported members) are passed over in
-    // ranges of kScan ids, so that a million of them cost a few passes, not one per `limit`.
-    constexpr int64_t kScan = 50'000;
-    SIYU_ASSIGN_OR_RETURN(auto last, c.Prepare("SELECT COALESCE(MAX(id), 0) FROM points_entries"));
-    SIYU_ASSIGN_OR_RETURN(bool any, last.Step());
-    int64_t newest = any ? last.Int(0) : 0;
-    last.Reset();
-    if (newest <= position) return out;
-    int64_t upto = std::min(newest, position + kScan);
     SIYU_ASSIGN_OR_RETURN(auto entries,
                           c.Prepare("SELECT id, tenant_id, customer_id, type, amount, held_delta, debt_delta, "
                                     "balance_after, held_after, debt_after, reason, source_type, source_id, event, at "
-                                    "FROM points_entries WHERE id > ? AND id <= ? AND event IS NOT NULL ORDER BY id "
-                                    "LIMIT ?"));
+                                    "FROM points_entries WHERE id > ? ORDER BY id LIMIT ?"));
     SIYU_ASSIGN_OR_RETURN(auto insert, c.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
                                                  "ts, received_at, properties, context) VALUES "
                                                  "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}') ON "
                                                  "CONFLICT(tenant_id, message_id) DO NOTHING"));
-    entries.Bind(1, position).Bind(2, upto).Bind(3, static_cast<int64_t>(limit));
+    entries.Bind(1, position).Bind(2, static_cast<int64_t>(limit));
     size_t seen = 0;
+    std::map<int64_t, std::pair<int64_t, TimeMs>> balances;  // customer → the last balance, its time
     Status failed = Status::Ok();
     SIYU_RETURN_IF_ERROR(entries.ForEachRow([&] {
         ++seen;
         position = entries.Int(0);
-        if (!failed.ok()) return;
+        balances[entries.Int(2)] = {entries.Int(7), entries.Int(14)};
+        if (!failed.ok() || entries.IsNull(13)) return;
         int64_t amount = entries.Int(4), held_delta = entries.Int(5), debt_delta = entries.Int(6);
         Json props = Json::parse(entries.Text(13), nullptr, false);
         if (!props.is_object()) props = Json::object();
@@ -246,8 +239,16 @@ Result<ProjectedEvents> ProjectEntryEvents(store::Connection& c, size_t limit) {
         out.events.push_back(std::move(e));
     }));
     SIYU_RETURN_IF_ERROR(failed);
-    if (seen < limit) position = upto;  // the whole range is done
-    out.more = position < newest;
+    if (seen == 0) return out;
+    out.more = seen == limit;
+    // The balance is mirrored into the profile trait `points`, so segments can pick members by
+    // it: written only when it changed (the profile change log then updates the segments).
+    SIYU_ASSIGN_OR_RETURN(auto trait, c.Prepare("UPDATE customers SET traits = json_set(traits, '$.points', ?1), "
+                                                "updated_at = ?2 WHERE id = ?3 AND json_extract(traits, "
+                                                "'$.points') IS NOT ?1"));
+    for (const auto& [customer, last] : balances) {
+        SIYU_RETURN_IF_ERROR(trait.Bind(1, last.first).Bind(2, last.second).Bind(3, customer).Run());
+    }
     SIYU_ASSIGN_OR_RETURN(auto save, c.Prepare("INSERT INTO loyalty_projections(name, position) VALUES "
                                                "('points_events', ?) ON CONFLICT(name) DO UPDATE SET position = "
                                                "excluded.position"));

@@ -67,14 +67,15 @@ Result<Posted> SettleHold(Tx& tx, Member& m, int64_t hold_entry_id, int64_t poin
 // Expires what remains of every lot of the member that expired at or before now.
 Result<int64_t> ExpireDueLots(Tx& tx, Member& m);
 
-// Writes the CDP events ("Points Earned", ...) of up to `limit` entries past the projection's
-// position, in entry order, and moves the position past them, in the caller's write
-// transaction: each entry's event is stored exactly once. The events are for publishing after
-// the commit; `more` when entries may remain.
-struct ProjectedEvents {
+// Projects up to `limit` entries past the projection's position, in entry order, in the
+// caller's write transaction, and moves the position past them: writes each entry's CDP event
+// ("Points Earned", ...; none for entries made without one) and mirrors the last balance of each
+// member into the profile trait `points`. Each entry gets its event exactly once. The events
+// are for publishing after the commit; `more` when entries may remain.
+struct Projected {
     std::vector<cdp::StoredEvent> events;
     bool more = false;
 };
-Result<ProjectedEvents> ProjectEntryEvents(store::Connection& c, size_t limit);
+Result<Projected> ProjectEntries(store::Connection& c, size_t limit);
 
 }  // namespace siyu::loyalty

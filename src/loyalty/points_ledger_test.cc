@@ -151,7 +151,7 @@ class PointsTest : public testing::Test {
 
     // Events published so far, after the projection has written those of the entries.
     size_t CountEvents(const std::string& name) {
-        EXPECT_TRUE(loyalty_->ProjectEvents().ok());
+        EXPECT_TRUE(loyalty_->ProjectLedger().ok());
         std::lock_guard lock(mu_);
         size_t n = 0;
         for (const auto& e : events_) n += e.name == name;
@@ -345,7 +345,7 @@ TEST_F(PointsTest, ARetryWithTheSameKeyReturnsTheOriginalResultAndChangesNothing
 
 TEST_F(PointsTest, EveryMovementGetsItsEventExactlyOnceAfterTheCommit) {
     int64_t m = Member_();
-    ASSERT_TRUE(loyalty_->ProjectEvents().ok());  // the registration's own entries, if any
+    ASSERT_TRUE(loyalty_->ProjectLedger().ok());  // the registration's own entries, if any
     auto stored = [&](const std::string& name) {
         int64_t n = -1;
         EXPECT_TRUE(db_->Read([&](store::Connection& c) -> Status {
@@ -357,19 +357,34 @@ TEST_F(PointsTest, EveryMovementGetsItsEventExactlyOnceAfterTheCommit) {
                        }).ok());
         return n;
     };
+    auto trait = [&] {
+        std::string points = "none";
+        EXPECT_TRUE(db_->Read([&](store::Connection& c) -> Status {
+                           SIYU_ASSIGN_OR_RETURN(auto s, c.Prepare("SELECT json_extract(traits, '$.points') FROM "
+                                                                   "customers WHERE id = ?"));
+                           s.Bind(1, m);
+                           SIYU_ASSIGN_OR_RETURN(bool row, s.Step());
+                           if (row && !s.IsNull(0)) points = s.Text(0);
+                           return Status::Ok();
+                       }).ok());
+        return points;
+    };
     Json earned = Earn(m, 30, "key-e");
     Earn(m, 12);
-    // Written from the ledger after the commit, not inside it.
+    // Written from the ledger after the commit, not inside it: the events and the profile's
+    // `points` trait.
     EXPECT_EQ(stored("Points Earned"), 0);
-    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    EXPECT_EQ(trait(), "none");
+    ASSERT_TRUE(loyalty_->ProjectLedger().ok());
     EXPECT_EQ(stored("Points Earned"), 2);
+    EXPECT_EQ(trait(), "42");
     // Again: nothing new, nothing twice; not even from a position set back.
-    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    ASSERT_TRUE(loyalty_->ProjectLedger().ok());
     EXPECT_EQ(stored("Points Earned"), 2);
     ASSERT_TRUE(db_->Write([](store::Connection& c) {
                        return c.Exec("UPDATE loyalty_projections SET position = 0");
                    }).ok());
-    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    ASSERT_TRUE(loyalty_->ProjectLedger().ok());
     EXPECT_EQ(stored("Points Earned"), 2);
     EXPECT_EQ(CountEvents("Points Earned"), 2u);  // published once each
     // The event carries the movement as the entry recorded it.
@@ -390,7 +405,7 @@ TEST_F(PointsTest, EveryMovementGetsItsEventExactlyOnceAfterTheCommit) {
     EXPECT_EQ(p["source_type"], "campaign");
     // A retry of the first request is no movement: no event.
     ASSERT_TRUE(loyalty_->points().Earn(Req("key-e", "30"), EarnInput{m, 30, "campaign"}).ok());
-    ASSERT_TRUE(loyalty_->ProjectEvents().ok());
+    ASSERT_TRUE(loyalty_->ProjectLedger().ok());
     EXPECT_EQ(stored("Points Earned"), 2);
     // The check command finds an entry whose event went missing.
     EXPECT_TRUE(Problems().empty());
