@@ -168,6 +168,13 @@ Result<LoyaltySettings> LoadSettings(Connection& c, int64_t tenant_id) {
     return s;
 }
 
+Status MirrorPointsTrait(Connection& c, int64_t customer_id, int64_t points, TimeMs at) {
+    SIYU_ASSIGN_OR_RETURN(auto trait, c.Prepare("UPDATE customers SET traits = json_set(traits, '$.points', ?1), "
+                                                "updated_at = MAX(updated_at, ?2) WHERE id = ?3 AND "
+                                                "json_extract(traits, '$.points') IS NOT ?1"));
+    return trait.Bind(1, points).Bind(2, at).Bind(3, customer_id).Run();
+}
+
 Result<TenantCache::Entry> TenantCache::Get(Connection& c, int64_t tenant_id) {
     constexpr int64_t kTtlNs = 1'000'000'000;
     int64_t now =

@@ -148,6 +148,11 @@ class Tx {
 
 Result<LoyaltySettings> LoadSettings(store::Connection& c, int64_t tenant_id);
 
+// Mirrors a member's balance into the profile trait `points` (so segments can pick members by
+// it), only when it differs; the profile change log then updates the segments. `at` moves the
+// profile's updated_at forward, never back.
+Status MirrorPointsTrait(store::Connection& c, int64_t customer_id, int64_t points, TimeMs at);
+
 // Who asks for an operation, and how to recognise a retry of it.
 struct Request {
     int64_t tenant_id = 0;

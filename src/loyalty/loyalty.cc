@@ -40,15 +40,29 @@ Loyalty::~Loyalty() { Stop(); }
 
 Status Loyalty::ProjectLedger(size_t batch) {
     std::lock_guard pass(project_mu_);
-    while (true) {
+    // A read first: an idle server's timer then costs no write (and no sync).
+    bool pending = false;
+    SIYU_RETURN_IF_ERROR(exec_.db()->Read([&](store::Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT (SELECT COALESCE(MAX(id), 0) FROM points_entries) > "
+                                                   "COALESCE((SELECT position FROM loyalty_projections WHERE name = "
+                                                   "'points_events'), 0)"));
+        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        pending = row && stmt.Int(0) != 0;
+        return Status::Ok();
+    }));
+    while (pending) {
         Projected projected;
         SIYU_RETURN_IF_ERROR(exec_.db()->Write([&](store::Connection& c) -> Status {
             SIYU_ASSIGN_OR_RETURN(projected, ProjectEntries(c, batch));
             return Status::Ok();
         }));
         exec_.Publish(projected.events);
-        if (!projected.more) return Status::Ok();
+        if (!projected.more) break;
+        // A server shutting down leaves the rest to its next start.
+        std::lock_guard lock(projection_mu_);
+        if (projection_stop_) break;
     }
+    return Status::Ok();
 }
 
 void Loyalty::StartProjection() {

@@ -96,6 +96,9 @@ Result<cdp::MemberRowOutcome> MemberImporter::Apply(Tx& tx, int64_t customer_id,
     }
     if (outcome.created) {
         SIYU_RETURN_IF_ERROR(Insert(tx, m));  // with its opening balances: one write
+        // An opening balance's entry sets the profile's `points` trait (ledger projection); a
+        // member without one starts at zero.
+        if (m.points == 0) SIYU_RETURN_IF_ERROR(MirrorPointsTrait(tx.c(), m.customer_id, 0, tx.now()));
     } else if (balances_changed || outcome.changed) {
         SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
     }

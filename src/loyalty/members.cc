@@ -132,6 +132,8 @@ Result<Json> Members::Register(Tx& tx, const RegisterInput& in, const auth::Acto
     SIYU_ASSIGN_OR_RETURN(Json bonuses, loyalty_->rules().ApplyBonus(tx, m, "registration", ""));
     SIYU_RETURN_IF_ERROR(loyalty_->tiers().Evaluate(tx, m, false));
     SIYU_RETURN_IF_ERROR(tx.SaveMember(m));
+    // A new member has a balance from the start, also when it is zero and no entry sets it.
+    SIYU_RETURN_IF_ERROR(MirrorPointsTrait(tx.c(), m.customer_id, m.points, tx.now()));
     SIYU_RETURN_IF_ERROR(
         tx.Audit(actor, "loyalty.member.register", "customer", std::to_string(root), Json{{"member_no", member_no}}));
     Json out = MemberJson(m);

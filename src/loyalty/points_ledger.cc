@@ -241,13 +241,8 @@ Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
     SIYU_RETURN_IF_ERROR(failed);
     if (seen == 0) return out;
     out.more = seen == limit;
-    // The balance is mirrored into the profile trait `points`, so segments can pick members by
-    // it: written only when it changed (the profile change log then updates the segments).
-    SIYU_ASSIGN_OR_RETURN(auto trait, c.Prepare("UPDATE customers SET traits = json_set(traits, '$.points', ?1), "
-                                                "updated_at = ?2 WHERE id = ?3 AND json_extract(traits, "
-                                                "'$.points') IS NOT ?1"));
     for (const auto& [customer, last] : balances) {
-        SIYU_RETURN_IF_ERROR(trait.Bind(1, last.first).Bind(2, last.second).Bind(3, customer).Run());
+        SIYU_RETURN_IF_ERROR(MirrorPointsTrait(c, customer, last.first, last.second));
     }
     SIYU_ASSIGN_OR_RETURN(auto save, c.Prepare("INSERT INTO loyalty_projections(name, position) VALUES "
                                                "('points_events', ?) ON CONFLICT(name) DO UPDATE SET position = "

@@ -374,7 +374,7 @@ TEST_F(PointsTest, EveryMovementGetsItsEventExactlyOnceAfterTheCommit) {
     // Written from the ledger after the commit, not inside it: the events and the profile's
     // `points` trait.
     EXPECT_EQ(stored("Points Earned"), 0);
-    EXPECT_EQ(trait(), "none");
+    EXPECT_EQ(trait(), "0");  // as registered
     ASSERT_TRUE(loyalty_->ProjectLedger().ok());
     EXPECT_EQ(stored("Points Earned"), 2);
     EXPECT_EQ(trait(), "42");

@@ -23,13 +23,15 @@ std::string Who(int64_t customer) { return "member " + std::to_string(customer) 
 // Balances equal the sums of the entries; each entry's balances-after follow from the one
 // before; every type moves only the accounts it may.
 // Every entry the event projection has passed has its one event (ProjectEntries names it
-// by the entry: "siyu-" + 12 hex digits of the time + "-e" + the entry id).
+// by the entry: "siyu-" + 12 hex digits of the time + "-e" + the entry id; a client's event
+// that took that id does not count).
 Status VerifyEntryEvents(Connection& c, int64_t tenant_id, VerifyReport* r) {
     SIYU_ASSIGN_OR_RETURN(auto missing,
                           c.Prepare("SELECT e.id, e.customer_id FROM points_entries e WHERE e.tenant_id = ?1 AND "
                                     "e.event IS NOT NULL AND e.id <= (SELECT position FROM loyalty_projections WHERE "
                                     "name = 'points_events') AND NOT EXISTS (SELECT 1 FROM events v WHERE "
-                                    "v.tenant_id = ?1 AND v.message_id = printf('siyu-%012x-e%d', e.at, e.id))"));
+                                    "v.tenant_id = ?1 AND v.message_id = printf('siyu-%012x-e%d', e.at, e.id) AND "
+                                    "json_extract(v.properties, '$.entry_id') = e.id)"));
     missing.Bind(1, tenant_id);
     return missing.ForEachRow([&] {
         Problem(r, Who(missing.Int(1)) + "entry " + std::to_string(missing.Int(0)) + " has no event in the CDP");

@@ -540,21 +540,30 @@ class SqliteDatabase final : public Database {
     // writes; the directory is synced once, when the log is first opened).
     Status SyncLog(size_t syncer) {
         const std::string& log = log_path_;  // SQLite's own name for it (links resolved)
-        int& log_fd = log_fds_[syncer];
-        if (log_fd < 0) {
-            int fd = ::open(log.c_str(), O_RDWR | O_CLOEXEC);
-            if (fd < 0) return Status::Internal("cannot open " + log + " to sync it: " + std::strerror(errno));
-            std::string dir = std::filesystem::path(log).parent_path().string();
-            int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
-            bool dir_synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
-            if (dir_fd >= 0) ::close(dir_fd);
-            if (!dir_synced) {
-                ::close(fd);
-                return Status::Internal("cannot sync the directory of " + log + ": " + std::strerror(errno));
+        {
+            // Every syncer's descriptor is opened at once, before the first sync: a descriptor
+            // opened after a write-back error would not report it.
+            std::lock_guard lock(log_fds_mu_);
+            if (log_fds_[syncer] < 0) {
+                std::string dir = std::filesystem::path(log).parent_path().string();
+                int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
+                bool dir_synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+                if (dir_fd >= 0) ::close(dir_fd);
+                if (!dir_synced) {
+                    return Status::Internal("cannot sync the directory of " + log + ": " + std::strerror(errno));
+                }
+                for (int& fd : log_fds_) {
+                    if (fd >= 0) continue;
+                    fd = ::open(log.c_str(), O_RDWR | O_CLOEXEC);
+                    if (fd < 0) return Status::Internal("cannot open " + log + " to sync it: " + std::strerror(errno));
+                }
             }
-            log_fd = fd;
         }
-        if (::fdatasync(log_fd) != 0) return Status::Internal("syncing " + log + ": " + std::strerror(errno));
+        if (::fdatasync(log_fds_[syncer]) != 0) {
+            return Status::Internal("syncing " + log + ": " + std::strerror(errno));
+        }
+        // The other syncer may have seen an error this sync did not report.
+        if (broken_.load(std::memory_order_acquire)) return Broken();
         return Status::Ok();
     }
 
@@ -662,7 +671,8 @@ class SqliteDatabase final : public Database {
     std::vector<std::thread> sync_threads_;
     // One descriptor per syncer: each fdatasync then reports every write-back error since that
     // syncer's previous sync, which a shared descriptor would report to only one of them.
-    std::array<int, kSyncers> log_fds_ = {-1, -1};
+    std::mutex log_fds_mu_;
+    std::array<int, kSyncers> log_fds_ = {-1, -1};  // GUARDED_BY(log_fds_mu_) while opened
 
     std::unique_ptr<SqliteConnection> checkpointer_;
     std::thread checkpoint_thread_;
