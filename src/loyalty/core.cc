@@ -260,18 +260,18 @@ Result<std::string> Tx::TimeZone() {
 
 namespace {
 
-// A message id that sorts by time ("siyu-" + 12 hex digits of the time + random), so the events'
-// unique index grows at its end instead of touching a random page for every event.
-std::string OrderedMessageId(TimeMs at) {
+// A message id that sorts by time, made unique by random characters.
+std::string OrderedMessageId(TimeMs at) { return MessageIdPrefix(at) + RandomToken(10); }
+
+}  // namespace
+
+std::string MessageIdPrefix(TimeMs at) {
     static const char kHex[] = "0123456789abcdef";
     std::string id = "siyu-";
     for (int shift = 44; shift >= 0; shift -= 4) id.push_back(kHex[(static_cast<uint64_t>(at) >> shift) & 0xf]);
     id.push_back('-');
-    id += RandomToken(10);
     return id;
 }
-
-}  // namespace
 
 Status Tx::Emit(int64_t customer_id, std::string_view name, const Json& properties, std::optional<int64_t> revenue,
                 const std::string& message_id) {

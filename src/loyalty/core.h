@@ -148,6 +148,11 @@ class Tx {
 
 Result<LoyaltySettings> LoadSettings(store::Connection& c, int64_t tenant_id);
 
+// The start of the message id of an event the programme stores: "siyu-" + 12 hex digits of the
+// time + "-". Ids that sort by time make the events' unique index grow at its end instead of
+// touching a random page for every event.
+std::string MessageIdPrefix(TimeMs at);
+
 // Mirrors a member's balance into the profile trait `points` (so segments can pick members by
 // it), only when it differs; the profile change log then updates the segments. `at` moves the
 // profile's updated_at forward, never back.

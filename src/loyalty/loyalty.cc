@@ -86,8 +86,7 @@ void Loyalty::StartProjection() {
             projection_due_ = false;
             lock.unlock();
             if (Status st = ProjectLedger(); !st.ok()) {
-                spdlog::warn("loyalty: projecting the points ledger (events, points trait) failed: {}",
-                             st.ToString());
+                spdlog::warn("loyalty: projecting the points ledger (events, points trait) failed: {}", st.ToString());
             }
             lock.lock();
         }

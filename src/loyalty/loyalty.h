@@ -89,7 +89,7 @@ class Loyalty {
     std::mutex project_mu_;  // one projection pass at a time
     std::mutex projection_mu_;
     std::condition_variable projection_cv_;
-    bool projection_due_ = false;  // GUARDED_BY(projection_mu_)
+    bool projection_due_ = false;   // GUARDED_BY(projection_mu_)
     bool projection_stop_ = false;  // GUARDED_BY(projection_mu_)
     std::thread projection_thread_;
 };

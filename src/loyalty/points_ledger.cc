@@ -66,16 +66,9 @@ EntryType EntryTypeFromName(std::string_view name) {
     return EntryType::kAdjust;
 }
 
-// "siyu-" + 12 hex digits of the time + "-e" + the entry id: sorts by time like the message
-// ids of other stored events, and names the entry, so an entry can only ever have one event.
-std::string EntryMessageId(TimeMs at, int64_t entry_id) {
-    static const char kHex[] = "0123456789abcdef";
-    std::string id = "siyu-";
-    for (int shift = 44; shift >= 0; shift -= 4) id.push_back(kHex[(static_cast<uint64_t>(at) >> shift) & 0xf]);
-    id += "-e";
-    id += std::to_string(entry_id);
-    return id;
-}
+// Sorts by time like the message ids of other stored events, and names the entry, so an entry
+// can only ever have one event.
+std::string EntryMessageId(TimeMs at, int64_t entry_id) { return MessageIdPrefix(at) + "e" + std::to_string(entry_id); }
 
 Status InsertMoves(Tx& tx, int64_t entry_id, const std::vector<Take>& takes) {
     SIYU_ASSIGN_OR_RETURN(auto stmt,

@@ -1,7 +1,6 @@
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
