@@ -32,6 +32,7 @@ Member ReadMember(store::Statement& s) {
     m.points_earned = s.Int(13);
     m.sv_principal = s.Int(14);
     m.sv_bonus = s.Int(15);
+    m.stored_tier_id = m.tier_id;
     return m;
 }
 
@@ -362,12 +363,18 @@ std::optional<Member> Tx::FindMember(int64_t customer_id) {
 }
 
 Status Tx::SaveMember(const Member& m) {
-    SIYU_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("UPDATE members SET tier_id = ?, tier_since = ?, downgrade_due_since = "
-                                                "?, points = ?, points_held = ?, points_debt = ?, points_earned = ?, "
-                                                "sv_principal = ?, sv_bonus = ?, updated_at = ? WHERE customer_id = ? "
-                                                "AND tenant_id = ?"));
-    SIYU_RETURN_IF_ERROR(stmt.Bind(1, m.tier_id)
-                             .Bind(2, m.tier_since)
+    const bool same_tier = m.stored_tier_id && *m.stored_tier_id == m.tier_id;
+    SIYU_ASSIGN_OR_RETURN(auto stmt,
+                          c_.Prepare(same_tier ? "UPDATE members SET tier_since = ?2, downgrade_due_since = ?3, "
+                                                 "points = ?4, points_held = ?5, points_debt = ?6, points_earned = ?7, "
+                                                 "sv_principal = ?8, sv_bonus = ?9, updated_at = ?10 WHERE "
+                                                 "customer_id = ?11 AND tenant_id = ?12"
+                                               : "UPDATE members SET tier_id = ?1, tier_since = ?2, "
+                                                 "downgrade_due_since = ?3, points = ?4, points_held = ?5, points_debt "
+                                                 "= ?6, points_earned = ?7, sv_principal = ?8, sv_bonus = ?9, "
+                                                 "updated_at = ?10 WHERE customer_id = ?11 AND tenant_id = ?12"));
+    if (!same_tier) stmt.Bind(1, m.tier_id);
+    SIYU_RETURN_IF_ERROR(stmt.Bind(2, m.tier_since)
                              .Bind(3, m.downgrade_due_since)
                              .Bind(4, m.points)
                              .Bind(5, m.points_held)

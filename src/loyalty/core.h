@@ -65,6 +65,9 @@ struct Member {
     int64_t points_earned = 0;
     int64_t sv_principal = 0;
     int64_t sv_bonus = 0;
+    // The tier as read from the database: saving the member with the same tier leaves the
+    // members_tier index alone (an UPDATE naming an indexed column rewrites its index entry).
+    std::optional<std::optional<int64_t>> stored_tier_id;
 };
 
 Json MemberJson(const Member& m);

@@ -569,32 +569,45 @@ class SqliteDatabase final : public Database {
     // Called by SQLite on the writer's thread after each commit with the frames in the log.
     static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
         auto* db = static_cast<SqliteDatabase*>(self);
+        bool due = false;
         {
             std::lock_guard lock(db->checkpoint_mu_);
             db->log_frames_.store(frames, std::memory_order_release);
+            if (frames < db->backfilled_) db->backfilled_ = 0;  // the log started over
+            due = frames - db->backfilled_ >= kCheckpointFrames;
         }
-        if (frames >= kCheckpointFrames) db->checkpoint_cv_.notify_one();
+        if (due) db->checkpoint_cv_.notify_one();
         return SQLITE_OK;
     }
 
     // Checkpoints (copying the log into the database file, with its syncs) run on a
-    // connection of their own, beside the writer: a passive checkpoint whenever the log holds
-    // kCheckpointFrames frames. The log starts over only once a checkpoint has copied all of
-    // it, which a writer that never pauses does not allow; beyond kMaxLogFrames the writer
-    // waits for one complete checkpoint (WaitForCheckpointIfLogTooLong).
+    // connection of their own, beside the writer: a passive checkpoint whenever
+    // kCheckpointFrames frames have been added since the last one, and one when the writer
+    // rests. The log starts over only once a checkpoint has copied all of it, which a writer
+    // that never pauses does not allow; beyond kMaxLogFrames the writer waits for one complete
+    // checkpoint (WaitForCheckpointIfLogTooLong).
     void CheckpointLoop() {
-        int tried_at = 0;  // frames in the log at an incomplete checkpoint (a reader held it back)
+        int tried_at = 0;   // frames in the log at an incomplete checkpoint (a reader held it back)
+        int looked_at = 0;  // frames in the log when last looked at, to see the writer rest
         while (true) {
             {
                 std::unique_lock lock(checkpoint_mu_);
                 auto due = [&] {
                     int frames = log_frames_.load(std::memory_order_acquire);
-                    return checkpoint_stop_ || checkpoint_wanted_ || (frames >= kCheckpointFrames && frames > tried_at);
+                    return checkpoint_stop_ || checkpoint_wanted_ ||
+                           (frames - backfilled_ >= kCheckpointFrames && frames > tried_at);
                 };
-                // Retried now and then even without new frames, once the reader may be gone.
-                if (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200), due)) tried_at = 0;
+                bool woken = checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200), due);
                 if (checkpoint_stop_) return;
-                if (log_frames_.load(std::memory_order_acquire) < kCheckpointFrames && !checkpoint_wanted_) continue;
+                int frames = log_frames_.load(std::memory_order_acquire);
+                bool resting = false;
+                if (!woken) {
+                    tried_at = 0;  // retried now and then, once the reader may be gone
+                    // Nothing committed for a while: bring the database file up to date.
+                    resting = frames == looked_at && frames > backfilled_;
+                    looked_at = frames;
+                }
+                if (frames - backfilled_ < kCheckpointFrames && !checkpoint_wanted_ && !resting) continue;
             }
             int in_log = 0, copied = 0;
             int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &in_log,
@@ -603,9 +616,9 @@ class SqliteDatabase final : public Database {
                 std::lock_guard lock(checkpoint_mu_);
                 checkpoint_wanted_ = false;
                 ++checkpoints_done_;
+                if (rc == SQLITE_OK && log_frames_.load(std::memory_order_acquire) >= in_log) backfilled_ = copied;
                 // Everything copied: the writer's next transaction starts the log over.
                 if (rc == SQLITE_OK && copied >= in_log) {
-                    log_frames_.store(0, std::memory_order_release);
                     tried_at = 0;
                 } else {
                     tried_at = log_frames_.load(std::memory_order_acquire);
@@ -619,12 +632,13 @@ class SqliteDatabase final : public Database {
     void WaitForCheckpointIfLogTooLong() {
         if (log_frames_.load(std::memory_order_acquire) < kMaxLogFrames) return;
         std::unique_lock lock(checkpoint_mu_);
+        if (backfilled_ >= log_frames_.load(std::memory_order_acquire)) return;  // starts over at the next commit
         uint64_t seen = checkpoints_done_;
         checkpoint_wanted_ = true;
         checkpoint_cv_.notify_one();
         // The writer is paused, so this checkpoint can copy the whole log.
         checkpoint_done_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoints_done_ > seen; });
-        if (checkpoints_done_ == seen + 1 && log_frames_.load(std::memory_order_acquire) >= kMaxLogFrames) {
+        if (checkpoints_done_ == seen + 1 && backfilled_ < log_frames_.load(std::memory_order_acquire)) {
             // A checkpoint that was already running when asked: one more, complete this time.
             checkpoint_wanted_ = true;
             checkpoint_cv_.notify_one();
@@ -635,10 +649,10 @@ class SqliteDatabase final : public Database {
     // Two syncers: a group committed while one sync runs starts its own at once instead of
     // waiting for it to end (each sync covers every commit made before it started).
     static constexpr size_t kSyncers = 2;
-    // A passive checkpoint every 4000 frames (about 16 MB): pages written again and again (the
-    // ends of growing tables, busy index pages) are copied once per checkpoint, not once per
-    // 1000 frames as with SQLite's default.
-    static constexpr int kCheckpointFrames = 4000;
+    // A passive checkpoint after every 16,000 frames added to the log (about 64 MB): pages
+    // written again and again (busy index pages, member rows, the ends of growing tables) are
+    // copied once per checkpoint, not once per commit that wrote them.
+    static constexpr int kCheckpointFrames = 16000;
     static constexpr int kMaxLogFrames = 32000;  // about 128 MB
 
     static Status Broken() {
@@ -676,6 +690,7 @@ class SqliteDatabase final : public Database {
     std::unique_ptr<SqliteConnection> checkpointer_;
     std::thread checkpoint_thread_;
     std::atomic<int> log_frames_{0};
+    int backfilled_ = 0;  // GUARDED_BY(checkpoint_mu_): frames of the log already copied
     std::mutex checkpoint_mu_;
     std::condition_variable checkpoint_cv_;
     std::condition_variable checkpoint_done_cv_;

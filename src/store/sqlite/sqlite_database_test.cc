@@ -57,6 +57,36 @@ TEST(SqliteDatabase, MigrationsApplyOnceAndRecordTheirVersion) {
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM schema_migrations"), static_cast<int64_t>(Migrations().size()));
 }
 
+TEST(SqliteDatabase, StoredIdempotencyResultsMoveToTheAppendOnlyTableAndStayUnique) {
+    std::string path = TempDbPath("idempotency_rows");
+    auto db = OpenSqlite({.path = path}).value();
+    // A database as version 12 left it, with one stored result.
+    ASSERT_TRUE(db->Write([](Connection& c) -> Status {
+                      SIYU_RETURN_IF_ERROR(c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name "
+                                                  "TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+                      for (const auto& m : Migrations()) {
+                          if (m.version > 12) break;
+                          SIYU_RETURN_IF_ERROR(c.Exec(m.sql));
+                          SIYU_RETURN_IF_ERROR(c.Exec("INSERT INTO schema_migrations VALUES (" +
+                                                      std::to_string(m.version) + ", 'm', 0)"));
+                      }
+                      return c.Exec("INSERT INTO idempotency_keys VALUES (1, 'k-1', 'points.earn', 'f', 200, "
+                                    "'{\"entry_id\":7}', 5)");
+                  }).ok());
+    ASSERT_TRUE(db->Migrate().ok());
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM idempotency_keys WHERE tenant_id = 1 AND key = 'k-1' AND "
+                             "operation = 'points.earn' AND status = 200 AND result = '{\"entry_id\":7}' AND "
+                             "created_at = 5"),
+              1);
+    Status again = db->Write([](Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO idempotency_keys(tenant_id, key, operation, "
+                                                   "fingerprint, status, result, created_at) VALUES (1, 'k-1', "
+                                                   "'points.earn', 'f', 200, '{}', 6)"));
+        return stmt.Run();
+    });
+    EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.ToString();
+}
+
 TEST(SqliteDatabase, RefusesADatabaseNewerThanTheBinary) {
     std::string path = TempDbPath("newer");
     {
@@ -293,6 +323,24 @@ TEST(SqliteDatabase, TheLogStaysBoundedUnderNonStopWritesAndEverythingAcknowledg
     EXPECT_LT(largest_log, int64_t{200} << 20) << "the log grew to " << largest_log << " bytes";
     auto again = OpenSqlite({.path = path}).value();
     EXPECT_EQ(CountRows(*again, "SELECT count(*) FROM blobs WHERE length(b) = 98304"), kThreads * kPerThread);
+}
+
+TEST(SqliteDatabase, WhenWritesStopTheLogIsCopiedIntoTheDatabaseFile) {
+    std::string path = TempDbPath("resting_checkpoint");
+    auto db = OpenSqlite({.path = path}).value();
+    ASSERT_TRUE(db->Write([](Connection& c) {
+                      return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); "
+                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+                                    "INSERT INTO t SELECT i, randomblob(2000) FROM n;");
+                  }).ok());
+    // Far fewer frames than a checkpoint waits for: only the writer's rest copies them.
+    auto size = [&] {
+        std::error_code ec;
+        auto n = std::filesystem::file_size(path, ec);
+        return ec ? uintmax_t{0} : n;
+    };
+    for (int i = 0; i < 300 && size() < 1'000'000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_GE(size(), 1'000'000u) << "the database file still lacks what the log holds";
 }
 
 // What a crash leaves: the database and its write-ahead log copied while the database is open
