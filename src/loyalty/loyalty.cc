@@ -80,9 +80,10 @@ void Loyalty::StartProjection() {
             projection_cv_.wait_for(lock, std::chrono::milliseconds(200),
                                     [this] { return projection_stop_ || projection_due_; });
             if (projection_stop_) break;
-            // Gathers the entries of a few more commits first: one pass per 20 ms at most
-            // keeps the projection's own writes to few, large transactions.
-            projection_cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return projection_stop_; });
+            // Gathers the entries of more commits first: one pass per 100 ms at most keeps the
+            // projection's own writes to few, large transactions, in which the events and
+            // traits of customers who moved points again share their index pages.
+            projection_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return projection_stop_; });
             projection_due_ = false;
             lock.unlock();
             if (Status st = ProjectLedger(); !st.ok()) {

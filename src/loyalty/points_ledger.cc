@@ -249,10 +249,25 @@ Result<std::optional<TimeMs>> LotExpiry(Tx& tx, TimeMs at) {
     if (s->points_expiry == "never") return std::optional<TimeMs>();
     if (s->points_expiry == "days") return std::optional<TimeMs>(at + int64_t{s->points_expiry_days} * 86'400'000);
     SIYU_ASSIGN_OR_RETURN(std::string zone, tx.TimeZone());
-    std::string day = LocalDate(at, zone);  // YYYY-MM-DD
-    int year = std::stoi(day.substr(0, 4));
-    SIYU_ASSIGN_OR_RETURN(TimeMs end, StartOfLocalDay(std::to_string(year + 2) + "-01-01", zone));
-    return std::optional<TimeMs>(end);
+    // The end of the year after `at`'s, in the tenant's zone. Every credit asks, nearly always
+    // within the same year as the one before: the year's bounds are remembered per thread.
+    struct Year {
+        std::string zone;
+        TimeMs from = 0, to = 0;  // the local year holding the last `at` asked about
+        TimeMs expiry = 0;        // the start of the second year after it
+    };
+    thread_local Year last;
+    if (last.zone != zone || at < last.from || at >= last.to) {
+        std::string day = LocalDate(at, zone);  // YYYY-MM-DD
+        int year = std::stoi(day.substr(0, 4));
+        Year y;
+        SIYU_ASSIGN_OR_RETURN(y.from, StartOfLocalDay(std::to_string(year) + "-01-01", zone));
+        SIYU_ASSIGN_OR_RETURN(y.to, StartOfLocalDay(std::to_string(year + 1) + "-01-01", zone));
+        SIYU_ASSIGN_OR_RETURN(y.expiry, StartOfLocalDay(std::to_string(year + 2) + "-01-01", zone));
+        y.zone = std::move(zone);
+        last = std::move(y);
+    }
+    return std::optional<TimeMs>(last.expiry);
 }
 
 Result<Posted> Credit(Tx& tx, Member& m, EntryType type, int64_t points, const EntryMeta& meta,

@@ -112,6 +112,9 @@ struct SqliteOptions {
     int readers = 4;   // reader connections in the pool
     int busy_timeout_ms = 5000;
     bool read_only = false;  // open without a writer (backup tooling)
+    // Makes the write-ahead log durable; `fdatasync` when empty. Tests put a failing disk in
+    // its place (return -1 and set errno, as fdatasync does).
+    std::function<int(int fd)> sync_log;
 };
 
 Result<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);

@@ -222,6 +222,7 @@ class SqliteDatabase final : public Database {
                 sqlite3_wal_hook(db->writer_->handle(), &SqliteDatabase::OnWalCommit, db.get());
                 SIYU_ASSIGN_OR_RETURN(db->checkpointer_, SqliteConnection::Open(options, Role::kCheckpointer));
                 db->pipelined_ = true;
+                db->sync_log_ = options.sync_log;
             }
         }
         int readers = std::max(1, options.readers);
@@ -558,7 +559,8 @@ class SqliteDatabase final : public Database {
                 }
             }
         }
-        if (::fdatasync(log_fds_[syncer]) != 0) {
+        int fd = log_fds_[syncer];
+        if ((sync_log_ ? sync_log_(fd) : ::fdatasync(fd)) != 0) {
             return Status::Internal("syncing " + log + ": " + std::strerror(errno));
         }
         // The other syncer may have seen an error this sync did not report.
@@ -686,6 +688,7 @@ class SqliteDatabase final : public Database {
     // syncer's previous sync, which a shared descriptor would report to only one of them.
     std::mutex log_fds_mu_;
     std::array<int, kSyncers> log_fds_ = {-1, -1};  // GUARDED_BY(log_fds_mu_) while opened
+    std::function<int(int)> sync_log_;               // SqliteOptions::sync_log
 
     std::unique_ptr<SqliteConnection> checkpointer_;
     std::thread checkpoint_thread_;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -341,6 +343,47 @@ TEST(SqliteDatabase, WhenWritesStopTheLogIsCopiedIntoTheDatabaseFile) {
     };
     for (int i = 0; i < 300 && size() < 1'000'000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_GE(size(), 1'000'000u) << "the database file still lacks what the log holds";
+}
+
+// A failed fdatasync may have dropped pages the kernel could not write, and a later sync would
+// report success over the gap: the database stops (fail-stop) until it is opened again.
+TEST(SqliteDatabase, AFailedSyncStopsReadsAndWritesUntilTheDatabaseIsOpenedAgain) {
+    std::string path = TempDbPath("fail_stop");
+    std::atomic<bool> disk_fails{false};
+    auto insert = [](int64_t id) {
+        return [id](Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO t(id) VALUES (?)"));
+            return stmt.Bind(1, id).Run();
+        };
+    };
+    {
+        SqliteOptions options{.path = path, .readers = 2};
+        options.sync_log = [&](int fd) {
+            if (!disk_fails.load()) return ::fdatasync(fd);
+            errno = EIO;
+            return -1;
+        };
+        auto db = OpenSqlite(options).value();
+        ASSERT_TRUE(db->Write([](Connection& c) { return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY)"); }).ok());
+        ASSERT_TRUE(db->Write(insert(1)).ok());
+        disk_fails = true;
+        Status failed = db->Write(insert(2));
+        EXPECT_EQ(failed.code(), StatusCode::kInternal) << failed.ToString();
+        EXPECT_NE(failed.message().find("Input/output error"), std::string::npos) << failed.ToString();
+        // The disk works again, but nothing is answered as durable until a restart.
+        disk_fails = false;
+        Status later = db->Write(insert(3));
+        EXPECT_EQ(later.code(), StatusCode::kUnavailable) << later.ToString();
+        EXPECT_NE(later.message().find("restart"), std::string::npos) << later.ToString();
+        Status read = db->Read([](Connection&) { return Status::Ok(); });
+        EXPECT_EQ(read.code(), StatusCode::kUnavailable) << read.ToString();
+    }
+    // Opened again: what was acknowledged is there, what was refused is not, and it serves.
+    auto again = OpenSqlite({.path = path}).value();
+    EXPECT_EQ(CountRows(*again, "SELECT count(*) FROM t WHERE id = 1"), 1);
+    EXPECT_EQ(CountRows(*again, "SELECT count(*) FROM t WHERE id = 3"), 0);
+    EXPECT_TRUE(again->Write(insert(4)).ok());
+    EXPECT_EQ(CountRows(*again, "SELECT count(*) FROM t WHERE id = 4"), 1);
 }
 
 // What a crash leaves: the database and its write-ahead log copied while the database is open
