@@ -39,25 +39,26 @@ Loyalty::Loyalty(store::Database* db, EventSink sink, LoyaltyOptions options)
 Loyalty::~Loyalty() { Stop(); }
 
 Status Loyalty::ProjectLedger(size_t batch) {
-    std::lock_guard pass(project_mu_);
-    // A read first: an idle server's timer then costs no write (and no sync).
-    bool pending = false;
-    SIYU_RETURN_IF_ERROR(exec_.db()->Read([&](store::Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT (SELECT COALESCE(MAX(id), 0) FROM points_entries) > "
-                                                   "COALESCE((SELECT position FROM loyalty_projections WHERE name = "
-                                                   "'points_events'), 0)"));
-        SIYU_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        pending = row && stmt.Int(0) != 0;
-        return Status::Ok();
-    }));
-    while (pending) {
-        Projected projected;
-        SIYU_RETURN_IF_ERROR(exec_.db()->Write([&](store::Connection& c) -> Status {
-            SIYU_ASSIGN_OR_RETURN(projected, ProjectEntries(c, batch));
+    std::lock_guard pass_lock(project_mu_);
+    while (true) {
+        // Read first, off the writer: an idle server's timer then costs no write (and no
+        // sync), and the events' JSON is built here rather than inside the write.
+        ProjectionPass pass;
+        SIYU_RETURN_IF_ERROR(exec_.db()->Read([&](store::Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(pass, ReadProjection(c, batch));
             return Status::Ok();
         }));
-        exec_.Publish(projected.events);
-        if (!projected.more) break;
+        if (pass.to == pass.from) break;
+        std::optional<Projected> projected;
+        SIYU_RETURN_IF_ERROR(exec_.db()->Write([&](store::Connection& c) -> Status {
+            SIYU_ASSIGN_OR_RETURN(projected, WriteProjection(c, pass));
+            return Status::Ok();
+        }));
+        // Not written: another process's pass moved the position meanwhile; read again.
+        if (projected) {
+            exec_.Publish(projected->events);
+            if (!projected->more) break;
+        }
         // A server shutting down leaves the rest to its next start.
         std::lock_guard lock(projection_mu_);
         if (projection_stop_) break;

@@ -175,33 +175,28 @@ std::string_view EntryEventName(EntryType type) {
     return "Points Adjusted";
 }
 
-Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
-    Projected out;
+Result<ProjectionPass> ReadProjection(store::Connection& c, size_t limit) {
+    ProjectionPass pass;
     SIYU_ASSIGN_OR_RETURN(auto at, c.Prepare("SELECT position FROM loyalty_projections WHERE name = 'points_events'"));
     SIYU_ASSIGN_OR_RETURN(bool row, at.Step());
-    int64_t position = row ? at.Int(0) : 0;
+    pass.from = pass.to = row ? at.Int(0) : 0;
     at.Reset();
     SIYU_ASSIGN_OR_RETURN(auto entries,
                           c.Prepare("SELECT id, tenant_id, customer_id, type, amount, held_delta, debt_delta, "
                                     "balance_after, held_after, debt_after, reason, source_type, source_id, event, at "
                                     "FROM points_entries WHERE id > ? ORDER BY id LIMIT ?"));
-    SIYU_ASSIGN_OR_RETURN(auto insert, c.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
-                                                 "ts, received_at, properties, context) VALUES "
-                                                 "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}') ON "
-                                                 "CONFLICT(tenant_id, message_id) DO NOTHING"));
-    entries.Bind(1, position).Bind(2, static_cast<int64_t>(limit));
+    entries.Bind(1, pass.from).Bind(2, static_cast<int64_t>(limit));
     size_t seen = 0;
-    std::map<int64_t, std::pair<int64_t, TimeMs>> balances;  // customer → the last balance, its time
-    Status failed = Status::Ok();
     SIYU_RETURN_IF_ERROR(entries.ForEachRow([&] {
         ++seen;
-        position = entries.Int(0);
-        balances[entries.Int(2)] = {entries.Int(7), entries.Int(14)};
-        if (!failed.ok() || entries.IsNull(13)) return;
+        int64_t id = entries.Int(0);
+        pass.to = id;
+        pass.balances[entries.Int(2)] = {entries.Int(7), entries.Int(14)};
+        if (entries.IsNull(13)) return;
         int64_t amount = entries.Int(4), held_delta = entries.Int(5), debt_delta = entries.Int(6);
         Json props = Json::parse(entries.Text(13), nullptr, false);
         if (!props.is_object()) props = Json::object();
-        props["entry_id"] = position;
+        props["entry_id"] = id;
         props["points"] = amount != 0 ? (amount < 0 ? -amount : amount) : (held_delta < 0 ? -held_delta : held_delta);
         props["change"] = amount;
         props["balance"] = entries.Int(7);
@@ -209,7 +204,7 @@ Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
         if (debt_delta != 0) props["debt"] = entries.Int(9);
         if (std::string reason = entries.Text(10); !reason.empty()) props["reason"] = reason;
         if (std::string type = entries.Text(11); !type.empty()) props["source_type"] = type;
-        if (std::string id = entries.Text(12); !id.empty()) props["source_id"] = id;
+        if (std::string source = entries.Text(12); !source.empty()) props["source_id"] = source;
         cdp::StoredEvent e;
         e.tenant_id = entries.Int(1);
         e.customer_id = entries.Int(2);
@@ -217,31 +212,57 @@ Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
         e.name = std::string(EntryEventName(EntryTypeFromName(entries.Text(3))));
         e.timestamp = entries.Int(14);
         e.properties = props.dump(-1, ' ', false, Json::error_handler_t::replace);
-        failed = insert.Bind(1, e.tenant_id)
-                     .Bind(2, e.customer_id)
-                     .Bind(3, EntryMessageId(e.timestamp, position))
-                     .Bind(4, e.name)
-                     .Bind(5, e.timestamp)
-                     .Bind(6, e.timestamp)
-                     .Bind(7, e.properties)
-                     .Run();
+        pass.message_ids.push_back(EntryMessageId(e.timestamp, id));
+        pass.events.push_back(std::move(e));
+    }));
+    pass.more = seen == limit;
+    return pass;
+}
+
+Result<std::optional<Projected>> WriteProjection(store::Connection& c, ProjectionPass& pass) {
+    SIYU_ASSIGN_OR_RETURN(auto at, c.Prepare("SELECT position FROM loyalty_projections WHERE name = 'points_events'"));
+    SIYU_ASSIGN_OR_RETURN(bool row, at.Step());
+    int64_t position = row ? at.Int(0) : 0;
+    at.Reset();
+    if (position != pass.from) return std::optional<Projected>();  // another pass got there first
+    Projected out;
+    out.more = pass.more;
+    if (pass.to == pass.from) return std::optional<Projected>(std::move(out));
+    SIYU_ASSIGN_OR_RETURN(auto insert, c.Prepare("INSERT INTO events(tenant_id, customer_id, message_id, type, name, "
+                                                 "ts, received_at, properties, context) VALUES "
+                                                 "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}') ON "
+                                                 "CONFLICT(tenant_id, message_id) DO NOTHING"));
+    for (size_t i = 0; i < pass.events.size(); ++i) {
+        cdp::StoredEvent& e = pass.events[i];
+        SIYU_RETURN_IF_ERROR(insert.Bind(1, e.tenant_id)
+                                 .Bind(2, e.customer_id)
+                                 .Bind(3, pass.message_ids[i])
+                                 .Bind(4, e.name)
+                                 .Bind(5, e.timestamp)
+                                 .Bind(6, e.timestamp)
+                                 .Bind(7, e.properties)
+                                 .Run());
         // Already there (a database restored over a newer projection position): the event
         // names its entry, so it is this entry's, and it stays as it was.
-        if (!failed.ok() || c.Changes() == 0) return;
+        if (c.Changes() == 0) continue;
         e.id = c.LastInsertId();
         out.events.push_back(std::move(e));
-    }));
-    SIYU_RETURN_IF_ERROR(failed);
-    if (seen == 0) return out;
-    out.more = seen == limit;
-    for (const auto& [customer, last] : balances) {
+    }
+    for (const auto& [customer, last] : pass.balances) {
         SIYU_RETURN_IF_ERROR(MirrorPointsTrait(c, customer, last.first, last.second));
     }
     SIYU_ASSIGN_OR_RETURN(auto save, c.Prepare("INSERT INTO loyalty_projections(name, position) VALUES "
                                                "('points_events', ?) ON CONFLICT(name) DO UPDATE SET position = "
                                                "excluded.position"));
-    SIYU_RETURN_IF_ERROR(save.Bind(1, position).Run());
-    return out;
+    SIYU_RETURN_IF_ERROR(save.Bind(1, pass.to).Run());
+    return std::optional<Projected>(std::move(out));
+}
+
+Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
+    SIYU_ASSIGN_OR_RETURN(ProjectionPass pass, ReadProjection(c, limit));
+    SIYU_ASSIGN_OR_RETURN(std::optional<Projected> done, WriteProjection(c, pass));
+    if (!done) return Status::Internal("the points projection moved within one transaction");
+    return std::move(*done);
 }
 
 Result<std::optional<TimeMs>> LotExpiry(Tx& tx, TimeMs at) {

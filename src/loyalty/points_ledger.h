@@ -6,8 +6,10 @@
 // Tx::SaveMember) and emits the matching CDP event. None of them commits.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "loyalty/core.h"
 
@@ -67,15 +69,30 @@ Result<Posted> SettleHold(Tx& tx, Member& m, int64_t hold_entry_id, int64_t poin
 // Expires what remains of every lot of the member that expired at or before now.
 Result<int64_t> ExpireDueLots(Tx& tx, Member& m);
 
-// Projects up to `limit` entries past the projection's position, in entry order, in the
-// caller's write transaction, and moves the position past them: writes each entry's CDP event
-// ("Points Earned", ...; none for entries made without one) and mirrors the last balance of each
-// member into the profile trait `points`. Each entry gets its event exactly once. The events
-// are for publishing after the commit; `more` when entries may remain.
+// The ledger projection: up to `limit` entries past the projection's position, in entry
+// order, each with its CDP event ("Points Earned", ...; none for entries made without one),
+// and the last balance of each member for the profile trait `points`. Each entry gets its event
+// exactly once.
+//
+// A pass is read in a read transaction (ReadProjection: the entries, and the events' JSON built
+// there, off the writer) and written in a write transaction (WriteProjection: the events, the
+// traits and the new position), which writes nothing and returns nothing when the position has
+// moved since the read. ProjectEntries does both in the caller's write transaction.
+struct ProjectionPass {
+    int64_t from = 0;  // the position the pass starts after
+    int64_t to = 0;    // the last entry it covers (== from: none)
+    std::vector<cdp::StoredEvent> events;  // without ids
+    std::vector<std::string> message_ids;  // one per event
+    std::map<int64_t, std::pair<int64_t, TimeMs>> balances;  // customer → the last balance, its time
+    bool more = false;  // entries may remain past `to`
+};
+Result<ProjectionPass> ReadProjection(store::Connection& c, size_t limit);
+// The stored events are for publishing after the commit.
 struct Projected {
     std::vector<cdp::StoredEvent> events;
     bool more = false;
 };
+Result<std::optional<Projected>> WriteProjection(store::Connection& c, ProjectionPass& pass);
 Result<Projected> ProjectEntries(store::Connection& c, size_t limit);
 
 }  // namespace siyu::loyalty
