@@ -142,7 +142,7 @@ class SqliteConnection final : public Connection {
         // import touches all over large tables (64 MB: the 1 M member import 32 s instead of
         // 35 s), but SQLite walks the whole cache at the end of every transaction whose B-tree
         // rebalancing renumbered pages (nearly all of them under load), which at 64 MB cost a
-        // small write about a twelfth of its time.
+        // small write about a tenth of its time.
         if (role == Role::kWriter && !options.read_only) {
             pragmas += "PRAGMA journal_mode=WAL; PRAGMA cache_size=-16384;";
         }
