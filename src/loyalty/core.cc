@@ -390,7 +390,7 @@ Status Tx::SaveMember(const Member& m) {
         return Status::Internal("a balance of member " + std::to_string(m.customer_id) + " would be negative");
     }
     // The profile trait `points` follows the balance from the ledger, after the commit
-    // (ProjectEntries).
+    // (WriteProjection).
     return Status::Ok();
 }
 

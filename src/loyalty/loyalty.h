@@ -57,7 +57,7 @@ class Loyalty {
     // One pass of every scheduled duty for every tenant (the sweep thread calls it; tests and
     // `siyu loyalty sweep` call it directly).
     Status Sweep();
-    // Projects the points entries not yet projected (ProjectEntries: their CDP events and the
+    // Projects the points entries not yet projected (ReadProjection / WriteProjection: their CDP events and the
     // profile trait `points`), `batch` entries per transaction, until none are left, and
     // publishes the events. The projection thread calls it after commits that wrote entries;
     // tests and tools call it directly.

@@ -15,7 +15,7 @@ struct Take {
 std::string_view Name(EntryType t) { return EntryTypeName(t); }
 
 // Appends the entry and applies the deltas to `m`. Returns the entry id. The entry's event and
-// the profile's `points` trait are written after the commit (ProjectEntries); the entry keeps
+// the profile's `points` trait are written after the commit (WriteProjection); the entry keeps
 // the event's extra properties.
 Result<int64_t> InsertEntry(Tx& tx, Member& m, EntryType type, int64_t amount, int64_t held_delta, int64_t debt_delta,
                             const EntryMeta& meta, std::optional<int64_t> ref_entry_id = std::nullopt) {
@@ -256,13 +256,6 @@ Result<std::optional<Projected>> WriteProjection(store::Connection& c, Projectio
                                                "excluded.position"));
     SIYU_RETURN_IF_ERROR(save.Bind(1, pass.to).Run());
     return std::optional<Projected>(std::move(out));
-}
-
-Result<Projected> ProjectEntries(store::Connection& c, size_t limit) {
-    SIYU_ASSIGN_OR_RETURN(ProjectionPass pass, ReadProjection(c, limit));
-    SIYU_ASSIGN_OR_RETURN(std::optional<Projected> done, WriteProjection(c, pass));
-    if (!done) return Status::Internal("the points projection moved within one transaction");
-    return std::move(*done);
 }
 
 Result<std::optional<TimeMs>> LotExpiry(Tx& tx, TimeMs at) {

@@ -22,7 +22,7 @@ std::string Who(int64_t customer) { return "member " + std::to_string(customer) 
 
 // Balances equal the sums of the entries; each entry's balances-after follow from the one
 // before; every type moves only the accounts it may.
-// Every entry the event projection has passed has its one event (ProjectEntries names it
+// Every entry the event projection has passed has its one event (the projection names it
 // by the entry: "siyu-" + 12 hex digits of the time + "-e" + the entry id; a client's event
 // that took that id does not count).
 Status VerifyEntryEvents(Connection& c, int64_t tenant_id, VerifyReport* r) {

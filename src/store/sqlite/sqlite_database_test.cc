@@ -50,6 +50,15 @@ int64_t CountRows(Database& db, const char* sql) {
     return n;
 }
 
+// Creates table `t(id, v)` with `rows` rows, `v` computed by `value` (SQL over nothing).
+Status CreateFilledTable(Database& db, int rows, const std::string& type, const std::string& value) {
+    return db.Write([&](Connection& c) {
+        return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v " + type +
+                      "); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                      std::to_string(rows) + ") INSERT INTO t SELECT i, " + value + " FROM n;");
+    });
+}
+
 TEST(SqliteDatabase, MigrationsApplyOnceAndRecordTheirVersion) {
     auto db = OpenTestDb("migrate_once");
     auto version = db->SchemaVersion();
@@ -330,11 +339,7 @@ TEST(SqliteDatabase, TheLogStaysBoundedUnderNonStopWritesAndEverythingAcknowledg
 TEST(SqliteDatabase, WhenWritesStopTheLogIsCopiedIntoTheDatabaseFile) {
     std::string path = TempDbPath("resting_checkpoint");
     auto db = OpenSqlite({.path = path}).value();
-    ASSERT_TRUE(db->Write([](Connection& c) {
-                      return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); "
-                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
-                                    "INSERT INTO t SELECT i, randomblob(2000) FROM n;");
-                  }).ok());
+    ASSERT_TRUE(CreateFilledTable(*db, 500, "BLOB", "randomblob(2000)").ok());
     // Far fewer frames than a checkpoint waits for: only the writer's rest copies them.
     auto size = [&] {
         std::error_code ec;
@@ -394,11 +399,7 @@ TEST(SqliteDatabase, AcknowledgedWritesSurviveACrashCopyOfTheFiles) {
     std::string path = TempDbPath("crash_copy");
     std::string copy = TempDbPath("crash_copy_after");
     auto db = OpenSqlite({.path = path}).value();
-    ASSERT_TRUE(db->Write([](Connection& c) {
-                      return c.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); "
-                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
-                                    "INSERT INTO t SELECT i, hex(randomblob(300)) FROM n;");
-                  }).ok());
+    ASSERT_TRUE(CreateFilledTable(*db, 3000, "TEXT", "hex(randomblob(300))").ok());
     ASSERT_TRUE(db->Write([](Connection& c) {
                       // A page cache of a few pages: the first update spills pages to the log
                       // before the commit and the second writes them again.
