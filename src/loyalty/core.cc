@@ -420,7 +420,8 @@ struct Ambient {
 thread_local Ambient tls_ambient;
 
 // Runs `body` on the batch's connection inside a savepoint, or in a write transaction of its own.
-Status InTransaction(const Executor* self, store::Database* db, const std::function<Status(Connection&)>& body) {
+Status InTransaction(const Executor* self, store::Database* db, const std::function<Status(Connection&)>& body,
+                     store::WriteMode mode = store::WriteMode::kOnce) {
     if (tls_ambient.owner == self && tls_ambient.c != nullptr) {
         Connection& c = *tls_ambient.c;
         SIYU_RETURN_IF_ERROR(c.Exec("SAVEPOINT loyalty_op"));
@@ -432,7 +433,7 @@ Status InTransaction(const Executor* self, store::Database* db, const std::funct
         }
         return c.Exec("RELEASE loyalty_op");
     }
-    return db->Write(body);
+    return db->Write(body, mode);
 }
 
 }  // namespace
@@ -487,7 +488,7 @@ Result<Outcome> Executor::Run(const Request& request, std::string_view operation
         events = std::move(tx.events());
         wrote_entries = tx.wrote_entries();
         return Status::Ok();
-    }));
+    }, store::WriteMode::kReplayable));
     Publish(events);
     if (wrote_entries) EntriesCommitted();
     return outcome;

@@ -192,6 +192,8 @@ class Executor {
     // returned as it was (failed_precondition when the key was used for a different
     // operation or request); otherwise the result is stored with the effect. A failing `fn`
     // changes nothing and stores nothing. Emitted events are published after the commit.
+    // `fn` may run more than once, each run but the last rolled back (store::WriteMode::
+    // kReplayable): it must act only through the Tx, or set its outputs afresh on each run.
     Result<Outcome> Run(const Request& request, std::string_view operation, const std::function<Result<Json>(Tx&)>& fn,
                         int success_status = 200);
     // Runs `fn` in a write transaction without idempotency (configuration, jobs).

@@ -50,10 +50,12 @@ Status Loyalty::ProjectLedger(size_t batch) {
         }));
         if (pass.to == pass.from) break;
         std::optional<Projected> projected;
-        SIYU_RETURN_IF_ERROR(exec_.db()->Write([&](store::Connection& c) -> Status {
-            SIYU_ASSIGN_OR_RETURN(projected, WriteProjection(c, pass));
-            return Status::Ok();
-        }));
+        SIYU_RETURN_IF_ERROR(exec_.db()->Write(
+            [&](store::Connection& c) -> Status {
+                SIYU_ASSIGN_OR_RETURN(projected, WriteProjection(c, pass));
+                return Status::Ok();
+            },
+            store::WriteMode::kReplayable));
         // Not written: another process's pass moved the position meanwhile; read again.
         if (projected) {
             exec_.Publish(projected->events);

@@ -219,7 +219,7 @@ Result<ProjectionPass> ReadProjection(store::Connection& c, size_t limit) {
     return pass;
 }
 
-Result<std::optional<Projected>> WriteProjection(store::Connection& c, ProjectionPass& pass) {
+Result<std::optional<Projected>> WriteProjection(store::Connection& c, const ProjectionPass& pass) {
     SIYU_ASSIGN_OR_RETURN(auto at, c.Prepare("SELECT position FROM loyalty_projections WHERE name = 'points_events'"));
     SIYU_ASSIGN_OR_RETURN(bool row, at.Step());
     int64_t position = row ? at.Int(0) : 0;
@@ -233,7 +233,7 @@ Result<std::optional<Projected>> WriteProjection(store::Connection& c, Projectio
                                                  "(?,?,?,'track',?,?,?,?,'{\"library\":{\"name\":\"siyu\"}}') ON "
                                                  "CONFLICT(tenant_id, message_id) DO NOTHING"));
     for (size_t i = 0; i < pass.events.size(); ++i) {
-        cdp::StoredEvent& e = pass.events[i];
+        const cdp::StoredEvent& e = pass.events[i];
         SIYU_RETURN_IF_ERROR(insert.Bind(1, e.tenant_id)
                                  .Bind(2, e.customer_id)
                                  .Bind(3, pass.message_ids[i])
@@ -245,8 +245,8 @@ Result<std::optional<Projected>> WriteProjection(store::Connection& c, Projectio
         // Already there (a database restored over a newer projection position): the event
         // names its entry, so it is this entry's, and it stays as it was.
         if (c.Changes() == 0) continue;
-        e.id = c.LastInsertId();
-        out.events.push_back(std::move(e));
+        out.events.push_back(e);  // a copy: the pass stays whole for a replay of this write
+        out.events.back().id = c.LastInsertId();
     }
     for (const auto& [customer, last] : pass.balances) {
         SIYU_RETURN_IF_ERROR(MirrorPointsTrait(c, customer, last.first, last.second));

@@ -77,7 +77,8 @@ Result<int64_t> ExpireDueLots(Tx& tx, Member& m);
 // A pass is read in a read transaction (ReadProjection: the entries, and the events' JSON built
 // there, off the writer) and written in a write transaction (WriteProjection: the events, the
 // traits and the new position), which writes nothing and returns nothing when the position has
-// moved since the read (Loyalty::ProjectLedger runs passes until none is left).
+// moved since the read (Loyalty::ProjectLedger runs passes until none is left). The write
+// leaves the pass as it was: it may run again after a rollback (store::WriteMode::kReplayable).
 struct ProjectionPass {
     int64_t from = 0;  // the position the pass starts after
     int64_t to = 0;    // the last entry it covers (== from: none)
@@ -92,6 +93,6 @@ struct Projected {
     std::vector<cdp::StoredEvent> events;
     bool more = false;
 };
-Result<std::optional<Projected>> WriteProjection(store::Connection& c, ProjectionPass& pass);
+Result<std::optional<Projected>> WriteProjection(store::Connection& c, const ProjectionPass& pass);
 
 }  // namespace siyu::loyalty

@@ -81,6 +81,18 @@ class Connection {
 
 using TransactionFn = std::function<Status(Connection&)>;
 
+// How the writer may run a write's function.
+enum class WriteMode {
+    // Exactly once.
+    kOnce,
+    // Possibly again after a rollback, on the same data. Only for a function whose every
+    // effect is on the connection, or whose outputs each run sets afresh: a second run must
+    // leave the same result as one. The writer then runs it without a savepoint of its own
+    // (SQLite copies every page a savepoint's writes touch) and, should it fail, rolls back
+    // the whole transaction and runs the writes grouped before it again.
+    kReplayable,
+};
+
 // The narrow interface every storage backend implements. Thread-safe: any thread may call
 // Read and Write concurrently.
 class Database {
@@ -93,7 +105,10 @@ class Database {
     // Runs `fn` inside a write transaction and commits before returning. Concurrent
     // writers are batched into one commit (group commit); each caller still gets its own
     // outcome: a failing `fn` rolls back only its own changes.
-    virtual Status Write(const TransactionFn& fn) = 0;
+    Status Write(const TransactionFn& fn) { return Write(fn, WriteMode::kOnce); }
+    // The same; with WriteMode::kReplayable the writer may run `fn` more than once, each run
+    // but the last rolled back (see WriteMode).
+    virtual Status Write(const TransactionFn& fn, WriteMode mode) = 0;
 
     // Writes queued and not yet committed (for /metrics).
     virtual int64_t WriterQueueDepth() const = 0;

@@ -271,10 +271,11 @@ class SqliteDatabase final : public Database {
         return st;
     }
 
-    Status Write(const TransactionFn& fn) override {
+    using Database::Write;
+    Status Write(const TransactionFn& fn, WriteMode mode) override {
         if (!writer_) return Status::FailedPrecondition("database opened read-only");
         if (broken_.load(std::memory_order_acquire)) return Broken();
-        WriteJob job{&fn, {}};
+        WriteJob job{&fn, mode == WriteMode::kReplayable, {}};
         auto done = job.promise.get_future();
         {
             std::lock_guard lock(queue_mu_);
@@ -358,6 +359,7 @@ class SqliteDatabase final : public Database {
   private:
     struct WriteJob {
         const TransactionFn* fn;
+        bool replayable;  // WriteMode::kReplayable
         std::promise<Status> promise;
     };
 
@@ -385,14 +387,17 @@ class SqliteDatabase final : public Database {
         return stmt.Run();
     }
 
-    static Status RunJob(SqliteConnection& conn, const WriteJob& job) {
-        SIYU_RETURN_IF_ERROR(RunCached(conn, "SAVEPOINT job"));
-        Status st;
+    static Status CallJob(SqliteConnection& conn, const WriteJob& job) {
         try {
-            st = (*job.fn)(conn);
+            return (*job.fn)(conn);
         } catch (const std::exception& e) {
-            st = Status::Internal(std::string("write failed: ") + e.what());
+            return Status::Internal(std::string("write failed: ") + e.what());
         }
+    }
+
+    static Status RunInSavepoint(SqliteConnection& conn, const WriteJob& job) {
+        SIYU_RETURN_IF_ERROR(RunCached(conn, "SAVEPOINT job"));
+        Status st = CallJob(conn, job);
         if (st.ok()) {
             Status released = RunCached(conn, "RELEASE job");
             if (released.ok()) return st;
@@ -403,12 +408,80 @@ class SqliteDatabase final : public Database {
         return st;
     }
 
-    // Group commit: the queued jobs run in one transaction, each in a savepoint of its own so
-    // that a failing job rolls back alone, and one commit (one sync) answers them all. The
-    // first job of a group needs no savepoint: if it fails, the whole transaction is rolled
-    // back before the others start. That matters for bulk jobs (imports), which usually come
-    // alone: under an open savepoint SQLite journals every page each statement changes, a
-    // second copy of the job's writes.
+    // Group commit: the queued jobs run in one transaction and one commit (one sync) answers
+    // them all; each caller still gets its own outcome.
+    //  - The first job of a transaction needs no savepoint: if it fails, the transaction is
+    //    rolled back before the others start. That matters for bulk jobs (imports), which
+    //    usually come alone: under an open savepoint SQLite copies every page each statement
+    //    changes into its sub-journal, a second copy of the job's writes.
+    //  - A replayable job (WriteMode::kReplayable) after it runs without a savepoint too, as
+    //    long as every job before it in the transaction is replayable. Should it fail, the
+    //    transaction is rolled back and the jobs before it run again in a new one; from then
+    //    on this group's later jobs take savepoints, so one failure costs at most one replay.
+    //  - Any other job runs in a savepoint of its own, so that a failing job rolls back alone.
+    void RunGroup(const std::vector<WriteJob*>& batch, std::vector<Status>& results) {
+        std::deque<size_t> todo;
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (broken_.load(std::memory_order_acquire)) {
+                results[i] = Broken();
+            } else {
+                todo.push_back(i);
+            }
+        }
+        bool cautious = false;  // a job without a savepoint failed: savepoints from now on
+        while (!todo.empty()) {
+            Status begun = RunCached(*writer_, "BEGIN IMMEDIATE");
+            if (!begun.ok()) {
+                for (size_t i : todo) results[i] = begun;
+                return;
+            }
+            std::vector<size_t> done;  // the jobs whose writes the open transaction holds
+            bool replayable = true;    // every job in `done` may run again
+            bool open = true;
+            while (open && !todo.empty()) {
+                size_t i = todo.front();
+                todo.pop_front();
+                const WriteJob& job = *batch[i];
+                bool bare = done.empty() || (job.replayable && replayable && !cautious);
+                Status st = bare ? CallJob(*writer_, job) : RunInSavepoint(*writer_, job);
+                if (st.ok()) {
+                    done.push_back(i);
+                    replayable = replayable && job.replayable;
+                    continue;
+                }
+                results[i] = st;
+                // Some errors (a full disk, an I/O error, ON CONFLICT ROLLBACK) end the whole
+                // transaction, not just the job's savepoint.
+                bool lost = sqlite3_get_autocommit(writer_->handle()) != 0;
+                if (!bare && !lost) continue;  // its savepoint is rolled back; the rest stand
+                if (!lost) (void)RunCached(*writer_, "ROLLBACK");
+                open = false;
+                if (bare && !done.empty()) cautious = true;
+                if (replayable) {
+                    // The jobs before it run again, first thing in the next transaction.
+                    todo.insert(todo.begin(), done.begin(), done.end());
+                } else {
+                    for (size_t j : done) {
+                        results[j] = Status::Unavailable("the write was rolled back with its group after another "
+                                                         "write's error; nothing of it was stored, try again");
+                    }
+                }
+            }
+            if (!open || done.empty()) continue;
+            // Counted before the commit makes the writes visible, so that a reader who sees
+            // them also waits for their sync.
+            committed_.fetch_add(1, std::memory_order_acq_rel);
+            Status committed = RunCached(*writer_, "COMMIT");
+            if (!committed.ok()) {
+                (void)RunCached(*writer_, "ROLLBACK");
+            } else if (int rc = FlushLog(writer_->handle()); rc != SQLITE_OK) {
+                committed = Status::Internal(std::string("writing the write-ahead log: ") + sqlite3_errstr(rc));
+                MarkBroken(committed);
+            }
+            for (size_t j : done) results[j] = committed;
+        }
+    }
+
     void WriterLoop() {
         constexpr size_t kMaxBatch = 512;
         while (true) {
@@ -424,59 +497,7 @@ class SqliteDatabase final : public Database {
             }
             if (pipelined_) WaitForCheckpointIfLogTooLong();
             std::vector<Status> results(batch.size());
-            size_t next = 0;
-            if (broken_.load(std::memory_order_acquire)) {
-                for (; next < batch.size(); ++next) results[next] = Broken();
-            }
-            while (next < batch.size()) {
-                Status begun = RunCached(*writer_, "BEGIN IMMEDIATE");
-                if (!begun.ok()) {
-                    for (; next < batch.size(); ++next) results[next] = begun;
-                    break;
-                }
-                size_t first = next++;
-                Status lead;
-                try {
-                    lead = (*batch[first]->fn)(*writer_);
-                } catch (const std::exception& e) {
-                    lead = Status::Internal(std::string("write failed: ") + e.what());
-                }
-                if (!lead.ok()) {
-                    (void)RunCached(*writer_, "ROLLBACK");
-                    results[first] = lead;
-                    continue;  // the rest in a fresh transaction
-                }
-                bool lost = false;
-                for (; next < batch.size() && !lost; ++next) {
-                    results[next] = RunJob(*writer_, *batch[next]);
-                    // Some errors (a full disk, an I/O error, ON CONFLICT ROLLBACK) end the whole
-                    // transaction, not just the job's savepoint: the jobs before it lost their
-                    // writes too, and the rest go on in a new transaction.
-                    lost = !results[next].ok() && sqlite3_get_autocommit(writer_->handle()) != 0;
-                }
-                if (lost) {
-                    for (size_t i = first; i + 1 < next; ++i) {
-                        if (results[i].ok()) {
-                            results[i] = Status::Unavailable("the write was rolled back with its group after another "
-                                                             "write's error; nothing of it was stored, try again");
-                        }
-                    }
-                    continue;
-                }
-                // Counted before the commit makes the writes visible, so that a reader who sees
-                // them also waits for their sync.
-                committed_.fetch_add(1, std::memory_order_acq_rel);
-                Status committed = RunCached(*writer_, "COMMIT");
-                if (!committed.ok()) {
-                    (void)RunCached(*writer_, "ROLLBACK");
-                } else if (int rc = FlushLog(writer_->handle()); rc != SQLITE_OK) {
-                    committed = Status::Internal(std::string("writing the write-ahead log: ") + sqlite3_errstr(rc));
-                    MarkBroken(committed);
-                }
-                for (size_t i = first; i < batch.size(); ++i) {
-                    if (results[i].ok()) results[i] = committed;
-                }
-            }
+            RunGroup(batch, results);
             if (!pipelined_) {
                 for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(results[i]);
                 continue;

@@ -146,8 +146,10 @@ TEST(SqliteDatabase, GroupCommitGivesEachWriterItsOwnOutcome) {
 }
 
 // Runs `jobs` as one group, in this order: the writer is held by a job of its own until all
-// of them are queued behind it. Returns each job's outcome.
-std::vector<Status> RunAsOneGroup(Database& db, const std::vector<TransactionFn>& jobs) {
+// of them are queued behind it. `modes` gives each job's WriteMode (none: kOnce). Returns each
+// job's outcome.
+std::vector<Status> RunAsOneGroup(Database& db, const std::vector<TransactionFn>& jobs,
+                                  const std::vector<WriteMode>& modes = {}) {
     std::atomic<bool> running{false}, release{false};
     std::thread blocker([&] {
         (void)db.Write([&](Connection&) -> Status {
@@ -160,7 +162,8 @@ std::vector<Status> RunAsOneGroup(Database& db, const std::vector<TransactionFn>
     std::vector<Status> results(jobs.size());
     std::vector<std::thread> writers;
     for (size_t i = 0; i < jobs.size(); ++i) {
-        writers.emplace_back([&, i] { results[i] = db.Write(jobs[i]); });
+        WriteMode mode = i < modes.size() ? modes[i] : WriteMode::kOnce;
+        writers.emplace_back([&, i, mode] { results[i] = db.Write(jobs[i], mode); });
         while (db.WriterQueueDepth() != static_cast<int64_t>(i + 1)) std::this_thread::yield();
     }
     release = true;
@@ -220,6 +223,88 @@ TEST(SqliteDatabase, AnErrorThatEndsTheTransactionFailsTheJobsItTookAlong) {
     EXPECT_TRUE(results[3].ok()) << results[3].ToString();
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('G0', 'G1')"), 0);
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code = 'G3'"), 1);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM tenants"), 1);
+}
+
+// One job of a group: inserts store `code`, counts its runs, then fails or succeeds.
+TransactionFn StoreJob(std::string code, bool fail, std::atomic<int>* runs) {
+    return [code = std::move(code), fail, runs](Connection& c) -> Status {
+        ++*runs;
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
+                                                   "updated_at) VALUES (1,'store',?,'x',0,0)"));
+        SIYU_RETURN_IF_ERROR(stmt.Bind(1, code).Run());
+        if (fail) return Status::InvalidArgument("x", "deliberate failure after a write");
+        return Status::Ok();
+    };
+}
+
+Status CreateTenant(Database& db) {
+    return db.Write([](Connection& c) {
+        return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
+    });
+}
+
+// Replayable jobs run without savepoints. When one fails after writing, the transaction is
+// rolled back and the jobs before it run again; the rest of the group then takes savepoints,
+// so the second failure rolls back alone and nothing runs a third time.
+TEST(SqliteDatabase, AFailingReplayableJobCostsTheJobsBeforeItOneReplayAndNothingElse) {
+    auto db = OpenTestDb("replayable");
+    ASSERT_TRUE(CreateTenant(*db).ok());
+    const bool fails[] = {false, false, true, false, true, false};
+    constexpr int kJobs = 6;
+    std::atomic<int> runs[kJobs] = {};
+    std::vector<TransactionFn> jobs;
+    for (int i = 0; i < kJobs; ++i) jobs.push_back(StoreJob("R" + std::to_string(i), fails[i], &runs[i]));
+    std::vector<Status> results = RunAsOneGroup(*db, jobs, std::vector<WriteMode>(kJobs, WriteMode::kReplayable));
+    const int expected_runs[] = {2, 2, 1, 1, 1, 1};
+    for (int i = 0; i < kJobs; ++i) {
+        EXPECT_EQ(results[i].code(), fails[i] ? StatusCode::kInvalidArgument : StatusCode::kOk) << i;
+        EXPECT_EQ(runs[i].load(), expected_runs[i]) << i;
+        std::string count = "SELECT count(*) FROM stores WHERE code = 'R" + std::to_string(i) + "'";
+        EXPECT_EQ(CountRows(*db, count.c_str()), fails[i] ? 0 : 1) << i;
+    }
+}
+
+// A job that may run only once, ahead in the transaction, cannot be replayed: the replayable
+// jobs after it take savepoints, and a failing one rolls back alone.
+TEST(SqliteDatabase, AfterAJobThatRunsOnceReplayableJobsTakeSavepoints) {
+    auto db = OpenTestDb("replayable_after_once");
+    ASSERT_TRUE(CreateTenant(*db).ok());
+    const bool fails[] = {false, false, true, false};
+    std::atomic<int> runs[4] = {};
+    std::vector<TransactionFn> jobs;
+    for (int i = 0; i < 4; ++i) jobs.push_back(StoreJob("O" + std::to_string(i), fails[i], &runs[i]));
+    std::vector<Status> results = RunAsOneGroup(
+        *db, jobs, {WriteMode::kOnce, WriteMode::kReplayable, WriteMode::kReplayable, WriteMode::kReplayable});
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(results[i].code(), fails[i] ? StatusCode::kInvalidArgument : StatusCode::kOk) << i;
+        EXPECT_EQ(runs[i].load(), 1) << i;
+    }
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('O0', 'O1', 'O3')"), 3);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code = 'O2'"), 0);
+}
+
+// An error that ends the whole transaction does not cost replayable jobs their outcome: they
+// run again in the next transaction and commit once.
+TEST(SqliteDatabase, ReplayableJobsTakenAlongByAnErrorThatEndsTheTransactionRunAgain) {
+    auto db = OpenTestDb("replayable_transaction_gone");
+    ASSERT_TRUE(CreateTenant(*db).ok());
+    std::atomic<int> runs[3] = {};
+    std::vector<TransactionFn> jobs = {
+        StoreJob("T0", false, &runs[0]), StoreJob("T1", false, &runs[1]),
+        [](Connection& c) {
+            return c.Exec("INSERT OR ROLLBACK INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'d',0,0)");
+        },
+        StoreJob("T3", false, &runs[2])};
+    std::vector<Status> results = RunAsOneGroup(*db, jobs, std::vector<WriteMode>(4, WriteMode::kReplayable));
+    EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+    EXPECT_TRUE(results[1].ok()) << results[1].ToString();
+    EXPECT_FALSE(results[2].ok());
+    EXPECT_TRUE(results[3].ok()) << results[3].ToString();
+    EXPECT_EQ(runs[0].load(), 2);
+    EXPECT_EQ(runs[1].load(), 2);
+    EXPECT_EQ(runs[2].load(), 1);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('T0', 'T1', 'T3')"), 3);
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM tenants"), 1);
 }
 
