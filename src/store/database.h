@@ -87,7 +87,7 @@ enum class WriteMode {
     kOnce,
     // Possibly again after a rollback, on the same data. Only for a function whose every
     // effect is on the connection, or whose outputs each run sets afresh: a second run must
-    // leave the same result as one. The writer then runs it without a savepoint of its own
+    // leave the same result as one. It changes rows, never the schema. The writer then runs it without a savepoint of its own
     // (SQLite copies every page a savepoint's writes touch) and, should it fail, rolls back
     // the whole transaction and runs the writes grouped before it again.
     kReplayable,

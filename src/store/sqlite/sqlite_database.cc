@@ -418,6 +418,9 @@ class SqliteDatabase final : public Database {
     //    long as every job before it in the transaction is replayable. Should it fail, the
     //    transaction is rolled back and the jobs before it run again in a new one; from then
     //    on this group's later jobs take savepoints, so one failure costs at most one replay.
+    //    A replayable job that fails before changing any row costs nothing: the transaction
+    //    holds what it held before (a replayable job changes no schema, which the count of
+    //    changed rows would not show).
     //  - Any other job runs in a savepoint of its own, so that a failing job rolls back alone.
     void RunGroup(const std::vector<WriteJob*>& batch, std::vector<Status>& results) {
         std::deque<size_t> todo;
@@ -443,6 +446,7 @@ class SqliteDatabase final : public Database {
                 todo.pop_front();
                 const WriteJob& job = *batch[i];
                 bool bare = done.empty() || (job.replayable && replayable && !cautious);
+                int64_t changes = sqlite3_total_changes64(writer_->handle());
                 Status st = bare ? CallJob(*writer_, job) : RunInSavepoint(*writer_, job);
                 if (st.ok()) {
                     done.push_back(i);
@@ -454,6 +458,10 @@ class SqliteDatabase final : public Database {
                 // transaction, not just the job's savepoint.
                 bool lost = sqlite3_get_autocommit(writer_->handle()) != 0;
                 if (!bare && !lost) continue;  // its savepoint is rolled back; the rest stand
+                // A replayable job that failed before changing a row (most refusals: not enough
+                // points, a coupon already used) left the transaction as it was.
+                bool unchanged = job.replayable && sqlite3_total_changes64(writer_->handle()) == changes;
+                if (!lost && unchanged) continue;
                 if (!lost) (void)RunCached(*writer_, "ROLLBACK");
                 open = false;
                 if (bare && !done.empty()) cautious = true;
@@ -467,7 +475,11 @@ class SqliteDatabase final : public Database {
                     }
                 }
             }
-            if (!open || done.empty()) continue;
+            if (!open) continue;
+            if (done.empty()) {  // every job failed without changing anything
+                (void)RunCached(*writer_, "ROLLBACK");
+                continue;
+            }
             // Counted before the commit makes the writes visible, so that a reader who sees
             // them also waits for their sync.
             committed_.fetch_add(1, std::memory_order_acq_rel);

@@ -265,6 +265,49 @@ TEST(SqliteDatabase, AFailingReplayableJobCostsTheJobsBeforeItOneReplayAndNothin
     }
 }
 
+// One job of a group that fails before writing anything, counting its runs.
+TransactionFn RefusingJob(std::atomic<int>* runs) {
+    return [runs](Connection& c) -> Status {
+        ++*runs;
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT count(*) FROM stores"));
+        SIYU_RETURN_IF_ERROR(stmt.Step().status());
+        return Status::FailedPrecondition("deliberate refusal before any write");
+    };
+}
+
+// A replayable job that fails before changing a row leaves the transaction as it was: nothing
+// is rolled back or replayed, not even when it comes first or when every job fails so.
+TEST(SqliteDatabase, AReplayableJobRefusedBeforeWritingCostsTheGroupNothing) {
+    auto db = OpenTestDb("replayable_refusals");
+    ASSERT_TRUE(CreateTenant(*db).ok());
+    std::atomic<int> runs[5] = {};
+    std::vector<TransactionFn> jobs = {RefusingJob(&runs[0]), StoreJob("N1", false, &runs[1]), RefusingJob(&runs[2]),
+                                       StoreJob("N3", false, &runs[3]), StoreJob("N4", true, &runs[4])};
+    std::vector<Status> results = RunAsOneGroup(*db, jobs, std::vector<WriteMode>(5, WriteMode::kReplayable));
+    const StatusCode expected[] = {StatusCode::kFailedPrecondition, StatusCode::kOk, StatusCode::kFailedPrecondition,
+                                   StatusCode::kOk, StatusCode::kInvalidArgument};
+    // Only the job that failed after writing costs the two before it a replay.
+    const int expected_runs[] = {1, 2, 1, 2, 1};
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(results[i].code(), expected[i]) << i << " " << results[i].ToString();
+        EXPECT_EQ(runs[i].load(), expected_runs[i]) << i;
+    }
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('N1', 'N3')"), 2);
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code = 'N4'"), 0);
+
+    std::atomic<int> refused[3] = {};
+    results = RunAsOneGroup(*db, {RefusingJob(&refused[0]), RefusingJob(&refused[1]), RefusingJob(&refused[2])},
+                            std::vector<WriteMode>(3, WriteMode::kReplayable));
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(results[i].code(), StatusCode::kFailedPrecondition) << i;
+        EXPECT_EQ(refused[i].load(), 1) << i;
+    }
+    // The writer is free for the next group: the transaction of the refused ones is closed.
+    std::atomic<int> after{0};
+    EXPECT_TRUE(db->Write(StoreJob("N5", false, &after), WriteMode::kReplayable).ok());
+    EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code = 'N5'"), 1);
+}
+
 // A job that may run only once, ahead in the transaction, cannot be replayed: the replayable
 // jobs after it take savepoints, and a failing one rolls back alone.
 TEST(SqliteDatabase, AfterAJobThatRunsOnceReplayableJobsTakeSavepoints) {
