@@ -169,6 +169,32 @@ Result<LoyaltySettings> LoadSettings(Connection& c, int64_t tenant_id) {
     return s;
 }
 
+Json PageJson(Json data, std::optional<int64_t> last_id, int limit, Json fields) {
+    bool full = last_id && data.size() == static_cast<size_t>(limit);
+    fields["data"] = std::move(data);
+    fields["next_cursor"] = full ? Json(std::to_string(*last_id)) : Json(nullptr);
+    return fields;
+}
+
+Result<Json> ListCatalogue(store::Database& db, std::string_view select, int64_t tenant_id,
+                           const std::optional<std::string>& status, int limit, std::optional<int64_t> after_id,
+                           const std::function<std::pair<int64_t, Json>(store::Statement&)>& row) {
+    Json data = Json::array();
+    std::optional<int64_t> last;
+    SIYU_RETURN_IF_ERROR(db.Read([&](Connection& c) -> Status {
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(select) +
+                                                   "WHERE tenant_id = ? AND id > ? AND (? IS NULL OR status = ?) "
+                                                   "ORDER BY id LIMIT ?"));
+        stmt.Bind(1, tenant_id).Bind(2, after_id.value_or(0)).Bind(3, status).Bind(4, status).Bind(5, int64_t{limit});
+        return stmt.ForEachRow([&] {
+            auto [id, json] = row(stmt);
+            last = id;
+            data.push_back(std::move(json));
+        });
+    }));
+    return PageJson(std::move(data), last, limit);
+}
+
 Status MirrorPointsTrait(Connection& c, int64_t customer_id, int64_t points, TimeMs at) {
     SIYU_ASSIGN_OR_RETURN(auto trait, c.Prepare("UPDATE customers SET traits = json_set(traits, '$.points', ?1), "
                                                 "updated_at = MAX(updated_at, ?2) WHERE id = ?3 AND "

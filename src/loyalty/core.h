@@ -161,6 +161,17 @@ std::string MessageIdPrefix(TimeMs at);
 // profile's updated_at forward, never back.
 Status MirrorPointsTrait(store::Connection& c, int64_t customer_id, int64_t points, TimeMs at);
 
+// A page of a list: {"data": data, "next_cursor": the last row's id as text when the page is full,
+// else null}, with `fields` (say the customer) ahead of them.
+Json PageJson(Json data, std::optional<int64_t> last_id, int limit, Json fields = Json::object());
+
+// A page of one of a tenant's catalogues (coupon templates, mall items) in id order, after
+// `after_id`, of one status or all. `select` is the SELECT up to and including its FROM clause;
+// `row` turns the statement's current row into its id and JSON.
+Result<Json> ListCatalogue(store::Database& db, std::string_view select, int64_t tenant_id,
+                           const std::optional<std::string>& status, int limit, std::optional<int64_t> after_id,
+                           const std::function<std::pair<int64_t, Json>(store::Statement&)>& row);
+
 // Who asks for an operation, and how to recognise a retry of it.
 struct Request {
     int64_t tenant_id = 0;

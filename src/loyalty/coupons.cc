@@ -734,22 +734,11 @@ Result<Json> Coupons::GetTemplate(int64_t tenant_id, int64_t id) {
 
 Result<Json> Coupons::ListTemplates(int64_t tenant_id, std::optional<std::string> status, int limit,
                                     std::optional<int64_t> after_id) {
-    Json data = Json::array();
-    std::optional<int64_t> last;
-    SIYU_RETURN_IF_ERROR(loyalty_->exec().db()->Read([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kTemplateColumns) +
-                                                   "WHERE tenant_id = ? AND id > ? AND (? IS NULL OR status = ?) "
-                                                   "ORDER BY id LIMIT ?"));
-        stmt.Bind(1, tenant_id).Bind(2, after_id.value_or(0)).Bind(3, status).Bind(4, status).Bind(5, int64_t{limit});
-        return stmt.ForEachRow([&] {
-            CouponTemplate t = ReadTemplate(stmt);
-            last = t.id;
-            data.push_back(TemplateJson(t));
-        });
-    }));
-    Json out = {{"data", data}, {"next_cursor", nullptr}};
-    if (last && data.size() == static_cast<size_t>(limit)) out["next_cursor"] = std::to_string(*last);
-    return out;
+    return ListCatalogue(*loyalty_->exec().db(), kTemplateColumns, tenant_id, status, limit, after_id,
+                         [](store::Statement& stmt) {
+                             CouponTemplate t = ReadTemplate(stmt);
+                             return std::make_pair(t.id, TemplateJson(t));
+                         });
 }
 
 Result<Json> Coupons::Stats(int64_t tenant_id, int64_t id) {
@@ -1245,9 +1234,7 @@ Result<Json> Coupons::ListForCustomer(int64_t tenant_id, int64_t customer_id, st
         }
         return Status::Ok();
     }));
-    Json out = {{"customer_id", customer_id}, {"data", data}, {"next_cursor", nullptr}};
-    if (last && data.size() == static_cast<size_t>(limit)) out["next_cursor"] = std::to_string(*last);
-    return out;
+    return PageJson(std::move(data), last, limit, {{"customer_id", customer_id}});
 }
 
 Status Coupons::Sweep(int64_t tenant_id) {

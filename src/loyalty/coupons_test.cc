@@ -386,6 +386,35 @@ TEST(Coupons, PausedTemplatesIssueNothingAndTheirRulesCannotChange) {
     EXPECT_EQ(f.coupons().GetTemplate(2, t).status().code(), StatusCode::kNotFound);  // another tenant
 }
 
+// Pages follow the cursor to the end without repeating a template; a status filter keeps only
+// its own; a full last page still names a cursor, and the page after it is empty.
+TEST(Coupons, TemplatesListInPagesByCursorAndStatus) {
+    Fixture f("coupons_template_pages");
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(f.MakeTemplate({{"name", "券" + std::to_string(i)}}));
+    ASSERT_TRUE(f.coupons().UpdateTemplate(1, ids[1], {{"status", "paused"}}, {}).ok());
+    std::vector<int64_t> seen;
+    std::optional<int64_t> after;
+    for (int page = 0; page < 4; ++page) {
+        auto out = f.coupons().ListTemplates(1, std::nullopt, 2, after);
+        ASSERT_TRUE(out.ok()) << out.status().ToString();
+        for (const auto& t : (*out)["data"]) seen.push_back(t["id"].get<int64_t>());
+        if ((*out)["next_cursor"].is_null()) break;
+        after = std::stoll((*out)["next_cursor"].get<std::string>());
+    }
+    EXPECT_EQ(seen, ids);
+    auto paused = f.coupons().ListTemplates(1, std::string("paused"), 1, std::nullopt);
+    ASSERT_TRUE(paused.ok());
+    ASSERT_EQ((*paused)["data"].size(), 1u);
+    EXPECT_EQ((*paused)["data"][0]["id"], ids[1]);
+    EXPECT_EQ((*paused)["next_cursor"], std::to_string(ids[1]));
+    auto after_paused = f.coupons().ListTemplates(1, std::string("paused"), 1, ids[1]);
+    ASSERT_TRUE(after_paused.ok());
+    EXPECT_TRUE((*after_paused)["data"].empty());
+    EXPECT_TRUE((*after_paused)["next_cursor"].is_null());
+    EXPECT_TRUE((*f.coupons().ListTemplates(2, std::nullopt, 10, std::nullopt))["data"].empty());  // another tenant
+}
+
 TEST(Coupons, StoreScopeCoversTheStoresBelowAndNeedsTheStore) {
     Fixture f("coupons_stores");
     int64_t t = f.MakeTemplate({{"store_ids", {f.region}}});

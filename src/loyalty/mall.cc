@@ -315,22 +315,11 @@ Result<Json> Mall::GetItem(int64_t tenant_id, int64_t id) {
 
 Result<Json> Mall::ListItems(int64_t tenant_id, std::optional<std::string> status, int limit,
                              std::optional<int64_t> after_id) {
-    Json data = Json::array();
-    std::optional<int64_t> last;
-    SIYU_RETURN_IF_ERROR(loyalty_->exec().db()->Read([&](Connection& c) -> Status {
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare(std::string(kItemColumns) +
-                                                   "WHERE tenant_id = ? AND id > ? AND (? IS NULL OR status = ?) "
-                                                   "ORDER BY id LIMIT ?"));
-        stmt.Bind(1, tenant_id).Bind(2, after_id.value_or(0)).Bind(3, status).Bind(4, status).Bind(5, int64_t{limit});
-        return stmt.ForEachRow([&] {
-            Item item = ReadItem(stmt);
-            last = item.id;
-            data.push_back(ItemJson(item));
-        });
-    }));
-    Json out = {{"data", data}, {"next_cursor", nullptr}};
-    if (last && data.size() == static_cast<size_t>(limit)) out["next_cursor"] = std::to_string(*last);
-    return out;
+    return ListCatalogue(*loyalty_->exec().db(), kItemColumns, tenant_id, status, limit, after_id,
+                         [](store::Statement& stmt) {
+                             Item item = ReadItem(stmt);
+                             return std::make_pair(item.id, ItemJson(item));
+                         });
 }
 
 Result<Outcome> Mall::Exchange(const Request& r, int64_t item_id, int64_t customer_id, int64_t quantity) {
@@ -516,9 +505,7 @@ Result<Json> Mall::ListExchanges(int64_t tenant_id, int64_t customer_id, int lim
             data.push_back(ExchangeJson(e));
         });
     }));
-    Json out = {{"customer_id", customer_id}, {"data", data}, {"next_cursor", nullptr}};
-    if (last && data.size() == static_cast<size_t>(limit)) out["next_cursor"] = std::to_string(*last);
-    return out;
+    return PageJson(std::move(data), last, limit, {{"customer_id", customer_id}});
 }
 
 Status Mall::Sweep(int64_t tenant_id) {

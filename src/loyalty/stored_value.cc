@@ -539,11 +539,8 @@ Result<Json> StoredValue::Entries(int64_t tenant_id, int64_t customer_id, int li
             last = e.id;
             data.push_back(EntryJson(e));
         }));
-        out = Json{{"customer_id", m.customer_id},
-                   {"balance", BalanceJson(m.sv_principal, m.sv_bonus)},
-                   {"data", data},
-                   {"next_cursor", nullptr}};
-        if (last && data.size() == static_cast<size_t>(limit)) out["next_cursor"] = std::to_string(*last);
+        out = PageJson(std::move(data), last, limit,
+                       {{"customer_id", m.customer_id}, {"balance", BalanceJson(m.sv_principal, m.sv_bonus)}});
         return Status::Ok();
     }));
     return out;
