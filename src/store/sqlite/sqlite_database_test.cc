@@ -113,26 +113,36 @@ TEST(SqliteDatabase, RefusesADatabaseNewerThanTheBinary) {
     EXPECT_NE(st.message().find("newer"), std::string::npos);
 }
 
+// One job of a group: inserts store `code`, counts its runs, then fails or succeeds.
+TransactionFn StoreJob(std::string code, bool fail, std::atomic<int>* runs) {
+    return [code = std::move(code), fail, runs](Connection& c) -> Status {
+        ++*runs;
+        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
+                                                   "updated_at) VALUES (1,'store',?,'x',0,0)"));
+        SIYU_RETURN_IF_ERROR(stmt.Bind(1, code).Run());
+        if (fail) return Status::InvalidArgument("x", "deliberate failure after a write");
+        return Status::Ok();
+    };
+}
+
+Status CreateTenant(Database& db) {
+    return db.Write([](Connection& c) {
+        return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
+    });
+}
+
 TEST(SqliteDatabase, GroupCommitGivesEachWriterItsOwnOutcome) {
     auto db = OpenTestDb("group_commit");
-    ASSERT_TRUE(db->Write([](Connection& c) {
-                      return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
-                  }).ok());
+    ASSERT_TRUE(CreateTenant(*db).ok());
     constexpr int kThreads = 8;
     constexpr int kPerThread = 200;
-    std::atomic<int> ok{0}, failed{0};
+    std::atomic<int> ok{0}, failed{0}, runs{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < kPerThread; ++i) {
                 bool fail = i % 10 == 0;
-                Status st = db->Write([&](Connection& c) -> Status {
-                    SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, "
-                                                               "created_at, updated_at) VALUES (1,'store',?,?,0,0)"));
-                    SIYU_RETURN_IF_ERROR(stmt.Bind(1, "S" + std::to_string(t * kPerThread + i)).Bind(2, "x").Run());
-                    if (fail) return Status::InvalidArgument("x", "deliberate failure after a write");
-                    return Status::Ok();
-                });
+                Status st = db->Write(StoreJob("S" + std::to_string(t * kPerThread + i), fail, &runs));
                 (st.ok() ? ok : failed)++;
                 if (fail) {
                     EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
@@ -176,21 +186,12 @@ std::vector<Status> RunAsOneGroup(Database& db, const std::vector<TransactionFn>
 // go and the jobs queued behind it still commit, each with its own outcome.
 TEST(SqliteDatabase, AFailingFirstJobOfAGroupRollsBackAloneAndTheGroupGoesOn) {
     auto db = OpenTestDb("first_job");
-    ASSERT_TRUE(db->Write([](Connection& c) {
-                      return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
-                  }).ok());
+    ASSERT_TRUE(CreateTenant(*db).ok());
     // In this order: fail, ok, fail, ok.
     const bool fails[] = {true, false, true, false};
+    std::atomic<int> runs{0};
     std::vector<TransactionFn> jobs;
-    for (int i = 0; i < 4; ++i) {
-        jobs.push_back([&fails, i](Connection& c) -> Status {
-            SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
-                                                       "updated_at) VALUES (1,'store',?,'x',0,0)"));
-            SIYU_RETURN_IF_ERROR(stmt.Bind(1, "F" + std::to_string(i)).Run());
-            if (fails[i]) return Status::InvalidArgument("x", "deliberate failure after a write");
-            return Status::Ok();
-        });
-    }
+    for (int i = 0; i < 4; ++i) jobs.push_back(StoreJob("F" + std::to_string(i), fails[i], &runs));
     std::vector<Status> results = RunAsOneGroup(*db, jobs);
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(results[i].code(), fails[i] ? StatusCode::kInvalidArgument : StatusCode::kOk) << i;
@@ -204,9 +205,7 @@ TEST(SqliteDatabase, AFailingFirstJobOfAGroupRollsBackAloneAndTheGroupGoesOn) {
 // after it go on in a new transaction.
 TEST(SqliteDatabase, AnErrorThatEndsTheTransactionFailsTheJobsItTookAlong) {
     auto db = OpenTestDb("transaction_gone");
-    ASSERT_TRUE(db->Write([](Connection& c) {
-                      return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
-                  }).ok());
+    ASSERT_TRUE(CreateTenant(*db).ok());
     // In this order: ok, ok, ends the transaction, ok.
     const char* sql[] = {
         "INSERT INTO stores(tenant_id, kind, code, name, created_at, updated_at) VALUES (1,'store','G0','x',0,0)",
@@ -224,24 +223,6 @@ TEST(SqliteDatabase, AnErrorThatEndsTheTransactionFailsTheJobsItTookAlong) {
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code IN ('G0', 'G1')"), 0);
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM stores WHERE code = 'G3'"), 1);
     EXPECT_EQ(CountRows(*db, "SELECT count(*) FROM tenants"), 1);
-}
-
-// One job of a group: inserts store `code`, counts its runs, then fails or succeeds.
-TransactionFn StoreJob(std::string code, bool fail, std::atomic<int>* runs) {
-    return [code = std::move(code), fail, runs](Connection& c) -> Status {
-        ++*runs;
-        SIYU_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO stores(tenant_id, kind, code, name, created_at, "
-                                                   "updated_at) VALUES (1,'store',?,'x',0,0)"));
-        SIYU_RETURN_IF_ERROR(stmt.Bind(1, code).Run());
-        if (fail) return Status::InvalidArgument("x", "deliberate failure after a write");
-        return Status::Ok();
-    };
-}
-
-Status CreateTenant(Database& db) {
-    return db.Write([](Connection& c) {
-        return c.Exec("INSERT INTO tenants(tenant_id, name, created_at, updated_at) VALUES (1,'t',0,0)");
-    });
 }
 
 // Replayable jobs run without savepoints. When one fails after writing, the transaction is
